@@ -1,0 +1,97 @@
+#include "campaign/matrix.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "campaign/campaign.hpp"
+#include "campaign/constraints.hpp"
+#include "campaign/units.hpp"
+
+namespace dt::campaign {
+namespace {
+
+// FNV-1a and splitmix64: fixed, portable functions (std::hash may differ between builds).
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::string kernel_label(std::string_view kernel) {
+  const std::size_t slash = kernel.rfind('/');
+  return std::string(slash == std::string_view::npos ? kernel : kernel.substr(slash + 1));
+}
+
+std::uint64_t cell_seed(std::uint64_t campaign_seed, std::string_view cell_id) {
+  // 63 bits, so guest programs may parse it as a signed 64-bit integer.
+  return splitmix64(campaign_seed ^ splitmix64(fnv1a(cell_id))) >> 1;
+}
+
+const std::string* WorkloadSpec::param(std::string_view key) const {
+  auto it =
+      std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.key == key; });
+  return it == params.end() ? nullptr : &it->value;
+}
+
+std::vector<Cell> Campaign::cells() const {
+  std::vector<Cell> out;
+  for (const FsSpec& fs : filesystems) {
+    for (const WorkloadSpec& workload : workloads) {
+      if (impossible(fs, workload)) continue;  // only reachable with skip_impossible
+      for (const InjectorSet& set : injector_sets) {
+        for (const std::string& kernel : kernels) {
+          for (int rep = 0; rep < repetitions; ++rep) {
+            Cell cell;
+            cell.index = out.size();
+            cell.id = fmt::format("{}/{}/{}/{}/r{}", fs.label, workload.label, set.label,
+                                  kernel_label(kernel), rep);
+            cell.fs = fs;
+            cell.workload = workload;
+            cell.injectors = set.injectors;
+            cell.kernel = kernel;
+            cell.vm = vm;
+            cell.duration_s = workload.duration_s.value_or(duration_s);
+            cell.iterations = workload.iterations.value_or(iterations);
+            cell.repetition = rep;
+            cell.seed = cell_seed(seed, cell.id);
+            out.push_back(std::move(cell));
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Cell::workload_argv(const std::string& dir) const {
+  std::vector<std::string> argv = {"dt-" + workload.name, "--dir", dir, "--seed",
+                                   std::to_string(seed)};
+  if (duration_s > 0) {
+    argv.insert(argv.end(), {"--duration", format_seconds(duration_s)});
+  }
+  if (iterations > 0) {
+    argv.insert(argv.end(), {"--iterations", std::to_string(iterations)});
+  }
+  for (const Param& p : workload.params) {
+    std::string flag = "--" + p.key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    argv.push_back(std::move(flag));
+    argv.push_back(p.value);
+  }
+  return argv;
+}
+
+}  // namespace dt::campaign

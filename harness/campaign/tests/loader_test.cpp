@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "campaign/campaign.hpp"
+
+namespace dt::campaign {
+namespace {
+
+std::string preset(const char* name) {
+  return std::string(DT_CAMPAIGN_PRESETS) + "/" + name;
+}
+
+TEST(Presets, QuickExpandsToSixCells) {
+  const Campaign c = load_file(preset("quick.yaml"));
+  EXPECT_EQ(c.name, "quick");
+  EXPECT_EQ(c.cells().size(), 6u);
+  EXPECT_TRUE(c.notes.empty());
+  EXPECT_DOUBLE_EQ(c.duration_s, 20);
+}
+
+TEST(Presets, NightlyDropsImpossibleCellsWithNotes) {
+  const Campaign c = load_file(preset("nightly.yaml"));
+  // 8 workloads on xfs, 7 on ext4 (no reflink), 3 on ext2; 3 injector sets; 2 repetitions.
+  EXPECT_EQ(c.cells().size(), 18u * 3 * 2);
+  EXPECT_EQ(c.notes.size(), 24u - 18u);
+  for (const Diagnostic& note : c.notes) {
+    EXPECT_GT(note.line, 0) << note.str();
+    EXPECT_NE(note.message.find("skipping"), std::string::npos) << note.str();
+  }
+}
+
+TEST(Presets, SoakIsLong) {
+  const Campaign c = load_file(preset("soak.yaml"));
+  EXPECT_EQ(c.cells().size(), 20u * 6 * 5);
+  EXPECT_EQ(c.repetitions, 5);
+}
+
+TEST(Presets, EveryFileInCampaignsDirLoads) {
+  for (const auto& entry : std::filesystem::directory_iterator(DT_CAMPAIGN_PRESETS)) {
+    if (entry.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_file(entry.path().string())) << entry.path();
+  }
+}
+
+TEST(Loader, ShorthandsGetRegistryDefaults) {
+  const Campaign c = load_string(R"(
+duration: 1m
+filesystems: [xfs, ext4, ext2]
+workloads: [fault-vs-truncate]
+)",
+                                 "defaults.yaml");
+  EXPECT_EQ(c.name, "defaults");  // from the file name
+  ASSERT_EQ(c.filesystems.size(), 3u);
+  EXPECT_EQ(c.filesystems[0].mkfs_args,
+            (std::vector<std::string>{"-f", "-d", "su=2m,sw=1", "-m", "rmapbt=1"}));
+  EXPECT_EQ(c.filesystems[0].mount_opts, "dax=always");
+  EXPECT_EQ(c.filesystems[1].mkfs_args, (std::vector<std::string>{"-F", "-b", "4096"}));
+  EXPECT_EQ(c.filesystems[2].mount_opts, "dax");
+  EXPECT_EQ(c.kernels, std::vector<std::string>{"default"});
+  ASSERT_EQ(c.injector_sets.size(), 1u);
+  EXPECT_EQ(c.injector_sets[0].label, "none");
+  EXPECT_TRUE(c.injector_sets[0].injectors.empty());
+  EXPECT_EQ(c.vm.vcpus, 2);
+  EXPECT_EQ(c.vm.nvdimm_bytes, 514ull << 20);
+  EXPECT_DOUBLE_EQ(c.duration_s, 60);
+}
+
+TEST(Loader, ParamsAreNormalisedInRegistryOrder) {
+  const Campaign c = load_string(R"(
+iterations: 1000
+vm: {memory: 2G, nvdimm: 1G, nvdimms: 2, vcpus: 4}
+filesystems:
+  - {name: ext4, mkfs: "-F -b 4096 -E stride=8", mount: [dax=always, noatime]}
+workloads:
+  - {name: write-vs-fault, sync_storm: yes, file_size: 64K, direct_io: off, threads: 3,
+     duration: 1.5}
+  - {name: pin-vs-truncate, pin: vmsplice, op_timeout: 200ms}
+injectors:
+  - [{name: unbind, at: 2m, rebind: true}, {name: failslab, probability: 10}]
+  - power-cut
+)",
+                                 "norm.yaml");
+  EXPECT_EQ(c.vm.memory_bytes, 2ull << 30);
+  EXPECT_EQ(c.vm.nvdimm_count, 2);
+  EXPECT_EQ(c.filesystems[0].mkfs_args,
+            (std::vector<std::string>{"-F", "-b", "4096", "-E", "stride=8"}));
+  EXPECT_EQ(c.filesystems[0].mount_opts, "dax=always,noatime");
+  const WorkloadSpec& w = c.workloads[0];
+  EXPECT_EQ(
+      w.params,
+      (std::vector<Param>{
+          {"threads", "3"}, {"file_size", "65536"}, {"direct_io", "0"}, {"sync_storm", "1"}}));
+  EXPECT_EQ(w.duration_s, 1.5);
+  EXPECT_EQ(c.workloads[1].params,
+            (std::vector<Param>{{"pin", "vmsplice"}, {"op_timeout", "0.2"}}));
+  ASSERT_EQ(c.injector_sets.size(), 2u);
+  EXPECT_EQ(c.injector_sets[0].label, "unbind+failslab");
+  EXPECT_EQ(c.injector_sets[0].injectors[0].params,
+            (std::vector<Param>{{"at", "120"}, {"rebind", "1"}}));
+  EXPECT_EQ(c.injector_sets[1].label, "power-cut");
+}
+
+TEST(Loader, RepeatedEntriesGetDistinctLabels) {
+  const Campaign c = load_string(R"(
+duration: 10s
+filesystems: [ext4, {name: ext4, mount: dax=inode}, {name: ext4, label: ext4-plain-dax, mount: dax}]
+workloads: [fault-vs-truncate]
+injectors: [none, {name: poison, count: 1}, {name: poison, count: 8}]
+)",
+                                 "labels.yaml");
+  EXPECT_EQ(c.filesystems[0].label, "ext4");
+  EXPECT_EQ(c.filesystems[1].label, "ext4~2");
+  EXPECT_EQ(c.filesystems[2].label, "ext4-plain-dax");
+  EXPECT_EQ(c.injector_sets[2].label, "poison~2");
+  EXPECT_EQ(c.cells().size(), 9u);
+}
+
+TEST(Loader, KernelAxisAndPathsRelativeToTheFile) {
+  const auto dir = std::filesystem::temp_directory_path() / "dt_campaign_kernel_test";
+  std::filesystem::create_directories(dir / "k");
+  std::ofstream(dir / "k" / "bzImage-6.8") << "not really a kernel";
+  std::ofstream(dir / "c.yaml") << "duration: 5s\nkernel: [default, kasan, k/bzImage-6.8]\n"
+                                   "filesystems: [xfs]\nworkloads: [fault-vs-truncate]\n";
+  const Campaign c = load_file((dir / "c.yaml").string());
+  ASSERT_EQ(c.kernels.size(), 3u);
+  EXPECT_EQ(c.kernels[2], (dir / "k" / "bzImage-6.8").string());
+  const auto cells = c.cells();
+  ASSERT_EQ(cells.size(), 3u);
+  EXPECT_EQ(cells[2].id, "xfs/fault-vs-truncate/none/bzImage-6.8/r0");
+  EXPECT_EQ(cells[2].kernel, c.kernels[2]);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Loader, SkipImpossibleDropsCellsWithNotes) {
+  const Campaign c = load_string(R"(
+duration: 10s
+skip_impossible: true
+filesystems: [xfs, ext2]
+workloads: [fault-vs-truncate, pmd-vs-pte, reflink]
+)",
+                                 "skip.yaml");
+  EXPECT_EQ(c.cells().size(), 4u);
+  ASSERT_EQ(c.notes.size(), 2u);
+  EXPECT_EQ(c.notes[0].key, "workloads[1]");
+  EXPECT_NE(c.notes[0].message.find("no PMD faults"), std::string::npos);
+  for (const Cell& cell : c.cells()) {
+    EXPECT_FALSE(cell.fs.name == "ext2" && cell.workload.name != "fault-vs-truncate") << cell.id;
+  }
+}
+
+TEST(Loader, MixedWithoutFallocateOpsRunsOnExt2) {
+  const Campaign c = load_string(R"(
+duration: 10s
+filesystems: [ext2]
+workloads: [{name: mixed, ops: [fault, write, truncate]}, fault-vs-truncate]
+)",
+                                 "mixed.yaml");
+  EXPECT_EQ(c.cells().size(), 2u);
+}
+
+}  // namespace
+}  // namespace dt::campaign

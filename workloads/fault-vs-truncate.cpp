@@ -1,0 +1,85 @@
+// dt-fault-vs-truncate: page faults racing truncate (seeds 000, 002, 003).
+//
+// Thread 0 shrinks and re-extends a small file in a tight loop (and restamps
+// blocks so there is data to lose); the other threads fault exactly those
+// pages through long-lived shared mappings, loading and storing stamps, and
+// pread them. The bug class: a fault that looked at i_size before truncate
+// updated it inserts a mapping after truncate's unmap ran, so the page of a
+// freed block stays mapped; the block is reused by a fill file and stores land
+// there (misplaced-stamp in the fill file), or loads see the other file's data
+// (misplaced-stamp here), or data survives the truncate (nonzero-hole after
+// re-extension), or SIGBUS/no SIGBUS disagrees with i_size.
+#include <sys/mman.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "workload.hpp"
+
+namespace dt::workload {
+namespace {
+
+void mutate(HotFile& hot, Worker& w, Run& run) {
+  const uint64_t nb = hot.max_blocks();
+  const uint64_t cur = hot.blocks();
+  const uint64_t r = w.rng.below(100);
+  if (r < 45) {
+    // Shrink to a random block boundary: the pages beyond it are the ones
+    // the faulting threads are hammering.
+    hot.truncate(w.rng.below(cur + 1) * kBlockSize);
+  } else if (r < 80) {
+    hot.truncate(nb * kBlockSize);  // extension must expose zeros, not old data
+  } else {
+    for (uint64_t k = w.rng.range(1, 4); k > 0 && cur > 0; --k)
+      hot.pwrite_stamp(w.rng.below(cur), w.writer());
+  }
+  run.iteration();
+}
+
+void fault(HotFile& hot, Worker& w, char* map) {
+  const uint64_t b = w.rng.below(hot.max_blocks());
+  const uint64_t r = w.rng.below(100);
+  if (r < 50)
+    hot.map_read(map, b, w.ctx());
+  else if (r < 85)
+    hot.map_write(map, b, w.writer(), w.ctx());
+  else
+    hot.pread_check(b, w.ctx());
+}
+
+int body(Run& run) {
+  const Options& o = run.opt();
+  HotFile hot(run, "hot", o.file_size);
+  if (!hot.ok()) {
+    std::fprintf(stderr, "dt-%s: cannot create %s: %s\n", o.workload.c_str(), hot.path().c_str(),
+                 std::strerror(errno));
+    return kExitUsage;
+  }
+  run.set_dax(probe_dax(hot.fd()));
+  run.set_hot_bytes(o.file_size);
+  run.track(hot.model(), hot.fd());
+  run.start({{"hot_blocks", hot.max_blocks()}});
+  run.run_threads(o.threads, [&](unsigned t) {
+    Worker w(o.seed, t);
+    // Each thread has its own long-lived mapping: stale PTEs persist in it.
+    Mapping map(hot.fd(), 0, hot.max_blocks() * kBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED);
+    if (!map.ok()) return;
+    while (!run.stopping()) {
+      ++w.op;
+      const bool mutator = t == 0 && (o.threads > 1 || w.op % 2 == 0);
+      if (mutator)
+        mutate(hot, w, run);
+      else
+        fault(hot, w, map.data());
+    }
+  });
+  return run.finish();
+}
+
+}  // namespace
+}  // namespace dt::workload
+
+int main(int argc, char** argv) {
+  using namespace dt::workload;
+  return workload_main(argc, argv, Spec{"fault-vs-truncate"}, body);
+}

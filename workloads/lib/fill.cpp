@@ -1,0 +1,147 @@
+#include "fill.hpp"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "run.hpp"
+#include "verify.hpp"
+
+namespace dt::workload {
+namespace {
+
+constexpr uint64_t kChunkBlocks = 64;   // growth step: 256 KiB per pwrite
+constexpr uint64_t kVerifyWindow = 64;  // blocks re-read per loop turn
+constexpr uint32_t kFillWriter = 0x4000'0000u;
+
+}  // namespace
+
+Filler::Filler(Run& run, unsigned index, uint64_t target_bytes)
+    : run_(run),
+      index_(index),
+      target_blocks_(target_bytes / kBlockSize),
+      rng_(run.opt().seed, 0xf111'0000u + index),
+      buf_(kChunkBlocks * kBlockSize) {
+  ident_.run = run.nonce();
+  ident_.id = run.new_file_id();
+  ident_.path = run.file_path("fill" + std::to_string(index));
+  fd_.reset(::open(ident_.path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd_) run.rep().skip("cannot create fill file " + ident_.path + ": " + std::strerror(errno));
+}
+
+StampId Filler::stamp(uint64_t b) const {
+  return StampId{ident_.run, ident_.id, kFillWriter + index_, b, gens_[b]};
+}
+
+int Filler::write_blocks(uint64_t first, uint64_t count) {
+  for (uint64_t i = 0; i < count; ++i) {
+    gens_[first + i] = next_gen_++;
+    fill_block(buf_.data() + i * kBlockSize, stamp(first + i));
+  }
+  return pwrite_full(fd_.get(), buf_.data(), count * kBlockSize, first * kBlockSize);
+}
+
+// Appends a chunk while the filesystem has more than the reserve free.
+bool Filler::grow() {
+  if (full_ || gens_.size() >= target_blocks_) return false;
+  if (fs_avail(fd_.get()) < run_.reserve()) {
+    full_ = true;
+    return false;
+  }
+  const uint64_t first = gens_.size();
+  const uint64_t n = std::min<uint64_t>(kChunkBlocks, target_blocks_ - first);
+  gens_.resize(first + n, 0);
+  if (int e = write_blocks(first, n); e != 0) {
+    // Out of space: drop the partial chunk, the file is as full as it gets.
+    gens_.resize(first);
+    do_ftruncate(fd_.get(), first * kBlockSize);
+    full_ = true;
+    return false;
+  }
+  return true;
+}
+
+// Frees a few blocks and allocates them again, so blocks freed by the racing
+// workload get reused by this file while the fault that mapped them may linger.
+void Filler::churn() {
+  if (gens_.empty()) return;
+  const uint64_t n = std::min<uint64_t>(rng_.range(1, 16), gens_.size());
+  uint64_t first = rng_.below(gens_.size() - n + 1);
+  if (punch_ok_) {
+    const int e = do_fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                               first * kBlockSize, n * kBlockSize);
+    if (e == EOPNOTSUPP) {
+      punch_ok_ = false;  // ext2: churn the tail with truncate instead
+    } else if (e == 0) {
+      std::fill(gens_.begin() + first, gens_.begin() + first + n, 0);
+      verify(first, n);
+    }
+  }
+  if (!punch_ok_) {
+    first = gens_.size() - n;
+    if (do_ftruncate(fd_.get(), first * kBlockSize) != 0) return;
+    gens_.resize(first);
+    gens_.resize(first + n, 0);
+  }
+  if (write_blocks(first, n) != 0) {
+    // ENOSPC: the fs is fuller than we aimed for; model what is on disk now.
+    for (uint64_t b = first; b < first + n; ++b) gens_[b] = 0;
+    if (!punch_ok_) {
+      gens_.resize(first);
+      do_ftruncate(fd_.get(), first * kBlockSize);
+    } else {
+      do_fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, first * kBlockSize,
+                   n * kBlockSize);
+    }
+    return;
+  }
+  verify(first, n);
+}
+
+size_t Filler::verify(uint64_t first, uint64_t count) {
+  size_t bad = 0;
+  alignas(64) char blk[kBlockSize];
+  for (uint64_t b = first; b < first + count && b < gens_.size(); ++b) {
+    const ssize_t n = ::pread(fd_.get(), blk, kBlockSize, off_t(b * kBlockSize));
+    if (n < 0) continue;
+    if (size_t(n) < kBlockSize) std::memset(blk + n, 0, kBlockSize - size_t(n));
+    ++run_.rep().checks;
+    // The filler is the only writer of its file, so the expected state is exact.
+    ReadView view;
+    view.legal.contents = {gens_[b] ? Content::stamp(stamp(b)) : Content::zeros()};
+    view.eof = {gens_.size() * kBlockSize, gens_.size() * kBlockSize};
+    if (auto v = judge(ident_, b, Via::kRead, blk, n == 0, view, OpCtx{int(1000 + index_), op_})) {
+      run_.rep().verdict(*v);
+      ++bad;
+    }
+  }
+  return bad;
+}
+
+void Filler::loop() {
+  if (!fd_) return;
+  while (!run_.stopping()) {
+    ++op_;
+    if (!grow()) {
+      churn();
+      // Leave the CPUs to the racing threads once the fs is full.
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (!gens_.empty()) {
+      verify(cursor_, kVerifyWindow);
+      cursor_ = cursor_ + kVerifyWindow >= gens_.size() ? 0 : cursor_ + kVerifyWindow;
+    }
+  }
+}
+
+size_t Filler::verify_all() {
+  if (!fd_) return 0;
+  return verify(0, gens_.size());
+}
+
+}  // namespace dt::workload

@@ -1,0 +1,50 @@
+#include "report.hpp"
+
+namespace dt::workload {
+
+Reporter::Reporter(std::FILE* out, uint64_t seed, unsigned max_printed)
+    : out_(out), seed_(seed), max_printed_(max_printed) {}
+
+void Reporter::emit(const nlohmann::json& line) {
+  if (!out_) return;
+  // Invalid UTF-8 in messages must not abort the run.
+  const std::string s = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::lock_guard lk(mu_);
+  std::fwrite(s.data(), 1, s.size(), out_);
+  std::fputc('\n', out_);
+  std::fflush(out_);
+}
+
+void Reporter::verdict(const Verdict& v) {
+  const uint64_t n = ++failed_;
+  if (n > max_printed_) return;  // counted in the result's failed_checks
+  {
+    std::lock_guard lk(mu_);
+    kept_.push_back(v);
+  }
+  emit({{"type", "verdict"},
+        {"check", v.check},
+        {"file", v.file},
+        {"offset", v.offset},
+        {"expected", v.expected},
+        {"found", v.found},
+        {"seed", seed_},
+        {"op", v.ctx.op},
+        {"thread", v.ctx.thread},
+        {"message", v.message}});
+}
+
+void Reporter::skip(const std::string& reason) {
+  {
+    std::lock_guard lk(mu_);
+    if (!skips_.insert(reason).second) return;
+  }
+  emit({{"type", "skip"}, {"reason", reason}});
+}
+
+std::vector<Verdict> Reporter::verdicts() const {
+  std::lock_guard lk(mu_);
+  return kept_;
+}
+
+}  // namespace dt::workload

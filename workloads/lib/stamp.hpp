@@ -1,0 +1,57 @@
+// Block stamps: every 4 KiB block a workload writes is self-describing, so any
+// block read anywhere (in any file) can be attributed to the write that made it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace dt::workload {
+
+inline constexpr size_t kBlockSize = 4096;
+inline constexpr size_t kWords = kBlockSize / sizeof(uint64_t);
+inline constexpr uint64_t kStampMagic = 0x3150'4d41'5453'5444ull;  // "DTSTAMP1"
+// Writer ids with this bit mark MAP_PRIVATE (copy-on-write) data, which must
+// never reach the file.
+inline constexpr uint32_t kPrivateWriter = 0x8000'0000u;
+
+struct StampId {
+  uint64_t run = 0;     // per-process nonce: blocks left by earlier runs are foreign
+  uint32_t file = 0;    // file id within the run
+  uint32_t writer = 0;  // thread (or role) that wrote it
+  uint64_t block = 0;   // block index at write time (collapse/insert move data)
+  uint64_t gen = 0;     // unique per file and write
+  bool operator==(const StampId&) const = default;
+};
+
+// What a block is supposed to hold: zeros or one particular stamp.
+struct Content {
+  bool zero = true;
+  StampId id{};
+  static Content zeros() { return {}; }
+  static Content stamp(const StampId& s) { return {false, s}; }
+  bool operator==(const Content&) const = default;
+};
+
+// Writes the full 4 KiB image of a stamp: header, stamp-derived pattern, checksum.
+void fill_block(void* dst, const StampId& id);
+void fill_content(void* dst, const Content& c);
+
+enum class BlockKind { kZero, kStamp, kTorn, kGarbage };
+struct Parsed {
+  BlockKind kind = BlockKind::kZero;
+  StampId id{};         // valid for kStamp and (header only) kTorn
+  size_t bad_word = 0;  // first word not matching the header's image (kTorn)
+  size_t zero_words = 0;
+};
+// Classifies a block image: zero, intact stamp, stamp header with damaged body
+// (torn/partially overwritten), or unrecognisable non-zero data.
+Parsed parse_block(const void* src);
+
+nlohmann::json to_json(const StampId& id);
+nlohmann::json to_json(const Content& c);
+nlohmann::json to_json(const Parsed& p);
+std::string describe(const StampId& id);
+
+}  // namespace dt::workload

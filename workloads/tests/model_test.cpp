@@ -1,0 +1,121 @@
+// The model's rules for racing operations: what stays legal, what narrows.
+#include "model.hpp"
+
+#include <gtest/gtest.h>
+
+#include "cli.hpp"
+
+namespace dt::workload {
+namespace {
+
+using O = FileModel::Outcome;
+
+Content st(FileModel& m, uint64_t b) {
+  return Content::stamp(m.make_stamp(b, 1));
+}
+
+TEST(ModelTest, UncontendedWriteNarrowsToItsResult) {
+  FileModel m(1, 1, "f", 4, 4 * kBlockSize);
+  const Content a = st(m, 1);
+  const ReadSnap snap = m.read_begin(1);
+  const auto t = m.begin_write(1, a);
+  EXPECT_TRUE(m.legal(1).has(a));
+  EXPECT_TRUE(m.legal(1).has(Content::zeros())) << "old content legal while in flight";
+  m.end(t, O::kDone);
+  EXPECT_EQ(m.legal(1).contents, std::vector<Content>{a});
+  // A read that spanned the write may have seen either.
+  const ReadView v = m.read_end(snap);
+  EXPECT_TRUE(v.legal.has(a));
+  EXPECT_TRUE(v.legal.has(Content::zeros()));
+}
+
+TEST(ModelTest, NoEffectRestoresBefore) {
+  FileModel m(1, 1, "f", 4, 4 * kBlockSize);
+  const auto t = m.begin_write(2, st(m, 2));
+  m.end(t, O::kNoEffect);
+  EXPECT_EQ(m.legal(2).contents, std::vector<Content>{Content::zeros()});
+}
+
+TEST(ModelTest, OverlappingOpsKeepTheUnion) {
+  FileModel m(1, 1, "f", 4, 4 * kBlockSize);
+  const Content a = st(m, 0);
+  const auto w = m.begin_write(0, a);
+  const auto p = m.begin_zero(0, 2);  // punch races the store
+  m.end(w, O::kDone);
+  m.end(p, O::kDone);
+  EXPECT_TRUE(m.legal(0).has(a));
+  EXPECT_TRUE(m.legal(0).has(Content::zeros()));
+  // A later uncontended write pins it down again.
+  const Content b = st(m, 0);
+  m.end(m.begin_write(0, b), O::kDone);
+  EXPECT_EQ(m.legal(0).contents, std::vector<Content>{b});
+}
+
+TEST(ModelTest, TruncateZeroesTailAndMovesEof) {
+  FileModel m(1, 1, "f", 4, 4 * kBlockSize);
+  const Content a = st(m, 3);
+  m.end(m.begin_write(3, a), O::kDone);
+  const ReadSnap snap = m.read_begin(3);
+  m.end(m.begin_truncate(2 * kBlockSize), O::kDone);
+  EXPECT_EQ(m.sizes(), std::vector<uint64_t>{2 * kBlockSize});
+  EXPECT_EQ(m.legal(3).contents, std::vector<Content>{Content::zeros()});
+  const ReadView v = m.read_end(snap);
+  EXPECT_EQ(v.eof.lo, 2 * kBlockSize);
+  EXPECT_EQ(v.eof.hi, 4 * kBlockSize);
+}
+
+TEST(ModelTest, CollapseAndInsertShiftContents) {
+  FileModel m(1, 1, "f", 6, 4 * kBlockSize);
+  std::vector<Content> c;
+  for (uint64_t b = 0; b < 4; ++b) {
+    c.push_back(st(m, b));
+    m.end(m.begin_write(b, c.back()), O::kDone);
+  }
+  m.end(m.begin_collapse(1, 1), O::kDone);  // 0 2 3 .
+  EXPECT_EQ(m.sizes(), std::vector<uint64_t>{3 * kBlockSize});
+  EXPECT_EQ(m.legal(1).contents, std::vector<Content>{c[2]});
+  EXPECT_EQ(m.legal(2).contents, std::vector<Content>{c[3]});
+  EXPECT_EQ(m.legal(3).contents, std::vector<Content>{Content::zeros()});
+  m.end(m.begin_insert(1, 2), O::kDone);  // 0 _ _ 2 3
+  EXPECT_EQ(m.sizes(), std::vector<uint64_t>{5 * kBlockSize});
+  EXPECT_EQ(m.legal(1).contents, std::vector<Content>{Content::zeros()});
+  EXPECT_EQ(m.legal(3).contents, std::vector<Content>{c[2]});
+  EXPECT_EQ(m.legal(4).contents, std::vector<Content>{c[3]});
+}
+
+TEST(ModelTest, WriteDuringCollapseIsLegalAtBothPlaces) {
+  FileModel m(1, 1, "f", 4, 4 * kBlockSize);
+  const auto col = m.begin_collapse(0, 1);
+  const Content a = st(m, 2);
+  const auto w = m.begin_write(2, a);
+  EXPECT_TRUE(m.legal(1).has(a)) << "store before the shift lands one block down";
+  m.end(w, O::kDone);
+  m.end(col, O::kDone);
+  EXPECT_TRUE(m.legal(1).has(a));
+  EXPECT_TRUE(m.legal(2).has(a));
+}
+
+TEST(CliTest, RejectsUnknownFlagsAndValues) {
+  const Spec spec{"t", kOps, 65536, {"punch", "zero"}};
+  auto parse = [&](std::vector<const char*> args) {
+    args.insert(args.begin(), "dt-t");
+    return parse_cli(int(args.size()), const_cast<char**>(args.data()), spec);
+  };
+  EXPECT_FALSE(parse({"--dir", "/x", "--bogus"}));
+  EXPECT_FALSE(parse({"--seed", "1"})) << "--dir is required";
+  EXPECT_FALSE(parse({"--dir", "/x", "--ops", "punch,nope"}));
+  EXPECT_FALSE(parse({"--dir", "/x", "--pin", "odirect"})) << "not a flag of this workload";
+  EXPECT_FALSE(parse({"--dir", "/x", "--file-size", "1000"}));
+  auto o = parse({"--dir", "/x", "--seed=9", "--duration", "0.5", "--ops", "zero", "--threads", "3",
+                  "--file-size", "8192", "--iterations", "5"});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->seed, 9u);
+  EXPECT_DOUBLE_EQ(o->duration, 0.5);
+  EXPECT_EQ(o->ops, std::vector<std::string>{"zero"});
+  EXPECT_EQ(o->threads, 3u);
+  EXPECT_EQ(o->file_size, 8192u);
+  EXPECT_EQ(o->iterations, 5u);
+}
+
+}  // namespace
+}  // namespace dt::workload

@@ -1,0 +1,217 @@
+// The oracle must catch every planted corruption with the right check name,
+// file and offset, and must pass a clean file.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "fs.hpp"
+#include "model.hpp"
+#include "report.hpp"
+#include "stamp.hpp"
+#include "tmpdir.hpp"
+#include "verify.hpp"
+
+namespace dt::workload {
+namespace {
+
+constexpr uint64_t kRun = 0x1234;
+constexpr uint64_t kBlocks = 8;
+
+class OracleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("victim");
+    fd_.reset(::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644));
+    ASSERT_TRUE(fd_);
+    model_ = std::make_unique<FileModel>(kRun, 1, path_, kBlocks, kBlocks * kBlockSize);
+    for (uint64_t b = 0; b < kBlocks; ++b) stamp(b);
+  }
+
+  // Writes a fresh stamp at b and records it as the expected content.
+  StampId stamp(uint64_t b) {
+    const StampId s = model_->make_stamp(b, 1);
+    write_raw(b, Content::stamp(s));
+    model_->set(b, Content::stamp(s));
+    return s;
+  }
+
+  void write_raw(uint64_t b, const Content& c) {
+    alignas(64) char buf[kBlockSize];
+    fill_content(buf, c);
+    ASSERT_EQ(pwrite_full(fd_.get(), buf, kBlockSize, b * kBlockSize), 0);
+  }
+
+  std::vector<Verdict> verify(bool via_map = true) {
+    Reporter rep(nullptr, 7, 1000);
+    verify_file(*model_, fd_.get(), rep, OpCtx{3, 99}, via_map);
+    return rep.verdicts();
+  }
+
+  static const Verdict* find(const std::vector<Verdict>& vs, const std::string& check,
+                             uint64_t offset) {
+    for (const auto& v : vs)
+      if (v.check == check && v.offset == offset) return &v;
+    return nullptr;
+  }
+
+  static std::string dump(const std::vector<Verdict>& vs) {
+    std::string s;
+    for (const auto& v : vs)
+      s += v.check + "@" + std::to_string(v.offset) + ": " + v.message + "\n";
+    return s;
+  }
+
+  test::TmpDir dir_;
+  std::string path_;
+  Fd fd_;
+  std::unique_ptr<FileModel> model_;
+};
+
+TEST_F(OracleTest, CleanFilePasses) {
+  const auto vs = verify();
+  EXPECT_TRUE(vs.empty()) << dump(vs);
+}
+
+TEST_F(OracleTest, StaleGenerationIsStaleData) {
+  const StampId old = model_->legal(3).contents[0].id;
+  stamp(3);                           // model and file move to a new generation
+  write_raw(3, Content::stamp(old));  // ... but the old one comes back
+  const auto vs = verify();
+  const Verdict* v = find(vs, "stale-data", 3 * kBlockSize);
+  ASSERT_NE(v, nullptr) << dump(vs);
+  EXPECT_EQ(v->file, path_);
+  EXPECT_EQ(v->found["gen"], old.gen);
+  EXPECT_EQ(v->ctx.op, 99u);
+}
+
+TEST_F(OracleTest, OtherFilesBlockIsMisplaced) {
+  write_raw(5, Content::stamp(StampId{kRun, 2, 1, 17, 4}));  // file 2's block 17
+  const auto vs = verify();
+  const Verdict* v = find(vs, "misplaced-stamp", 5 * kBlockSize);
+  ASSERT_NE(v, nullptr) << dump(vs);
+  EXPECT_EQ(v->file, path_);
+  EXPECT_EQ(v->found["file_id"], 2);
+  EXPECT_EQ(vs.size(), 2u) << "pread and mapping both see it\n" << dump(vs);
+}
+
+TEST_F(OracleTest, OwnBlockAtWrongOffsetIsMisplaced) {
+  write_raw(6, model_->legal(2).contents[0]);
+  EXPECT_NE(find(verify(false), "misplaced-stamp", 6 * kBlockSize), nullptr);
+}
+
+TEST_F(OracleTest, BlockFromAnotherRunIsMisplaced) {
+  write_raw(1, Content::stamp(StampId{kRun + 1, 1, 1, 1, 1}));
+  EXPECT_NE(find(verify(false), "misplaced-stamp", 1 * kBlockSize), nullptr);
+}
+
+TEST_F(OracleTest, NonZeroPunchedRangeIsReported) {
+  // The model says blocks 2..3 were punched; the file still holds the stamps.
+  model_->end(model_->begin_zero(2, 2), FileModel::Outcome::kDone);
+  const auto vs = verify();
+  EXPECT_NE(find(vs, "nonzero-hole", 2 * kBlockSize), nullptr) << dump(vs);
+  EXPECT_NE(find(vs, "nonzero-hole", 3 * kBlockSize), nullptr) << dump(vs);
+  EXPECT_EQ(find(vs, "nonzero-hole", 4 * kBlockSize), nullptr) << dump(vs);
+}
+
+TEST_F(OracleTest, GarbageInHoleIsNonzeroHole) {
+  model_->set(4, Content::zeros());
+  const std::vector<char> junk(kBlockSize, 0x5a);
+  ASSERT_EQ(pwrite_full(fd_.get(), junk.data(), junk.size(), 4 * kBlockSize), 0);
+  EXPECT_NE(find(verify(false), "nonzero-hole", 4 * kBlockSize), nullptr);
+}
+
+TEST_F(OracleTest, TornBlockIsReported) {
+  // Second half of block 4 overwritten by another stamp's second half.
+  alignas(64) char other[kBlockSize];
+  fill_block(other, StampId{kRun, 1, 1, 4, 999});
+  ASSERT_EQ(pwrite_full(fd_.get(), other + kBlockSize / 2, kBlockSize / 2,
+                        4 * kBlockSize + kBlockSize / 2),
+            0);
+  const auto vs = verify();
+  const Verdict* v = find(vs, "torn-block", 4 * kBlockSize);
+  ASSERT_NE(v, nullptr) << dump(vs);
+  EXPECT_EQ(v->found["kind"], "torn");
+  EXPECT_EQ(v->found["bad_word"], kWords / 2);
+}
+
+TEST_F(OracleTest, SingleFlippedWordIsTorn) {
+  const uint64_t junk = 0xdeadbeef;
+  ASSERT_EQ(pwrite_full(fd_.get(), &junk, sizeof junk, 2 * kBlockSize + 800), 0);
+  EXPECT_NE(find(verify(false), "torn-block", 2 * kBlockSize), nullptr);
+}
+
+TEST_F(OracleTest, ZerosWhereWriteCompletedIsLostWrite) {
+  write_raw(7, Content::zeros());
+  EXPECT_NE(find(verify(false), "lost-write", 7 * kBlockSize), nullptr);
+}
+
+TEST_F(OracleTest, MissingSigbusBeyondModelEof) {
+  // The model says the file was truncated to 4 blocks; the file was not.
+  model_->end(model_->begin_truncate(4 * kBlockSize), FileModel::Outcome::kDone);
+  const auto vs = verify();
+  const Verdict* v = find(vs, "missing-sigbus", 4 * kBlockSize);
+  ASSERT_NE(v, nullptr) << dump(vs);
+  EXPECT_EQ(v->file, path_);
+  EXPECT_NE(find(vs, "size-mismatch", kBlocks * kBlockSize), nullptr) << dump(vs);
+  EXPECT_EQ(find(vs, "missing-sigbus", 3 * kBlockSize), nullptr) << dump(vs);
+}
+
+TEST_F(OracleTest, UnexpectedSigbusInsideModelEof) {
+  ASSERT_EQ(do_ftruncate(fd_.get(), 5 * kBlockSize), 0);  // the model never saw this
+  const auto vs = verify();
+  EXPECT_NE(find(vs, "unexpected-sigbus", 5 * kBlockSize), nullptr) << dump(vs);
+  EXPECT_NE(find(vs, "short-read", 5 * kBlockSize), nullptr) << dump(vs);
+  EXPECT_EQ(find(vs, "unexpected-sigbus", 4 * kBlockSize), nullptr) << dump(vs);
+}
+
+TEST_F(OracleTest, TruncatedThenExtendedMustReadZeros) {
+  model_->end(model_->begin_truncate(2 * kBlockSize), FileModel::Outcome::kDone);
+  model_->end(model_->begin_truncate(kBlocks * kBlockSize), FileModel::Outcome::kDone);
+  // Real truncate+extend: clean.
+  ASSERT_EQ(do_ftruncate(fd_.get(), 2 * kBlockSize), 0);
+  ASSERT_EQ(do_ftruncate(fd_.get(), kBlocks * kBlockSize), 0);
+  EXPECT_TRUE(verify().empty());
+  // Old data resurfacing beyond the old EOF is caught.
+  const StampId old{kRun, 1, 1, 6, 6};
+  write_raw(6, Content::stamp(old));
+  EXPECT_NE(find(verify(false), "nonzero-hole", 6 * kBlockSize), nullptr);
+}
+
+TEST_F(OracleTest, PrivateCowDataInFileIsCowLeak) {
+  write_raw(0, Content::stamp(StampId{kRun, 1, kPrivateWriter | 2, 0, 77}));
+  EXPECT_NE(find(verify(false), "cow-leak", 0), nullptr);
+}
+
+TEST(StampTest, RoundTripAndDamage) {
+  alignas(64) char buf[kBlockSize];
+  const StampId id{9, 3, 2, 11, 5};
+  fill_block(buf, id);
+  Parsed p = parse_block(buf);
+  EXPECT_EQ(p.kind, BlockKind::kStamp);
+  EXPECT_EQ(p.id, id);
+  buf[kBlockSize - 1] ^= 1;  // checksum word
+  EXPECT_EQ(parse_block(buf).kind, BlockKind::kTorn);
+  std::memset(buf, 0, sizeof buf);
+  EXPECT_EQ(parse_block(buf).kind, BlockKind::kZero);
+  buf[100] = 1;
+  EXPECT_EQ(parse_block(buf).kind, BlockKind::kGarbage);
+}
+
+TEST(ContentLegalTest, MixOnlyWhenOutcomesRaced) {
+  alignas(64) char a[kBlockSize], mix[kBlockSize];
+  const StampId s{1, 1, 1, 0, 1};
+  fill_block(a, s);
+  std::memcpy(mix, a, kBlockSize);
+  std::memset(mix + 2048, 0, 2048);  // a store racing a punch landed half
+  EXPECT_FALSE(content_legal(mix, Legal{{Content::stamp(s)}}));
+  EXPECT_TRUE(content_legal(mix, Legal{{Content::stamp(s), Content::zeros()}}));
+  EXPECT_TRUE(content_legal(a, Legal{{Content::stamp(s)}}));
+  EXPECT_FALSE(content_legal(a, Legal{{Content::zeros()}}));
+}
+
+}  // namespace
+}  // namespace dt::workload

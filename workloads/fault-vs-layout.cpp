@@ -27,37 +27,6 @@ namespace {
 
 const std::vector<std::string> kLayoutOps = {"punch", "collapse", "insert", "zero"};
 
-int mode_of(const std::string& op) {
-  if (op == "punch") return FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-  if (op == "collapse") return FALLOC_FL_COLLAPSE_RANGE;
-  if (op == "insert") return FALLOC_FL_INSERT_RANGE;
-  return FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-}
-
-// Tries each op on a scratch file: ext2 has no fallocate at all, tmpfs only
-// punches, some configurations refuse collapse/insert (EINVAL).
-std::vector<std::string> probe_ops(Run& run, const std::vector<std::string>& wanted) {
-  std::vector<std::string> ok;
-  const std::string path = run.file_path("probe");
-  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  std::vector<char> buf(8 * kBlockSize, 'x');
-  for (const auto& op : wanted) {
-    if (!fd || pwrite_full(fd.get(), buf.data(), buf.size(), 0) != 0) break;
-    const int e = do_fallocate(fd.get(), mode_of(op), 2 * kBlockSize, kBlockSize);
-    if (e == 0)
-      ok.push_back(op);
-    else
-      run.rep().skip("FALLOC_FL_" +
-                     std::string(op == "punch"      ? "PUNCH_HOLE"
-                                 : op == "zero"     ? "ZERO_RANGE"
-                                 : op == "collapse" ? "COLLAPSE_RANGE"
-                                                    : "INSERT_RANGE") +
-                     " unsupported here: " + errno_name(e));
-  }
-  ::unlink(path.c_str());
-  return ok;
-}
-
 void mutate(HotFile& hot, Worker& w, Run& run, const std::vector<std::string>& ops) {
   const uint64_t nb = hot.max_blocks();
   const uint64_t cur = hot.blocks();
@@ -102,7 +71,7 @@ int body(Run& run) {
   run.set_dax(probe_dax(hot.fd()));
   run.set_hot_bytes(o.file_size);
   run.track(hot.model(), hot.fd());
-  const auto ops = probe_ops(run, o.ops);
+  const auto ops = probe_layout_ops(run, o.ops);
   if (ops.empty()) return run.skip_all("none of the requested layout operations is supported");
   run.start({{"hot_blocks", hot.max_blocks()}, {"ops", ops}});
   run.run_threads(o.threads, [&](unsigned t) {

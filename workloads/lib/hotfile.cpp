@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 #include "run.hpp"
 #include "sigbus.hpp"
@@ -25,6 +26,36 @@ FileModel::Outcome outcome_of(int err) {
 }
 
 }  // namespace
+
+int fallocate_mode(const std::string& op) {
+  if (op == "punch") return FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+  if (op == "collapse") return FALLOC_FL_COLLAPSE_RANGE;
+  if (op == "insert") return FALLOC_FL_INSERT_RANGE;
+  if (op == "zero") return FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+  return -1;
+}
+
+std::vector<std::string> probe_layout_ops(Run& run, const std::vector<std::string>& wanted) {
+  static const std::map<std::string, std::string> kNames = {{"punch", "PUNCH_HOLE"},
+                                                            {"zero", "ZERO_RANGE"},
+                                                            {"collapse", "COLLAPSE_RANGE"},
+                                                            {"insert", "INSERT_RANGE"}};
+  std::vector<std::string> ok;
+  const std::string path = run.file_path("probe");
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  std::vector<char> buf(8 * kBlockSize, 'x');
+  for (const auto& op : wanted) {
+    if (fallocate_mode(op) < 0) continue;
+    if (!fd || pwrite_full(fd.get(), buf.data(), buf.size(), 0) != 0) break;
+    const int e = do_fallocate(fd.get(), fallocate_mode(op), 2 * kBlockSize, kBlockSize);
+    if (e == 0)
+      ok.push_back(op);
+    else
+      run.rep().skip("FALLOC_FL_" + kNames.at(op) + " unsupported here: " + errno_name(e));
+  }
+  ::unlink(path.c_str());
+  return ok;
+}
 
 HotFile::HotFile(Run& run, const std::string& name, uint64_t max_size, bool populate) : run_(run) {
   const std::string path = run.file_path(name);

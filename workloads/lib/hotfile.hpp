@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fs.hpp"
 #include "model.hpp"
@@ -12,6 +13,12 @@
 namespace dt::workload {
 
 class Run;
+
+// fallocate modes by name: punch, zero, collapse, insert.
+int fallocate_mode(const std::string& op);
+// Tries each named layout op on a scratch file and returns those that work
+// (ext2 has no fallocate, tmpfs only punches); emits a skip line for the rest.
+std::vector<std::string> probe_layout_ops(Run& run, const std::vector<std::string>& wanted);
 
 class HotFile {
  public:

@@ -1,0 +1,165 @@
+// The small pieces: prefix stripping, line splitting, symbol parsing, title normalisation,
+// frame picking, the formats table.
+#include <gtest/gtest.h>
+
+#include "console/formats.hpp"
+#include "console/frame_picker.hpp"
+#include "console/line_splitter.hpp"
+#include "console/prefix.hpp"
+#include "console/report.hpp"
+#include "console/symbols.hpp"
+#include "console/title.hpp"
+
+namespace dt::console {
+namespace {
+
+TEST(Prefix, TimestampAndCaller) {
+  auto p = strip_prefix("[   12.345678][  T123] XFS (pmem0): Mounting V5 Filesystem");
+  EXPECT_EQ(p.body, "XFS (pmem0): Mounting V5 Filesystem");
+  EXPECT_EQ(p.caller, "T123");
+  p = strip_prefix("[    1.234567][    C1]  dax_fault+0x1a/0x40");
+  EXPECT_EQ(p.body, " dax_fault+0x1a/0x40");  // frame indentation is kept
+  EXPECT_EQ(p.caller, "C1");
+  p = strip_prefix("[  C1] hello");
+  EXPECT_EQ(p.body, "hello");
+  EXPECT_EQ(p.caller, "C1");
+  p = strip_prefix("<4>[   12.000000] WARNING: CPU: 0 PID: 1 at x");
+  EXPECT_EQ(p.body, "WARNING: CPU: 0 PID: 1 at x");
+  EXPECT_EQ(p.caller, "");
+  p = strip_prefix("no prefix at all");
+  EXPECT_EQ(p.body, "no prefix at all");
+  p = strip_prefix("[ 12.3x] not a timestamp");
+  EXPECT_EQ(p.body, "[ 12.3x] not a timestamp");
+}
+
+TEST(LineSplitter, SplitsAcrossFeedsWithOffsets) {
+  LineSplitter s;
+  std::vector<RawLine> out;
+  s.feed("ab", out);
+  s.feed("c\r\nde", out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].text, "abc");
+  EXPECT_EQ(out[0].begin, 0u);
+  EXPECT_EQ(out[0].end, 5u);
+  s.feed("f\n", out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].text, "def");
+  EXPECT_EQ(out[1].begin, 5u);
+  EXPECT_EQ(out[1].end, 9u);
+  s.feed("tail", out);
+  s.finish(out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].text, "tail");
+  EXPECT_EQ(out[2].end, 13u);
+}
+
+TEST(LineSplitter, CapsAndSanitises) {
+  LineSplitter s;
+  std::vector<RawLine> out;
+  std::string big(100000, 'x');
+  big[3] = '\x01';
+  big[4] = '\xff';
+  s.feed(big + "\n", out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].text.size(), LineSplitter::kMaxLineBytes);
+  EXPECT_EQ(out[0].text.substr(0, 6), "xxx??x");
+  EXPECT_EQ(out[0].end, big.size() + 1);
+}
+
+TEST(Symbols, Frames) {
+  auto f = parse_frame(" dax_iomap_pte_fault.isra.0+0x3a1/0x9b0");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->symbol, "dax_iomap_pte_fault.isra.0");
+  EXPECT_TRUE(f->reliable);
+  f = parse_frame("  ? xfs_ilock+0x87/0x1e0 [xfs]");
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->reliable);
+  EXPECT_EQ(f->symbol, "xfs_ilock");
+  f = parse_frame("[<ffffffff8123abcd>] ext4_dax_huge_fault+0x1c/0x2e0");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->symbol, "ext4_dax_huge_fault");
+  EXPECT_FALSE(parse_frame("Call Trace:"));
+  EXPECT_FALSE(parse_frame("RIP: 0010:dax_insert_entry+0x3c5/0x430"));
+  EXPECT_FALSE(parse_frame("dax_fault+0x1a/0x40 trailing junk"));
+  EXPECT_EQ(parse_rip("RIP: 0010:dax_insert_entry+0x3c5/0x430").value_or(""), "dax_insert_entry");
+  EXPECT_FALSE(parse_rip("RIP: 0033:0x7f12a3b4c5d6"));
+  EXPECT_EQ(clean_symbol("xfs_ilock+0x87/0x1e0 [xfs]"), "xfs_ilock");
+  EXPECT_EQ(clean_symbol("grab_mapping_entry.constprop.0"), "grab_mapping_entry");
+}
+
+TEST(Title, Normalise) {
+  EXPECT_EQ(normalise_text("Attempted to kill init! exitcode=0x00000009"),
+            "Attempted to kill init! exitcode=NUM");
+  EXPECT_EQ(normalise_text("EXT4-fs (device pmem1): panic forced after error"),
+            "EXT4-fs: panic forced after error");
+  EXPECT_EQ(normalise_text("VFS: Unable to mount root fs on unknown-block(259,0)"),
+            "VFS: Unable to mount root fs on unknown-block(NUM,NUM)");
+  EXPECT_EQ(normalise_text("kasan.fault=panic set ..."), "kasan.fault=panic set");
+  EXPECT_EQ(normalise_text("x86_64 ext4 at ffff888003a1b000"), "x86_64 ext4 at NUM");
+  EXPECT_EQ(with_frame("WARNING", "dax_insert_entry"), "WARNING in dax_insert_entry");
+  EXPECT_EQ(with_frame("possible deadlock", ""), "possible deadlock");
+  EXPECT_EQ(compact_text("  a   ==\t b "), "a == b");
+}
+
+TEST(Report, KindNamesRoundTrip) {
+  for (Kind k : {Kind::Lockdep, Kind::Warning, Kind::Bug, Kind::Kasan, Kind::GeneralProtection,
+                 Kind::HungTask, Kind::RcuStall, Kind::SoftLockup, Kind::Panic, Kind::Xfs,
+                 Kind::Ext4, Kind::Ext2}) {
+    Kind back{};
+    ASSERT_TRUE(kind_from_string(to_string(k), back));
+    EXPECT_EQ(back, k);
+  }
+  EXPECT_EQ(to_string(Kind::GeneralProtection), "gpf");
+  EXPECT_EQ(to_string(Kind::HungTask), "hung-task");
+  EXPECT_EQ(title_hash("WARNING in dax_insert_entry").size(), 16u);
+  EXPECT_EQ(title_hash("a"), title_hash("a"));
+  EXPECT_NE(title_hash("a"), title_hash("b"));
+}
+
+TEST(FramePicker, GenericAndMachinery) {
+  EXPECT_TRUE(is_machinery("dump_stack_lvl"));
+  EXPECT_TRUE(is_machinery("asm_exc_page_fault"));
+  EXPECT_TRUE(is_machinery("lock_acquire"));
+  EXPECT_TRUE(is_generic("down_write"));
+  EXPECT_TRUE(is_generic("xfs_ilock"));
+  EXPECT_TRUE(is_generic("handle_mm_fault"));
+  EXPECT_TRUE(is_generic("__do_fault"));
+  EXPECT_FALSE(is_generic("dax_iomap_fault"));
+  EXPECT_FALSE(is_generic("xfs_filemap_fault"));
+  EXPECT_FALSE(is_machinery("ext4_dax_huge_fault"));
+  const std::vector<std::string> lines = {"CPU: 0 PID: 1 Comm: t Not tainted 6.1.192 #1",
+                                          "Call Trace:",
+                                          " <TASK>",
+                                          " dump_stack_lvl+0x5b/0x77",
+                                          " ? xfs_bogus+0x1/0x2",
+                                          " down_write+0x3e/0x140",
+                                          " xfs_ilock+0x87/0x1e0",
+                                          " dax_iomap_fault+0x1a2/0x7f0",
+                                          " </TASK>"};
+  EXPECT_EQ(pick_frame(FrameRule{}, {}, lines, {}), "dax_iomap_fault");
+  const std::vector<std::string> only_generic = {
+      "Call Trace:", " <TASK>", " dump_stack_lvl+0x5b/0x77", " down_write+0x3e/0x140", " </TASK>"};
+  EXPECT_EQ(pick_frame(FrameRule{}, {}, only_generic, {}), "down_write");
+}
+
+TEST(Formats, TableIsConsistent) {
+  for (const auto& c : formats()) {
+    EXPECT_FALSE(c.f->name.empty());
+    EXPECT_FALSE(c.f->needle.empty()) << c.f->name;
+    EXPECT_NE(c.f->title, nullptr) << c.f->name;
+    if (c.f->end == End::Marker) {
+      EXPECT_TRUE(c.has_end) << c.f->name;
+    }
+  }
+  auto m = match_start("WARNING: CPU: 1 PID: 345 at fs/dax.c:1043 dax_insert_entry+0x3c5/0x430");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->fmt->f->name, "warning");
+  EXPECT_EQ(m->groups.at(2), "dax_insert_entry+0x3c5/0x430");
+  EXPECT_FALSE(
+      match_start("XFS (pmem0): DAX enabled. Warning: EXPERIMENTAL, use at your own risk"));
+  EXPECT_FALSE(match_start("ACPI Warning: SystemIO range 0x600-0x63f conflicts with OpRegion"));
+  EXPECT_FALSE(match_start("kasan: KernelAddressSanitizer initialized"));
+}
+
+}  // namespace
+}  // namespace dt::console

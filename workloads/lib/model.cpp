@@ -132,6 +132,10 @@ FileModel::Ticket FileModel::begin(Op op) {
       if (dest >= max_blocks_) continue;
       for (const Content& c : op.after[b - op.first].contents) add_legal(dest, c);
     }
+    // Lock order: this (source) model, then the clone destination's.
+    for (const auto& [fid, f] : forwards_)
+      if (b >= f.first && b < f.first + f.n)
+        f.dst->add_external(f.dst_first + (b - f.first), op.after[b - op.first]);
   }
   if (trace_)
     std::fprintf(stderr, "model %u v%llu begin #%llu kind=%d [%llu,%llu) shift=%llu after0=%s\n",
@@ -229,6 +233,29 @@ void FileModel::end(const Ticket& t, Outcome o,
 EofRange FileModel::eof_now() const {
   const auto [lo, hi] = std::minmax_element(sizes_.begin(), sizes_.end());
   return {*lo, *hi};
+}
+
+uint64_t FileModel::forward(uint64_t first, uint64_t n, FileModel* dst, uint64_t dst_first) {
+  std::lock_guard lk(mu_);
+  const uint64_t id = next_op_++;
+  forwards_[id] = Forward{first, n, dst, dst_first};
+  for (uint64_t i = 0; i < n && first + i < max_blocks_; ++i)
+    dst->add_external(dst_first + i, blocks_[first + i].legal);
+  return id;
+}
+
+void FileModel::unforward(uint64_t id) {
+  std::lock_guard lk(mu_);
+  forwards_.erase(id);
+}
+
+void FileModel::add_external(uint64_t b, const Legal& l) {
+  std::lock_guard lk(mu_);
+  if (b >= max_blocks_) return;
+  ++ver_;
+  for (const Content& c : l.contents) add_legal(b, c);
+  if (l.unknown) blocks_[b].legal.unknown = true;
+  for (uint64_t id : blocks_[b].inflight) ops_.at(id).contended = true;
 }
 
 ReadSnap FileModel::read_begin(uint64_t b) const {

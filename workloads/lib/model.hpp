@@ -99,6 +99,15 @@ class FileModel {
   // (e.g. the clone source changed meanwhile); they make those blocks uncertain.
   void end(const Ticket& t, Outcome o, const std::vector<std::pair<uint64_t, Legal>>& extra = {});
 
+  // While a clone from this file is in flight, whatever becomes legal in
+  // blocks [first, first+n) here is also legal at dst[dst_first...] at once
+  // (the clone may copy it). Also forwards the current contents. Returns an id.
+  uint64_t forward(uint64_t first, uint64_t n, FileModel* dst, uint64_t dst_first);
+  void unforward(uint64_t id);
+  // Contents that became legal from outside (a forwarded clone source): makes
+  // the ops in flight on b uncertain.
+  void add_external(uint64_t b, const Legal& l);
+
   ReadSnap read_begin(uint64_t b) const;
   ReadView read_end(const ReadSnap& s) const;
 
@@ -151,6 +160,12 @@ class FileModel {
   uint64_t next_op_ = 1;
   std::vector<Block> blocks_;
   std::map<uint64_t, Op> ops_;
+  struct Forward {
+    uint64_t first, n;
+    FileModel* dst;
+    uint64_t dst_first;
+  };
+  std::map<uint64_t, Forward> forwards_;
   std::vector<uint64_t> sizes_;
   std::vector<uint64_t> size_inflight_;
   std::deque<std::pair<uint64_t, uint64_t>> size_hist_;

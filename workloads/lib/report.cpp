@@ -38,8 +38,22 @@ void Reporter::skip(const std::string& reason) {
   {
     std::lock_guard lk(mu_);
     if (!skips_.insert(reason).second) return;
+    if (hold_) {
+      queued_.push_back(reason);
+      return;
+    }
   }
   emit({{"type", "skip"}, {"reason", reason}});
+}
+
+void Reporter::release_skips() {
+  std::vector<std::string> q;
+  {
+    std::lock_guard lk(mu_);
+    hold_ = false;
+    q.swap(queued_);
+  }
+  for (const auto& r : q) emit({{"type", "skip"}, {"reason", r}});
 }
 
 std::vector<Verdict> Reporter::verdicts() const {

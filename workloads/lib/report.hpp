@@ -37,8 +37,10 @@ class Reporter {
 
   void emit(const nlohmann::json& line);
   void verdict(const Verdict& v);
-  // Emits each distinct reason once.
+  // Emits each distinct reason once. Until release_skips() they are queued,
+  // so that the start line is always the first line of a run.
   void skip(const std::string& reason);
+  void release_skips();
 
   uint64_t failed() const { return failed_.load(); }
   std::vector<Verdict> verdicts() const;  // the first max_printed, for tests
@@ -56,6 +58,8 @@ class Reporter {
   std::atomic<uint64_t> failed_{0};
   std::vector<Verdict> kept_;
   std::set<std::string> skips_;
+  std::vector<std::string> queued_;
+  bool hold_ = true;
 };
 
 }  // namespace dt::workload

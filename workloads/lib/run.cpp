@@ -93,6 +93,7 @@ void Run::start(nlohmann::json params) {
              {"params", params},
              {"dax", dax_.dax()}});
   started_ = true;
+  rep_.release_skips();
   if (!dax_.dax())
     rep_.skip("file is not DAX (statx_dax=" + std::string(dax_.statx_dax ? "1" : "0") +
               ", map_sync=" + (dax_.map_sync ? "1" : "0") +
@@ -271,6 +272,7 @@ int Run::skip_all(const std::string& reason) {
                {"seed", opt_.seed},
                {"params", nlohmann::json::object()},
                {"dax", dax_.dax()}});
+  rep_.release_skips();
   rep_.skip(reason);
   rep_.emit(result_line("skip"));
   if (!opt_.keep_files) {

@@ -157,10 +157,10 @@ bool HotFile::map_read(const char* map, uint64_t b, const OpCtx& ctx) {
 }
 
 bool HotFile::map_write(char* map, uint64_t b, uint32_t writer, const OpCtx& ctx, bool flush,
-                        bool* stored, StampId* id) {
+                        bool* stored, const std::function<void(const StampId&)>& before_store) {
   alignas(64) char buf[kBlockSize];
   const StampId s = model_->make_stamp(b, writer);
-  if (id) *id = s;
+  if (before_store) before_store(s);
   fill_block(buf, s);
   const ReadSnap snap = model_->read_begin(b);
   const auto t = model_->begin_write(b, Content::stamp(s));

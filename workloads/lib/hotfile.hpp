@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,11 @@ class HotFile {
   // Stores a fresh stamp through the mapping (optionally flushing the lines
   // for MAP_SYNC), checks SIGBUS legality and reads it back. *stored tells
   // whether the store completed.
+  // before_store (optional) runs with the stamp just before the store (e.g. to
+  // log an intent).
   bool map_write(char* map, uint64_t b, uint32_t writer, const OpCtx& ctx, bool flush = false,
-                 bool* stored = nullptr, StampId* id = nullptr);
+                 bool* stored = nullptr,
+                 const std::function<void(const StampId&)>& before_store = {});
   // Judges data that left the file by other means (vmsplice pipe, O_DIRECT
   // from the mapping) against everything legal since snap.
   bool judge_data(const ReadSnap& snap, const void* data, const OpCtx& ctx);

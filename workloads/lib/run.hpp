@@ -42,6 +42,7 @@ class Run {
   bool dax() const { return dax_.dax(); }
   // Bytes the racing files may grow to: the fill leaves room for them.
   void set_hot_bytes(uint64_t n) { hot_bytes_ = n; }
+  void disable_fill() { opt_.fill_files = 0; }
   uint64_t reserve() const;
 
   // Emits the start line, starts the heartbeat and the fill threads.

@@ -14,7 +14,7 @@ Content st(FileModel& m, uint64_t b) {
   return Content::stamp(m.make_stamp(b, 1));
 }
 
-TEST(ModelTest, UncontendedWriteNarrowsToItsResult) {
+TEST(workload_model, UncontendedWriteNarrowsToItsResult) {
   FileModel m(1, 1, "f", 4, 4 * kBlockSize);
   const Content a = st(m, 1);
   const ReadSnap snap = m.read_begin(1);
@@ -29,14 +29,14 @@ TEST(ModelTest, UncontendedWriteNarrowsToItsResult) {
   EXPECT_TRUE(v.legal.has(Content::zeros()));
 }
 
-TEST(ModelTest, NoEffectRestoresBefore) {
+TEST(workload_model, NoEffectRestoresBefore) {
   FileModel m(1, 1, "f", 4, 4 * kBlockSize);
   const auto t = m.begin_write(2, st(m, 2));
   m.end(t, O::kNoEffect);
   EXPECT_EQ(m.legal(2).contents, std::vector<Content>{Content::zeros()});
 }
 
-TEST(ModelTest, OverlappingOpsKeepTheUnion) {
+TEST(workload_model, OverlappingOpsKeepTheUnion) {
   FileModel m(1, 1, "f", 4, 4 * kBlockSize);
   const Content a = st(m, 0);
   const auto w = m.begin_write(0, a);
@@ -51,7 +51,7 @@ TEST(ModelTest, OverlappingOpsKeepTheUnion) {
   EXPECT_EQ(m.legal(0).contents, std::vector<Content>{b});
 }
 
-TEST(ModelTest, TruncateZeroesTailAndMovesEof) {
+TEST(workload_model, TruncateZeroesTailAndMovesEof) {
   FileModel m(1, 1, "f", 4, 4 * kBlockSize);
   const Content a = st(m, 3);
   m.end(m.begin_write(3, a), O::kDone);
@@ -64,7 +64,7 @@ TEST(ModelTest, TruncateZeroesTailAndMovesEof) {
   EXPECT_EQ(v.eof.hi, 4 * kBlockSize);
 }
 
-TEST(ModelTest, CollapseAndInsertShiftContents) {
+TEST(workload_model, CollapseAndInsertShiftContents) {
   FileModel m(1, 1, "f", 6, 4 * kBlockSize);
   std::vector<Content> c;
   for (uint64_t b = 0; b < 4; ++b) {
@@ -83,7 +83,7 @@ TEST(ModelTest, CollapseAndInsertShiftContents) {
   EXPECT_EQ(m.legal(4).contents, std::vector<Content>{c[3]});
 }
 
-TEST(ModelTest, WriteDuringCollapseIsLegalAtBothPlaces) {
+TEST(workload_model, WriteDuringCollapseIsLegalAtBothPlaces) {
   FileModel m(1, 1, "f", 4, 4 * kBlockSize);
   const auto col = m.begin_collapse(0, 1);
   const Content a = st(m, 2);
@@ -95,7 +95,7 @@ TEST(ModelTest, WriteDuringCollapseIsLegalAtBothPlaces) {
   EXPECT_TRUE(m.legal(2).has(a));
 }
 
-TEST(CliTest, RejectsUnknownFlagsAndValues) {
+TEST(workload_cli, RejectsUnknownFlagsAndValues) {
   const Spec spec{"t", kOps, 65536, {"punch", "zero"}};
   auto parse = [&](std::vector<const char*> args) {
     args.insert(args.begin(), "dt-t");

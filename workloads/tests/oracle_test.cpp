@@ -21,7 +21,7 @@ namespace {
 constexpr uint64_t kRun = 0x1234;
 constexpr uint64_t kBlocks = 8;
 
-class OracleTest : public ::testing::Test {
+class workload_oracle : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.file("victim");
@@ -71,12 +71,12 @@ class OracleTest : public ::testing::Test {
   std::unique_ptr<FileModel> model_;
 };
 
-TEST_F(OracleTest, CleanFilePasses) {
+TEST_F(workload_oracle, CleanFilePasses) {
   const auto vs = verify();
   EXPECT_TRUE(vs.empty()) << dump(vs);
 }
 
-TEST_F(OracleTest, StaleGenerationIsStaleData) {
+TEST_F(workload_oracle, StaleGenerationIsStaleData) {
   const StampId old = model_->legal(3).contents[0].id;
   stamp(3);                           // model and file move to a new generation
   write_raw(3, Content::stamp(old));  // ... but the old one comes back
@@ -88,7 +88,7 @@ TEST_F(OracleTest, StaleGenerationIsStaleData) {
   EXPECT_EQ(v->ctx.op, 99u);
 }
 
-TEST_F(OracleTest, OtherFilesBlockIsMisplaced) {
+TEST_F(workload_oracle, OtherFilesBlockIsMisplaced) {
   write_raw(5, Content::stamp(StampId{kRun, 2, 1, 17, 4}));  // file 2's block 17
   const auto vs = verify();
   const Verdict* v = find(vs, "misplaced-stamp", 5 * kBlockSize);
@@ -98,17 +98,17 @@ TEST_F(OracleTest, OtherFilesBlockIsMisplaced) {
   EXPECT_EQ(vs.size(), 2u) << "pread and mapping both see it\n" << dump(vs);
 }
 
-TEST_F(OracleTest, OwnBlockAtWrongOffsetIsMisplaced) {
+TEST_F(workload_oracle, OwnBlockAtWrongOffsetIsMisplaced) {
   write_raw(6, model_->legal(2).contents[0]);
   EXPECT_NE(find(verify(false), "misplaced-stamp", 6 * kBlockSize), nullptr);
 }
 
-TEST_F(OracleTest, BlockFromAnotherRunIsMisplaced) {
+TEST_F(workload_oracle, BlockFromAnotherRunIsMisplaced) {
   write_raw(1, Content::stamp(StampId{kRun + 1, 1, 1, 1, 1}));
   EXPECT_NE(find(verify(false), "misplaced-stamp", 1 * kBlockSize), nullptr);
 }
 
-TEST_F(OracleTest, NonZeroPunchedRangeIsReported) {
+TEST_F(workload_oracle, NonZeroPunchedRangeIsReported) {
   // The model says blocks 2..3 were punched; the file still holds the stamps.
   model_->end(model_->begin_zero(2, 2), FileModel::Outcome::kDone);
   const auto vs = verify();
@@ -117,14 +117,14 @@ TEST_F(OracleTest, NonZeroPunchedRangeIsReported) {
   EXPECT_EQ(find(vs, "nonzero-hole", 4 * kBlockSize), nullptr) << dump(vs);
 }
 
-TEST_F(OracleTest, GarbageInHoleIsNonzeroHole) {
+TEST_F(workload_oracle, GarbageInHoleIsNonzeroHole) {
   model_->set(4, Content::zeros());
   const std::vector<char> junk(kBlockSize, 0x5a);
   ASSERT_EQ(pwrite_full(fd_.get(), junk.data(), junk.size(), 4 * kBlockSize), 0);
   EXPECT_NE(find(verify(false), "nonzero-hole", 4 * kBlockSize), nullptr);
 }
 
-TEST_F(OracleTest, TornBlockIsReported) {
+TEST_F(workload_oracle, TornBlockIsReported) {
   // Second half of block 4 overwritten by another stamp's second half.
   alignas(64) char other[kBlockSize];
   fill_block(other, StampId{kRun, 1, 1, 4, 999});
@@ -138,18 +138,18 @@ TEST_F(OracleTest, TornBlockIsReported) {
   EXPECT_EQ(v->found["bad_word"], kWords / 2);
 }
 
-TEST_F(OracleTest, SingleFlippedWordIsTorn) {
+TEST_F(workload_oracle, SingleFlippedWordIsTorn) {
   const uint64_t junk = 0xdeadbeef;
   ASSERT_EQ(pwrite_full(fd_.get(), &junk, sizeof junk, 2 * kBlockSize + 800), 0);
   EXPECT_NE(find(verify(false), "torn-block", 2 * kBlockSize), nullptr);
 }
 
-TEST_F(OracleTest, ZerosWhereWriteCompletedIsLostWrite) {
+TEST_F(workload_oracle, ZerosWhereWriteCompletedIsLostWrite) {
   write_raw(7, Content::zeros());
   EXPECT_NE(find(verify(false), "lost-write", 7 * kBlockSize), nullptr);
 }
 
-TEST_F(OracleTest, MissingSigbusBeyondModelEof) {
+TEST_F(workload_oracle, MissingSigbusBeyondModelEof) {
   // The model says the file was truncated to 4 blocks; the file was not.
   model_->end(model_->begin_truncate(4 * kBlockSize), FileModel::Outcome::kDone);
   const auto vs = verify();
@@ -160,7 +160,7 @@ TEST_F(OracleTest, MissingSigbusBeyondModelEof) {
   EXPECT_EQ(find(vs, "missing-sigbus", 3 * kBlockSize), nullptr) << dump(vs);
 }
 
-TEST_F(OracleTest, UnexpectedSigbusInsideModelEof) {
+TEST_F(workload_oracle, UnexpectedSigbusInsideModelEof) {
   ASSERT_EQ(do_ftruncate(fd_.get(), 5 * kBlockSize), 0);  // the model never saw this
   const auto vs = verify();
   EXPECT_NE(find(vs, "unexpected-sigbus", 5 * kBlockSize), nullptr) << dump(vs);
@@ -168,7 +168,7 @@ TEST_F(OracleTest, UnexpectedSigbusInsideModelEof) {
   EXPECT_EQ(find(vs, "unexpected-sigbus", 4 * kBlockSize), nullptr) << dump(vs);
 }
 
-TEST_F(OracleTest, TruncatedThenExtendedMustReadZeros) {
+TEST_F(workload_oracle, TruncatedThenExtendedMustReadZeros) {
   model_->end(model_->begin_truncate(2 * kBlockSize), FileModel::Outcome::kDone);
   model_->end(model_->begin_truncate(kBlocks * kBlockSize), FileModel::Outcome::kDone);
   // Real truncate+extend: clean.
@@ -181,12 +181,12 @@ TEST_F(OracleTest, TruncatedThenExtendedMustReadZeros) {
   EXPECT_NE(find(verify(false), "nonzero-hole", 6 * kBlockSize), nullptr);
 }
 
-TEST_F(OracleTest, PrivateCowDataInFileIsCowLeak) {
+TEST_F(workload_oracle, PrivateCowDataInFileIsCowLeak) {
   write_raw(0, Content::stamp(StampId{kRun, 1, kPrivateWriter | 2, 0, 77}));
   EXPECT_NE(find(verify(false), "cow-leak", 0), nullptr);
 }
 
-TEST(StampTest, RoundTripAndDamage) {
+TEST(workload_stamp, RoundTripAndDamage) {
   alignas(64) char buf[kBlockSize];
   const StampId id{9, 3, 2, 11, 5};
   fill_block(buf, id);
@@ -201,7 +201,7 @@ TEST(StampTest, RoundTripAndDamage) {
   EXPECT_EQ(parse_block(buf).kind, BlockKind::kGarbage);
 }
 
-TEST(ContentLegalTest, MixOnlyWhenOutcomesRaced) {
+TEST(workload_content, MixOnlyWhenOutcomesRaced) {
   alignas(64) char a[kBlockSize], mix[kBlockSize];
   const StampId s{1, 1, 1, 0, 1};
   fill_block(a, s);

@@ -44,9 +44,9 @@ std::string bin(const std::string& prog) {
   return std::string(DT_GUEST_BIN_DIR) + "/dt-" + prog;
 }
 
-class ProgramTest : public ::testing::TestWithParam<std::string> {};
+class workload_program : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(ProgramTest, RunsBrieflyOnHost) {
+TEST_P(workload_program, RunsBrieflyOnHost) {
   const std::string prog = GetParam();
   ASSERT_TRUE(std::filesystem::exists(bin(prog))) << bin(prog);
   test::TmpDir dir;
@@ -83,13 +83,13 @@ TEST_P(ProgramTest, RunsBrieflyOnHost) {
   }
 }
 
-TEST_P(ProgramTest, UnknownFlagIsUsageError) {
+TEST_P(workload_program, UnknownFlagIsUsageError) {
   const Ran r = run(bin(GetParam()) + " --dir /tmp --no-such-flag");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.raw.empty()) << "usage errors go to stderr";
 }
 
-INSTANTIATE_TEST_SUITE_P(Workloads, ProgramTest,
+INSTANTIATE_TEST_SUITE_P(workload, workload_program,
                          ::testing::Values("fault-vs-truncate", "fault-vs-layout", "pmd-vs-pte",
                                            "write-vs-fault", "pin-vs-truncate", "map-sync",
                                            "reflink", "mixed"),

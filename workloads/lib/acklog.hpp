@@ -1,0 +1,40 @@
+// The acknowledgement log of map-sync: what a power cut must not lose.
+//
+// Before an operation the workload appends an intent record, after it is
+// durable (MAP_SYNC store + cache flush, or fsync) an ack record; each record
+// is fdatasync'ed. After a crash and reboot, verify_ack_log() checks the files
+// against the log: for every block, an acknowledged operation may only be
+// superseded by operations that were not yet known durable when it was (no
+// ack, or acked after the last acked op on that block had started). Anything
+// else is a lost write (zeros), stale data (older generation) or garbage.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "fs.hpp"
+#include "report.hpp"
+
+namespace dt::workload {
+
+class AckLog {
+ public:
+  bool open(const std::string& path);   // truncates
+  void record(nlohmann::json rec);      // header/file/state records
+  uint64_t intent(nlohmann::json rec);  // returns the op id to ack
+  void ack(uint64_t op);
+
+ private:
+  void append(const nlohmann::json& rec);
+  std::mutex mu_;
+  Fd fd_;
+  uint64_t next_op_ = 1;
+};
+
+// Checks every file named in the log; verdicts go to rep. Returns the number
+// of files checked, or -1 if the log is missing or has no header.
+int verify_ack_log(const std::string& log_path, Reporter& rep);
+
+}  // namespace dt::workload

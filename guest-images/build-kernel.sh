@@ -1,15 +1,16 @@
 #!/bin/bash
 # Build a guest bzImage out of tree: x86_64_defconfig + one merged daxtorture fragment.
-# Called by `daxtorture image build`; the harness owns cache keys and directories.
+# Called by `daxtorture image build`; the harness owns cache keys, directories and patches
+# (it applies them to the source tree before calling this and reverts them afterwards).
 # The object directory is kept between builds so that a changed fragment or a mutant
 # patch costs an incremental rebuild, not a cold one.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 --src DIR [--tarball T.tar.xz] --obj DIR --config FRAG --out DIR [--patch P]... [--jobs N]" >&2
+  echo "usage: $0 --src DIR [--tarball T.tar.xz] --obj DIR --config FRAG --out DIR [--jobs N]" >&2
   exit 2
 }
-src="" tarball="" obj="" frag="" out="" jobs=3 patches=()
+src="" tarball="" obj="" frag="" out="" jobs=3
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --src) src=$2; shift 2 ;;
@@ -17,7 +18,6 @@ while [[ $# -gt 0 ]]; do
     --obj) obj=$2; shift 2 ;;
     --config) frag=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    --patch) patches+=("$2"); shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     *) usage ;;
   esac
@@ -31,10 +31,6 @@ if [[ -n $tarball && ! -e $src/.daxtorture-unpacked ]]; then
   log "unpacking $tarball"
   rm -rf "$src" && mkdir -p "$src"
   tar -xf "$tarball" -C "$src" --strip-components=1
-  for p in "${patches[@]}"; do
-    log "applying $(basename "$p")"
-    patch -d "$src" -p1 --forward --quiet < "$p"
-  done
   touch "$src/.daxtorture-unpacked"
 fi
 [[ -f $src/Makefile && -d $src/arch/x86 ]] || { echo "error: $src is not a Linux source tree" >&2; exit 1; }
@@ -49,7 +45,7 @@ make -s -C "$src" O="$obj" olddefconfig >/dev/null
 # 3. Build. Only bzImage: the guest has no modules.
 log "make -j$jobs bzImage"
 start=$(date +%s)
-make -s -C "$src" O="$obj" -j"$jobs" bzImage
+make -C "$src" O="$obj" -j"$jobs" bzImage
 log "built in $(( $(date +%s) - start ))s"
 
 cp "$obj/arch/x86/boot/bzImage" "$out/bzImage.tmp" && mv "$out/bzImage.tmp" "$out/bzImage"

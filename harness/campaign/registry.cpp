@@ -69,7 +69,7 @@ const std::vector<InjectorDef> kInjectors = {
 
 const std::vector<FsDef> kFilesystems = {
     {"xfs",
-     {"-f", "-d", "su=2m,sw=1", "-m", "rmapbt=1"},
+     {"-f", "-d", "su=2m,sw=1,agcount=2", "-m", "rmapbt=1", "-l", "size=64m"},
      "dax=always",
      {"dax", "dax=always", "dax=inode"},
      true},

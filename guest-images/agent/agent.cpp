@@ -1,0 +1,367 @@
+// daxtorture guest agent: PID 1 of the test initramfs.
+//
+// Sets up the minimal userspace (proc, sys, dev, debugfs, tracefs, tmp), then serves the
+// harness over a virtio-serial port with JSON lines, one object per line:
+//   harness -> agent  {"cmd":"exec","id":N,"argv":[...],"env":{...}}   start a process
+//                     {"cmd":"kill","id":N,"signal":9}                  signal its group
+//                     {"cmd":"write","path":P,"data":D}                 write a sysfs/procfs file
+//                     {"cmd":"poweroff"}
+//   agent -> harness  {"type":"hello",...} once, {"type":"heartbeat","uptime":S} every second,
+//                     {"type":"stdout"|"stderr","id":N,"line":L}, {"type":"exit","id":N,...},
+//                     {"type":"error","message":M} for a bad request.
+// The kernel console stays on ttyS0 and is never used for the protocol, so a noisy kernel
+// cannot corrupt it. {"cmd":"shell"} starts an interactive shell on the console (after the
+// harness has set up the filesystem), for `daxtorture shell`.
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kPortName = "org.daxtorture.agent";
+constexpr std::size_t kMaxLine = 64 * 1024;
+
+double now_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+void log_console(const std::string& msg) {
+  std::string line = "daxtorture-agent: " + msg + "\n";
+  (void)!write(2, line.data(), line.size());
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+void mount_fs(const char* src, const char* target, const char* type, unsigned long flags = 0,
+              const char* data = nullptr) {
+  mkdir(target, 0755);
+  if (mount(src, target, type, flags, data) != 0 && errno != EBUSY)
+    log_console(std::string("mount ") + target + ": " + strerror(errno));
+}
+
+void setup_userspace() {
+  mount_fs("proc", "/proc", "proc");
+  mount_fs("sysfs", "/sys", "sysfs");
+  mount_fs("devtmpfs", "/dev", "devtmpfs");
+  mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
+  mount_fs("tracefs", "/sys/kernel/tracing", "tracefs");
+  mount_fs("tmpfs", "/tmp", "tmpfs");
+  mount_fs("tmpfs", "/run", "tmpfs");
+  mkdir("/mnt", 0755);
+  mkdir("/mnt/dax", 0755);
+  setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
+  setenv("HOME", "/root", 1);
+  // Torture runs want every oops to be a finding, not a dead agent: keep the kernel going.
+  std::ofstream("/proc/sys/kernel/printk") << "7 4 1 7";
+}
+
+// virtio-serial ports show up as /dev/vportNpM; the name is in sysfs (no udev here).
+std::string find_port() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (DIR* d = opendir("/sys/class/virtio-ports")) {
+      while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        std::string name = trim(read_file(std::string("/sys/class/virtio-ports/") + e->d_name + "/name"));
+        if (name == kPortName) {
+          std::string dev = std::string("/dev/") + e->d_name;
+          closedir(d);
+          return dev;
+        }
+      }
+      closedir(d);
+    }
+    usleep(50000);
+  }
+  return {};
+}
+
+struct Child {
+  pid_t pid = -1;
+  int out = -1, err = -1;
+  std::string out_buf, err_buf;
+  double started = 0;
+  bool exited = false;
+  int status = 0;
+};
+
+class Agent {
+ public:
+  explicit Agent(int port) : port_(port) {}
+
+  void send(const json& j) {
+    std::string line = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    std::size_t off = 0;
+    while (off < line.size()) {
+      ssize_t n = write(port_, line.data() + off, line.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) {
+          pollfd p{port_, POLLOUT, 0};
+          poll(&p, 1, 100);
+          continue;
+        }
+        return;  // host went away; keep running, it may reconnect
+      }
+      off += static_cast<std::size_t>(n);
+    }
+  }
+
+  void hello() {
+    utsname u{};
+    uname(&u);
+    struct sysinfo si {};
+    sysinfo(&si);
+    send({{"type", "hello"},
+          {"agent", "1"},
+          {"kernel", u.release},
+          {"version", u.version},
+          {"ncpus", sysconf(_SC_NPROCESSORS_ONLN)},
+          {"mem_bytes", static_cast<std::uint64_t>(si.totalram) * si.mem_unit},
+          {"uptime", uptime()},
+          {"cmdline", trim(read_file("/proc/cmdline"))}});
+  }
+
+  void run() {
+    hello();
+    double next_beat = now_s() + 1;
+    std::string inbuf;
+    char buf[65536];
+    for (;;) {
+      std::vector<pollfd> fds{{port_, POLLIN, 0}};
+      std::vector<std::pair<int, bool>> owners;  // (child id, is_stderr)
+      for (auto& [id, c] : children_) {
+        if (c.out >= 0) fds.push_back({c.out, POLLIN, 0}), owners.push_back({id, false});
+        if (c.err >= 0) fds.push_back({c.err, POLLIN, 0}), owners.push_back({id, true});
+      }
+      int timeout = static_cast<int>(std::max(0.0, (next_beat - now_s()) * 1000));
+      int n = poll(fds.data(), fds.size(), std::min(timeout, 200));
+      if (n < 0 && errno != EINTR) break;
+      if (fds[0].revents & POLLIN) {
+        ssize_t r = read(port_, buf, sizeof buf);
+        if (r > 0) {
+          inbuf.append(buf, static_cast<std::size_t>(r));
+          std::size_t nl;
+          while ((nl = inbuf.find('\n')) != std::string::npos) {
+            handle(inbuf.substr(0, nl));
+            inbuf.erase(0, nl + 1);
+          }
+          if (inbuf.size() > kMaxLine) inbuf.clear();
+        }
+      } else if (fds[0].revents & POLLHUP) {
+        usleep(50000);  // no host connected yet: virtio ports report HUP until it opens
+      }
+      for (std::size_t i = 1; i < fds.size(); ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        auto [id, is_err] = owners[i - 1];
+        pump(id, is_err);
+      }
+      reap();
+      if (now_s() >= next_beat) {
+        send({{"type", "heartbeat"}, {"uptime", uptime()}, {"running", children_.size()}});
+        next_beat = now_s() + 1;
+      }
+    }
+  }
+
+ private:
+  static double uptime() {
+    double up = 0;
+    std::istringstream(read_file("/proc/uptime")) >> up;
+    return up;
+  }
+
+  void handle(const std::string& line) {
+    json req;
+    try {
+      req = json::parse(line);
+    } catch (const std::exception& e) {
+      send({{"type", "error"}, {"message", std::string("bad request: ") + e.what()}});
+      return;
+    }
+    std::string cmd = req.value("cmd", "");
+    try {
+      if (cmd == "exec") {
+        exec(req);
+      } else if (cmd == "kill") {
+        auto it = children_.find(req.at("id").get<int>());
+        if (it != children_.end()) ::kill(-it->second.pid, req.value("signal", SIGKILL));
+      } else if (cmd == "write") {
+        std::string path = req.at("path");
+        std::string data = req.at("data");
+        int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        bool ok = fd >= 0 && write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+        std::string err = ok ? "" : strerror(errno);
+        if (fd >= 0) close(fd);
+        send({{"type", "written"}, {"path", path}, {"ok", ok}, {"error", err}, {"tag", req.value("tag", 0)}});
+      } else if (cmd == "shell") {
+        shell();
+      } else if (cmd == "poweroff") {
+        sync();
+        reboot(RB_POWER_OFF);
+      } else {
+        send({{"type", "error"}, {"message", "unknown cmd '" + cmd + "'"}});
+      }
+    } catch (const std::exception& e) {
+      send({{"type", "error"}, {"message", "bad " + cmd + " request: " + e.what()}});
+    }
+  }
+
+  void exec(const json& req) {
+    int id = req.at("id").get<int>();
+    std::vector<std::string> argv = req.at("argv").get<std::vector<std::string>>();
+    if (argv.empty()) throw std::runtime_error("empty argv");
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw std::runtime_error(strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+      setsid();  // own group, so kill reaches the workload's threads' helpers too
+      dup2(out[1], 1);
+      dup2(err[1], 2);
+      int null = open("/dev/null", O_RDONLY);
+      dup2(null, 0);
+      if (req.contains("env"))
+        for (auto& [k, v] : req["env"].items()) setenv(k.c_str(), v.get<std::string>().c_str(), 1);
+      if (req.contains("cwd")) (void)!chdir(req["cwd"].get<std::string>().c_str());
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      std::fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
+      _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    Child c;
+    c.pid = pid;
+    c.out = out[0];
+    c.err = err[0];
+    c.started = now_s();
+    children_[id] = c;
+    send({{"type", "started"}, {"id", id}, {"pid", pid}});
+  }
+
+  void shell() {
+    pid_t pid = fork();
+    if (pid == 0) {
+      setsid();
+      int tty = open("/dev/ttyS0", O_RDWR);
+      if (tty < 0) _exit(127);
+      ioctl(tty, TIOCSCTTY, 1);
+      dup2(tty, 0), dup2(tty, 1), dup2(tty, 2);
+      chdir("/mnt/dax");
+      execl("/bin/sh", "-sh", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    send({{"type", "started"}, {"id", -1}, {"pid", pid}});
+  }
+
+  void flush_lines(int id, std::string& buf, bool is_err, bool all) {
+    std::size_t nl;
+    while ((nl = buf.find('\n')) != std::string::npos) {
+      send({{"type", is_err ? "stderr" : "stdout"}, {"id", id}, {"line", buf.substr(0, nl)}});
+      buf.erase(0, nl + 1);
+    }
+    if ((all && !buf.empty()) || buf.size() > kMaxLine) {
+      send({{"type", is_err ? "stderr" : "stdout"}, {"id", id}, {"line", buf}});
+      buf.clear();
+    }
+  }
+
+  void pump(int id, bool is_err) {
+    Child& c = children_[id];
+    int& fd = is_err ? c.err : c.out;
+    std::string& buf = is_err ? c.err_buf : c.out_buf;
+    char tmp[16384];
+    ssize_t n = read(fd, tmp, sizeof tmp);
+    if (n > 0) {
+      buf.append(tmp, static_cast<std::size_t>(n));
+      flush_lines(id, buf, is_err, false);
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      flush_lines(id, buf, is_err, true);
+      close(fd);
+      fd = -1;
+    }
+  }
+
+  // PID 1 reaps everything; a child's exit is reported once its output is drained.
+  void reap() {
+    int st;
+    pid_t p;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+      for (auto& [id, c] : children_)
+        if (c.pid == p) c.exited = true, c.status = st;
+    }
+    for (auto it = children_.begin(); it != children_.end();) {
+      Child& c = it->second;
+      if (c.exited && c.out < 0 && c.err < 0) {
+        send({{"type", "exit"},
+              {"id", it->first},
+              {"code", WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1},
+              {"signal", WIFSIGNALED(c.status) ? WTERMSIG(c.status) : 0},
+              {"elapsed", now_s() - c.started}});
+        it = children_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  int port_;
+  std::map<int, Child> children_;
+};
+
+}  // namespace
+
+int main() {
+  if (getpid() == 1) setup_userspace();
+  signal(SIGPIPE, SIG_IGN);
+  std::string port = find_port();
+  if (port.empty()) {
+    log_console("no virtio port named org.daxtorture.agent; powering off");
+    reboot(RB_POWER_OFF);
+    return 1;
+  }
+  int fd = open(port.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    log_console("open " + port + ": " + strerror(errno));
+    reboot(RB_POWER_OFF);
+    return 1;
+  }
+  log_console("ready on " + port);
+  Agent(fd).run();
+  reboot(RB_POWER_OFF);
+}

@@ -1,0 +1,103 @@
+// dt-canary: provoke a known kernel report on purpose, so a campaign can prove that console
+// capture and report parsing are alive (a torture suite that sees nothing may be blind).
+//
+//   dt-canary hung-task DIR   freeze the filesystem at DIR, block a writer on it in D state
+//                             with hung_task_timeout_secs=1 until the kernel reports
+//                             "INFO: task dt-canary:PID blocked for more than 1 seconds",
+//                             then thaw and restore the timeout.
+// Needs no kernel patch, so it works on any kernel the user brings. Prints one JSON line.
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace {
+
+std::string read_trim(const std::string& path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+bool write_str(const std::string& path, const std::string& v) {
+  std::ofstream out(path);
+  out << v;
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+double now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+int fail(const std::string& why) {
+  std::printf("{\"type\":\"canary\",\"kind\":\"hung-task\",\"fired\":false,\"error\":\"%s\"}\n", why.c_str());
+  return 1;
+}
+
+int hung_task(const std::string& dir) {
+  const std::string timeout_path = "/proc/sys/kernel/hung_task_timeout_secs";
+  const std::string warnings_path = "/proc/sys/kernel/hung_task_warnings";
+  std::string old_timeout = read_trim(timeout_path);
+  if (old_timeout.empty()) return fail("no hung task detector (CONFIG_DETECT_HUNG_TASK off?)");
+  long warnings_before = std::stol(read_trim(warnings_path).empty() ? "0" : read_trim(warnings_path));
+  if (warnings_before == 0) return fail("hung_task_warnings exhausted");
+
+  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd < 0) return fail("open " + dir + ": " + strerror(errno));
+  std::string file = dir + "/.dt-canary";
+  int wfd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (wfd < 0) return fail("create " + file + ": " + strerror(errno));
+
+  if (!write_str(timeout_path, "1")) return fail("cannot set hung_task_timeout_secs");
+  if (ioctl(dfd, FIFREEZE, 0) != 0) {
+    write_str(timeout_path, old_timeout);
+    return fail(std::string("FIFREEZE: ") + strerror(errno));
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    char c = 'x';
+    (void)!write(wfd, &c, 1);  // blocks in sb_start_write until thaw: uninterruptible
+    _exit(0);
+  }
+  double start = now();
+  bool fired = false;
+  while (now() - start < 20) {
+    long w = std::stol(read_trim(warnings_path));
+    if (w < warnings_before) {
+      fired = true;
+      break;
+    }
+    usleep(100000);
+  }
+  ioctl(dfd, FITHAW, 0);
+  waitpid(child, nullptr, 0);
+  write_str(timeout_path, old_timeout);
+  close(wfd);
+  unlink(file.c_str());
+  close(dfd);
+  std::printf("{\"type\":\"canary\",\"kind\":\"hung-task\",\"fired\":%s,\"pid\":%d,\"seconds\":%.2f}\n",
+              fired ? "true" : "false", static_cast<int>(child), now() - start);
+  return fired ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3 || std::string(argv[1]) != "hung-task") {
+    std::fprintf(stderr, "usage: dt-canary hung-task DIR\n");
+    return 2;
+  }
+  return hung_task(argv[2]);
+}

@@ -1,0 +1,36 @@
+#pragma once
+// Shared by the subcommands: image resolution, accel choice, user-facing output.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "image/image.hpp"
+#include "vm/accel.hpp"
+
+namespace dt::cli {
+
+// Exit codes: 0 clean, 1 findings, 2 usage/config error, 3 infrastructure failure.
+enum Exit { kClean = 0, kFindings = 1, kUsage = 2, kInfra = 3 };
+
+struct ImageOptions {
+  std::string flavour = "default";
+  std::string kernel;      // prebuilt bzImage
+  std::string kernel_src;  // developer tree
+  std::vector<std::string> patches;
+  int jobs = 3;
+  void add_to(CLI::App& app, bool with_build_flags);
+  image::BuildRequest request() const;
+};
+
+// The image for a request, built if missing when `build` is set (else a clear error).
+image::Image ensure_image(const image::BuildRequest& req, bool build, bool quiet = false);
+// "default"/"kasan" or a bzImage path (campaign kernel axis) -> request.
+image::BuildRequest request_for_kernel(const std::string& kernel);
+
+vm::AccelChoice choose_accel(const std::string& accel, const image::Image& img);
+
+void info(const std::string& line);  // progress to stderr, one line
+std::string human_seconds(double s);
+
+}  // namespace dt::cli

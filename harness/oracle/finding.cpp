@@ -1,0 +1,108 @@
+#include "oracle/finding.hpp"
+
+#include <regex>
+#include <sstream>
+
+namespace dt::oracle {
+
+std::string to_string(Category c) {
+  switch (c) {
+    case Category::Kernel: return "kernel";
+    case Category::Workload: return "workload";
+    case Category::Fsck: return "fsck";
+    case Category::Infra: return "infra";
+  }
+  return "?";
+}
+
+static Category category_from(const std::string& s) {
+  if (s == "workload") return Category::Workload;
+  if (s == "fsck") return Category::Fsck;
+  if (s == "infra") return Category::Infra;
+  return Category::Kernel;
+}
+
+nlohmann::json to_json(const Finding& f) {
+  return {{"category", to_string(f.category)}, {"kind", f.kind},     {"title", f.title},
+          {"hash", f.hash()},                  {"frame", f.frame},   {"text", f.text},
+          {"corrupted", f.corrupted},          {"expected", f.expected}, {"note", f.note}};
+}
+
+Finding finding_from_json(const nlohmann::json& j) {
+  Finding f;
+  f.category = category_from(j.value("category", "kernel"));
+  f.kind = j.value("kind", "");
+  f.title = j.value("title", "");
+  f.frame = j.value("frame", "");
+  f.text = j.value("text", "");
+  f.corrupted = j.value("corrupted", false);
+  f.expected = j.value("expected", false);
+  f.note = j.value("note", "");
+  return f;
+}
+
+Finding from_report(const console::Report& r) {
+  Finding f;
+  f.category = Category::Kernel;
+  f.kind = std::string(console::to_string(r.kind));
+  f.title = r.title;
+  f.frame = r.guilty_frame;
+  f.text = r.text;
+  f.corrupted = r.corrupted;
+  return f;
+}
+
+Finding from_verdict(const std::string& workload, const nlohmann::json& v) {
+  Finding f;
+  f.category = Category::Workload;
+  f.kind = v.value("check", "unknown-check");
+  // Stable: the check and the workload, never offsets or seeds (those go in the text).
+  f.title = "DATA: " + f.kind + " in " + workload;
+  f.text = v.dump(2);
+  f.note = v.value("message", "");
+  return f;
+}
+
+std::vector<Finding> from_fsck(const std::string& fs, int exit_code, const std::string& output) {
+  bool complained = fs == "xfs" ? exit_code != 0 : (exit_code & ~1) != 0;  // e2fsck 1 = fixed (cannot with -n)
+  if (!complained) return {};
+  // Title from the first complaint line with numbers stripped, so the same damage dedups.
+  static const std::regex numbers(R"(\b(0x[0-9a-fA-F]+|\d+)\b)");
+  std::string first;
+  std::istringstream in(output);
+  for (std::string l; std::getline(in, l);) {
+    if (l.empty() || l.rfind("Phase", 0) == 0 || l.find("- ") == 0 || l.rfind("Pass ", 0) == 0 ||
+        l.rfind("        - ", 0) == 0 || l.rfind("e2fsck ", 0) == 0 || l.rfind("No modify flag set", 0) == 0)
+      continue;
+    first = std::regex_replace(l, numbers, "N");
+    break;
+  }
+  Finding f;
+  f.category = Category::Fsck;
+  f.kind = "fsck";
+  f.title = (fs == "xfs" ? "xfs_repair: " : "e2fsck: ") + (first.empty() ? "exit code " + std::to_string(exit_code) : first);
+  f.text = output;
+  return {f};
+}
+
+Finding infra(const std::string& title, const std::string& text) {
+  Finding f;
+  f.category = Category::Infra;
+  f.kind = "infra";
+  f.title = title;
+  f.text = text;
+  return f;
+}
+
+Finding lost(const std::string& title, const std::string& console_tail) {
+  Finding f;
+  f.category = Category::Kernel;  // a hung or dead guest is the kernel's problem until shown otherwise
+  f.kind = title.find("no output") != std::string::npos ? "no-output"
+           : title.find("lost connection") != std::string::npos ? "lost-connection"
+           : title.find("panic") != std::string::npos ? "panic" : "vm-crash";
+  f.title = title;
+  f.text = console_tail;
+  return f;
+}
+
+}  // namespace dt::oracle

@@ -1,0 +1,71 @@
+#include "runner/dax_setup.hpp"
+
+#include <fmt/format.h>
+
+#include "campaign/registry.hpp"
+#include "util/error.hpp"
+
+namespace dt::runner {
+
+campaign::FsSpec default_fs(const std::string& name) {
+  auto* def = campaign::find_fs(name);
+  if (!def) throw UsageError("unknown filesystem '" + name + "' (expected xfs, ext4 or ext2)");
+  campaign::FsSpec fs;
+  fs.name = name;
+  fs.label = name;
+  for (auto a : def->mkfs) fs.mkfs_args.emplace_back(a);
+  fs.mount_opts = def->mount;
+  return fs;
+}
+
+DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
+  DaxProof p;
+  double start = vm::steady_now();
+  for (int i = 0; i < nvdimm_count; ++i) {
+    // The label area makes the namespace configurable; fsdax with 2M alignment allows PMD faults.
+    s.exec_checked({"ndctl", "create-namespace", "-f", "-e", fmt::format("namespace{}.0", i), "-m", "fsdax",
+                    "--align", "2M"},
+                   120);
+  }
+  std::vector<std::string> mkfs = {fs.name == "xfs" ? "mkfs.xfs" : "mke2fs"};
+  if (fs.name != "xfs") mkfs.insert(mkfs.end(), {"-t", fs.name});
+  mkfs.insert(mkfs.end(), fs.mkfs_args.begin(), fs.mkfs_args.end());
+  mkfs.push_back("/dev/pmem0");
+  s.exec_checked(mkfs, 300);
+  s.exec_checked({"mount", "-t", fs.name, "-o", fs.mount_opts, "/dev/pmem0", kMountPoint}, 120);
+  auto r = s.exec({"dt-daxcheck", kMountPoint}, 60);
+  if (!r.out.empty()) p.check = nlohmann::json::parse(r.out.back(), nullptr, false);
+  s.idle(0.2);  // let the mount's console lines arrive
+  std::string console = s.console_text();
+  for (auto needle : {"Turning off DAX", "DAX unsupported", "DAX enabled. Warning: EXPERIMENTAL"}) {
+    auto pos = console.find(needle);
+    if (pos == std::string::npos || std::string(needle).find("EXPERIMENTAL") != std::string::npos) continue;
+    auto b = console.rfind('\n', pos);
+    auto e = console.find('\n', pos);
+    p.message = "the kernel turned DAX off: " + console.substr(b == std::string::npos ? 0 : b + 1, e - b - 1);
+    p.seconds = vm::steady_now() - start;
+    return p;
+  }
+  p.ok = r.ok() && p.check.is_object() && p.check.value("ok", false);
+  if (!p.ok && p.message.empty()) {
+    std::vector<std::string> missing;
+    if (p.check.is_object()) {
+      if (!p.check.value("dax_mount", false)) missing.push_back("no dax option in /proc/mounts (" + p.check.value("options", "") + ")");
+      if (!p.check.value("map_sync", false) && p.check.value("map_sync_required", true)) missing.push_back("MAP_SYNC mmap refused (" + p.check.value("map_sync_error", "") + ")");
+      if (!p.check.value("statx_dax", false)) missing.push_back("STATX_ATTR_DAX not set");
+    }
+    p.message = "DAX is not on: " + (missing.empty() ? r.output() : fmt::format("{}", fmt::join(missing, "; ")));
+  }
+  p.seconds = vm::steady_now() - start;
+  return p;
+}
+
+std::pair<int, std::string> unmount_and_fsck(Session& s, const std::string& fs) {
+  auto u = s.exec({"umount", kMountPoint}, 120);
+  if (!u.ok()) return {-1, "umount failed: " + u.output()};
+  auto r = fs == "xfs" ? s.exec({"xfs_repair", "-n", "/dev/pmem0"}, 600)
+                       : s.exec({"e2fsck", "-fn", "/dev/pmem0"}, 600);
+  return {r.timed_out ? -1 : r.code, r.output()};
+}
+
+}  // namespace dt::runner

@@ -1,0 +1,30 @@
+#pragma once
+// Turn the raw NVDIMM into a mounted DAX filesystem and prove DAX is really on.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "campaign/campaign.hpp"
+#include "runner/session.hpp"
+
+namespace dt::runner {
+
+constexpr const char* kMountPoint = "/mnt/dax";
+
+// The filesystem spec with the registry's defaults (mkfs args, mount options) for a name.
+campaign::FsSpec default_fs(const std::string& name);  // throws UsageError for unknown names
+
+struct DaxProof {
+  bool ok = false;
+  std::string message;  // why not, in one line
+  nlohmann::json check;  // dt-daxcheck's output
+  double seconds = 0;    // namespace + mkfs + mount + proof
+};
+
+// ndctl create-namespace (fsdax, 2M align), mkfs, mount -o <dax opts>, dt-daxcheck.
+// A kernel that says "Turning off DAX" fails the proof with that message.
+DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count = 1);
+
+// umount and run the filesystem's checker read-only; returns {exit code, output}.
+std::pair<int, std::string> unmount_and_fsck(Session& s, const std::string& fs);
+
+}  // namespace dt::runner

@@ -1,0 +1,95 @@
+#pragma once
+// One guest, driven through the agent, with the kernel console watched all the time: every
+// wait in here pumps the console (to the report parser) and the agent's messages, and turns
+// silence, a dead connection or a dead VM into a typed GuestLost instead of a hang.
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "console/parser.hpp"
+#include "vm/vm.hpp"
+
+namespace dt::runner {
+
+using json = nlohmann::json;
+
+struct SessionOptions {
+  double ready_timeout_s = 180;    // boot to agent hello (TCG on a loaded 2-core host is slow)
+  double silence_timeout_s = 150;  // > the guest's hung-task timeout (60 s), as syzkaller does
+};
+
+// The guest stopped answering: a synthetic finding ("no output", "lost connection",
+// "VM crashed") with the console kept.
+class GuestLost : public std::runtime_error {
+ public:
+  explicit GuestLost(const std::string& title) : std::runtime_error(title) {}
+};
+
+struct ExecResult {
+  int code = -1, signal = 0;
+  double elapsed = 0;
+  std::vector<std::string> out, err;
+  bool timed_out = false;
+  bool ok() const { return code == 0 && signal == 0 && !timed_out; }
+  std::string output() const;  // stdout + stderr, for messages
+};
+
+class Session {
+ public:
+  Session(vm::Backend& backend, const vm::Config& cfg, SessionOptions opts = {});
+  ~Session();
+
+  // Blocks until the agent says hello. Throws vm::BootError.
+  void wait_ready();
+  double boot_to_ready_s() const { return boot_to_ready_; }
+  const json& hello() const { return hello_; }
+
+  // Run a command in the guest; on_line gets each stdout line as it arrives. A timeout kills
+  // the command's process group (it is a result, not an exception); GuestLost if the guest dies.
+  ExecResult exec(const std::vector<std::string>& argv, double timeout_s,
+                  const std::function<void(const std::string&)>& on_line = {});
+  ExecResult exec_checked(const std::vector<std::string>& argv, double timeout_s);  // throws on failure
+  bool write_file(const std::string& path, const std::string& data, double timeout_s = 10);
+
+  // Pump console and agent for a while (also after the workload, to catch late reports).
+  void idle(double seconds);
+  std::vector<console::Report> take_reports();
+  bool lockdep_disabled() const { return parser_.lockdep_disabled(); }
+  std::string console_text() const;  // whole console so far (read from the log)
+  vm::Instance& instance() { return *inst_; }
+
+  // Close the VM, after collecting diagnosis (sysrq, registers) if asked. Idempotent.
+  std::string close(bool diagnose = false);
+  void poweroff();
+
+  std::function<void(const json&)> on_event;  // every agent message (for progress displays)
+
+ private:
+  void pump(double timeout_s);
+  void handle(const json& msg);
+  void check_alive();
+
+  std::unique_ptr<vm::Instance> inst_;
+  SessionOptions opts_;
+  console::Parser parser_;
+  std::vector<console::Report> reports_;
+  json hello_;
+  double boot_to_ready_ = 0;
+  double last_console_ = 0, last_agent_ = 0;
+  int next_id_ = 1;
+  struct Pending {
+    ExecResult result;
+    bool done = false;
+    std::function<void(const std::string&)> on_line;
+  };
+  std::map<int, Pending> pending_;
+  std::map<std::string, std::optional<bool>> writes_;
+  bool panicked_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace dt::runner

@@ -1,0 +1,24 @@
+#pragma once
+// Errors that cross module edges. Each carries a message a user can act on; the CLI maps
+// the category to an exit code (usage/config = 2, infrastructure = 3).
+#include <stdexcept>
+#include <string>
+
+namespace dt {
+
+// The user asked for something impossible: bad flag, bad campaign, unknown filesystem.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The machine could not do what was asked: QEMU missing, no space, image not built.
+class InfraError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// errno-based failure with the call and the object it was about.
+[[noreturn]] void throw_errno(const std::string& what);
+
+}  // namespace dt

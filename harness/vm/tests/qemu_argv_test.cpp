@@ -1,0 +1,62 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "util/error.hpp"
+#include "vm/qemu.hpp"
+
+using namespace dt::vm;
+
+namespace {
+bool has_pair(const std::vector<std::string>& a, const std::string& k, const std::string& v) {
+  for (std::size_t i = 0; i + 1 < a.size(); ++i)
+    if (a[i] == k && a[i + 1] == v) return true;
+  return false;
+}
+}  // namespace
+
+TEST(QemuArgv, NvdimmMachineAndDevices) {
+  Config c;
+  c.kernel = "/k/bzImage";
+  c.initramfs = "/k/initramfs.cpio";
+  c.nvdimms = {514ull << 20, 514ull << 20};
+  QemuPaths p{"/s/qmp", "/s/agent", {"/w/nvdimm0.img", "/w/nvdimm1.img"}};
+  auto a = qemu_argv(c, p);
+  EXPECT_TRUE(has_pair(a, "-machine", "q35,nvdimm=on"));
+  EXPECT_TRUE(has_pair(a, "-m", "1024M,slots=3,maxmem=3076M"));
+  EXPECT_TRUE(has_pair(a, "-object", "memory-backend-file,id=mem1,share=on,mem-path=/w/nvdimm1.img,size=514M,align=2M"));
+  EXPECT_TRUE(has_pair(a, "-device", "nvdimm,id=nvdimm0,memdev=mem0,label-size=128K"));
+  EXPECT_TRUE(has_pair(a, "-accel", "tcg,thread=multi"));
+  EXPECT_TRUE(has_pair(a, "-cpu", "max"));
+  EXPECT_TRUE(has_pair(a, "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.daxtorture.agent"));
+  EXPECT_NE(std::find(a.begin(), a.end(), "-no-reboot"), a.end());
+}
+
+TEST(QemuArgv, KvmUsesHostCpu) {
+  Config c;
+  c.accel = Accel::Kvm;
+  auto a = qemu_argv(c, QemuPaths{"/q", "/a", {"/n0"}});
+  EXPECT_TRUE(has_pair(a, "-accel", "kvm"));
+  EXPECT_TRUE(has_pair(a, "-cpu", "host"));
+}
+
+TEST(QemuArgv, CmdlineKeepsConsoleAndExtra) {
+  Config c;
+  c.cmdline_extra = "dt.test=1";
+  auto s = kernel_cmdline(c);
+  EXPECT_NE(s.find("console=ttyS0"), std::string::npos);
+  EXPECT_NE(s.find("panic=-1"), std::string::npos);
+  EXPECT_NE(s.find("dt.test=1"), std::string::npos);
+}
+
+TEST(Accel, ParseRejectsNonsense) {
+  EXPECT_EQ(parse_accel("auto"), Accel::Auto);
+  EXPECT_EQ(parse_accel("tcg"), Accel::Tcg);
+  EXPECT_THROW(parse_accel("hvf"), dt::UsageError);
+}
+
+TEST(Backends, QemuRegisteredUnknownRejected) {
+  auto names = backend_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "qemu"), names.end());
+  EXPECT_THROW(make_backend("bhyve"), dt::UsageError);
+}

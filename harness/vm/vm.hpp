@@ -1,0 +1,89 @@
+#pragma once
+// The VM abstraction, after syzkaller's vm/vmimpl: a Backend creates Instances; an Instance
+// is one booted guest with a console byte stream, the agent channel, a monitor, and a way to
+// collect diagnosis before it is closed. Backends register by name ("qemu", "libvirt").
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "guest/channel.hpp"
+
+namespace dt::vm {
+
+using json = nlohmann::json;
+
+enum class Accel { Auto, Kvm, Tcg };
+std::string to_string(Accel);
+Accel parse_accel(const std::string&);  // throws UsageError
+
+struct Config {
+  std::filesystem::path kernel, initramfs;
+  std::string cmdline_extra;
+  int vcpus = 2;
+  std::uint64_t memory_bytes = 1024ull << 20;
+  std::vector<std::uint64_t> nvdimms{514ull << 20};
+  Accel accel = Accel::Tcg;  // resolved (not Auto) by the time an instance is created
+  std::filesystem::path workdir;  // per-instance: console.log, sockets, NVDIMM backing files
+  // Reuse NVDIMM backing files (power-cut: the next boot sees what the last one left).
+  std::vector<std::filesystem::path> nvdimm_files;
+  bool interactive = false;  // console on the user's terminal (daxtorture shell)
+};
+
+// A VM that did not come up: a title for the findings table plus the console it printed.
+class BootError : public std::runtime_error {
+ public:
+  BootError(std::string title, std::string output)
+      : std::runtime_error(title), title_(std::move(title)), output_(std::move(output)) {}
+  const std::string& title() const { return title_; }
+  const std::string& output() const { return output_; }
+
+ private:
+  std::string title_, output_;
+};
+
+struct Exit {
+  int code = -1, signal = 0;
+  std::string str() const;
+};
+
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  // Console bytes that arrived since the last call (already saved to console_log()).
+  virtual std::string read_console() = 0;
+  virtual std::filesystem::path console_log() const = 0;
+  virtual guest::Channel& agent() = 0;
+  virtual json monitor(const std::string& cmd, const json& args = json::object()) = 0;
+  virtual std::vector<json> monitor_events() = 0;
+  virtual std::optional<Exit> exited() = 0;  // the VM process is gone
+  // Best effort: sysrq w/t and registers, appended to the console log. Call before close().
+  virtual std::string diagnose() = 0;
+  // Graceful quit, then kill; never leaves a process behind. Idempotent.
+  virtual void close() = 0;
+  virtual std::vector<std::filesystem::path> nvdimm_files() const = 0;
+  virtual double boot_started() const = 0;  // steady-clock seconds when the VM was started
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // Start a VM and connect its channels; BootError if it cannot.
+  virtual std::unique_ptr<Instance> create(const Config& cfg) = 0;
+};
+
+using BackendFactory = std::function<std::unique_ptr<Backend>(const json& options)>;
+void register_backend(const std::string& name, BackendFactory f);
+std::unique_ptr<Backend> make_backend(const std::string& name, const json& options = json::object());
+std::vector<std::string> backend_names();
+
+double steady_now();
+
+}  // namespace dt::vm

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   cli::add_boot_command(app, action);
   cli::add_validate_command(app, action);
   cli::add_run_command(app, action);
+  cli::add_report_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

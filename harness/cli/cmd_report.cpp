@@ -1,5 +1,135 @@
-// Placeholder until the report module lands: `daxtorture report` is registered by it.
+// daxtorture report: summarise a results directory for people (text, HTML), CI (JUnit, exit
+// code) and scripts (JSON); or show one finding or run in detail.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "report/atomic_write.hpp"
+#include "report/report.hpp"
+#include "util/error.hpp"
+
+#if defined(DT_HAVE_METRICS) && __has_include("metrics/html.hpp")
+#include "metrics/html.hpp"
+#define DT_METRICS_HTML 1
+#endif
+
 namespace dt::cli {
-void add_report_command(CLI::App&, std::function<int()>&) {}
+namespace {
+
+struct ReportOptions {
+  std::string out = "./daxtorture-out";
+  std::string id, junit, baseline, html;
+  bool json = false, update_baseline = false;
+  int fixed_after = report::kPossiblyFixedNights;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// ID is a run id, a finding-hash prefix, or a run-id prefix, in that order.
+int show_one(const results::Store& store, const ReportOptions& o, const report::Baseline* b) {
+  auto print = [&](const std::string& text, const nlohmann::json& j) {
+    std::cout << (o.json ? j.dump(2) + "\n" : text);
+    return int(kClean);
+  };
+  if (auto run = store.run(o.id)) return print(report::run_text(store, *run, b), report::run_json(store, *run, b));
+
+  std::vector<results::FindingSummary> hits;
+  for (auto& f : store.findings())
+    if (f.hash.rfind(lower(o.id), 0) == 0) hits.push_back(f);
+  if (hits.size() == 1)
+    return print(report::finding_text(store, hits[0]), report::finding_json(store, hits[0]));
+
+  std::vector<results::RunRecord> runs;
+  for (auto& r : store.runs())
+    if (r.run_id.rfind(o.id, 0) == 0) runs.push_back(r);
+  if (hits.empty() && runs.size() == 1)
+    return print(report::run_text(store, runs[0], b), report::run_json(store, runs[0], b));
+
+  if (hits.empty() && runs.empty())
+    throw UsageError(fmt::format("no finding hash or run id in {} starts with '{}'", o.out, o.id));
+  std::string msg = fmt::format("'{}' is ambiguous:", o.id);
+  for (auto& f : hits) msg += fmt::format("\n  finding {}  {}", f.hash, f.title);
+  for (auto& r : runs) msg += fmt::format("\n  run {}", r.run_id);
+  throw UsageError(msg);
+}
+
+std::string html_for(const results::Store& store, const report::Baseline* b) {
+#ifdef DT_METRICS_HTML
+  (void)b;
+  return dt::metrics::render_html(store);
+#else
+  return report::html_page(store, b);
+#endif
+}
+
+int run_report(const ReportOptions& o) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  // Store() would create an empty directory; a typo in --out must not look like a clean run.
+  if (!fs::is_regular_file(fs::path(o.out) / "results.sqlite", ec))
+    throw UsageError(fmt::format("{} holds no results (no results.sqlite); pass the --out of a run",
+                                 o.out));
+  results::Store store(o.out);
+  std::optional<report::Baseline> baseline;
+  if (!o.baseline.empty()) baseline = report::load_baseline(o.baseline);
+  const report::Baseline* b = baseline ? &*baseline : nullptr;
+  auto runs = store.runs();
+
+  if (!o.junit.empty()) {
+    std::string campaign = store.meta("campaign");
+    if (campaign.empty()) campaign = runs.empty() || runs[0].campaign.empty() ? "daxtorture" : runs[0].campaign;
+    report::write_junit(o.junit, campaign, runs, b);
+    info("wrote " + o.junit);
+  }
+  if (!o.html.empty()) {
+    report::write_atomic(o.html, html_for(store, b));
+    info("wrote " + o.html);
+  }
+  if (o.update_baseline && baseline) {
+    if (int n = report::mark_seen(*baseline, runs); n > 0) {
+      report::save_baseline(*baseline, o.baseline);
+      info(fmt::format("updated last_seen of {} entries in {}", n, o.baseline));
+    }
+  }
+  if (!o.id.empty()) return show_one(store, o, b);
+
+  if (o.json)
+    std::cout << report::store_json(store, b, o.fixed_after).dump(2) << "\n";
+  else
+    std::cout << report::store_text(store, b, o.fixed_after);
+  return report::exit_code(runs, report::classify(runs, b));
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, std::function<int()>& action) {
+  auto o = std::make_shared<ReportOptions>();
+  auto* cmd = app.add_subcommand(
+      "report",
+      "summarise a results directory; exit 1 if it has new findings, 3 if runs failed, else 0");
+  cmd->add_option("id", o->id, "a finding hash prefix or a run id: show it in detail");
+  cmd->add_option("--out", o->out, "results directory of a run")->capture_default_str();
+  cmd->add_flag("--json", o->json, "print JSON instead of text");
+  cmd->add_option("--junit", o->junit, "also write JUnit XML to this file (for CI)");
+  cmd->add_option("--baseline", o->baseline, "YAML file of known findings (baselines/)");
+  cmd->add_option("--html", o->html, "also write an HTML page to this file");
+  cmd->add_flag("--update-baseline", o->update_baseline,
+                "record today's sightings in the baseline's last_seen fields")
+      ->needs(cmd->get_option("--baseline"));
+  cmd->add_option("--fixed-after", o->fixed_after,
+                  "nights unseen before a baseline entry is reported as possibly fixed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->callback([o, &action] { action = [o] { return run_report(*o); }; });
+}
+
 }  // namespace dt::cli

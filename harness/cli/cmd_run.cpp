@@ -1,4 +1,241 @@
+// daxtorture run CAMPAIGN: expand the matrix, run every cell in a fresh VM (up to --jobs at
+// once), write each run to the store the moment it ends, and exit by what was found:
+// 0 clean, 1 new findings, 2 usage/config, 3 infrastructure failure, 130 interrupted.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "campaign/campaign.hpp"
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/progress.hpp"
+#include "results/store.hpp"
+#include "runner/cell.hpp"
+#include "runner/pool.hpp"
+#include "util/error.hpp"
+
 namespace dt::cli {
-void add_run_command(CLI::App&, std::function<int()>&) {}
+namespace fs = std::filesystem;
+
+namespace {
+
+struct RunOptions {
+  std::string campaign;
+  std::string out = "daxtorture-out";
+  int jobs = 0;
+  std::string shard;
+  bool resume = false;
+  std::string accel = "auto";
+  std::string backend = "qemu";
+  std::vector<std::string> connect;
+  bool keep = false;
+  bool json = false;
+  bool list = false;
+  bool no_canary = false;
+  double silence = 150;
+};
+
+// SIGINT/SIGTERM/SIGHUP are taken by one thread (sigwait), so no handler runs in a VM thread
+// and the shutdown path is ordinary code: stop scheduling, abort running cells, close VMs.
+class SignalGuard {
+ public:
+  explicit SignalGuard(std::atomic<bool>& stop, std::atomic<int>& signal) {
+    sigemptyset(&set_);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    thread_ = std::thread([this, &stop, &signal] {
+      for (;;) {
+        int sig = 0;
+        if (sigwait(&set_, &sig) != 0) continue;
+        if (sig == SIGUSR2 && quit_) return;
+        if (stop.exchange(true)) {
+          std::fprintf(stderr, "\nsecond signal: exiting now (QEMU children die with us)\n");
+          std::_Exit(130);
+        }
+        signal = sig;
+        std::fprintf(stderr, "\n%s: stopping; closing running VMs, results so far are kept (resume with --resume)\n",
+                     strsignal(sig));
+      }
+    });
+    sigaddset(&set_, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  }
+  ~SignalGuard() {
+    quit_ = true;
+    pthread_kill(thread_.native_handle(), SIGUSR2);
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t set_, old_;
+  std::thread thread_;
+  std::atomic<bool> quit_{false};
+};
+
+int run(const RunOptions& o) {
+  auto camp = campaign::load_file(o.campaign);
+  auto cells = camp.cells();
+  for (auto& n : camp.notes) info("note: " + n.str());
+  if (!o.shard.empty()) {
+    std::pair<int, int> kn;
+    try {
+      kn = campaign::parse_shard(o.shard);
+      cells = campaign::shard(cells, kn.first, kn.second);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--shard: ") + e.what());
+    }
+  }
+  if (o.list) {
+    for (auto& c : cells) {
+      if (o.json)
+        std::cout << nlohmann::json{{"index", c.index}, {"id", c.id}, {"seed", c.seed}}.dump() << "\n";
+      else
+        std::cout << c.id << "\n";
+    }
+    return kClean;
+  }
+
+  results::Store store(o.out);
+  auto done = store.completed_cells();
+  if (!done.empty() && !o.resume)
+    throw UsageError(fmt::format("{} already holds results of campaign '{}'; pass --resume to continue it, or another --out",
+                                 o.out, store.meta("campaign")));
+  if (o.resume && !store.meta("campaign").empty() && store.meta("campaign") != camp.name)
+    throw UsageError(fmt::format("--resume: {} holds campaign '{}', not '{}'", o.out, store.meta("campaign"), camp.name));
+  store.set_meta("campaign", camp.name);
+  store.set_meta("campaign_path", fs::absolute(o.campaign).string());
+  store.set_meta("shard", o.shard);
+  if (store.meta("started_at").empty()) store.set_meta("started_at", results::utc_now());
+  std::vector<campaign::Cell> todo;
+  for (auto& c : cells)
+    if (!done.count(c.id)) todo.push_back(c);
+  if (o.resume) info(fmt::format("resume: {} of {} cells already done", cells.size() - todo.size(), cells.size()));
+
+  // Images for every kernel in the matrix, built up front (a cold build is minutes; say so).
+  std::map<std::string, image::Image> images;
+  for (auto& c : todo)
+    if (!images.count(c.kernel)) images.emplace(c.kernel, ensure_image(request_for_kernel(c.kernel), true));
+  if (todo.empty()) {
+    info("nothing to run");
+  }
+  vm::AccelChoice accel{vm::Accel::Tcg, ""};
+  if (!images.empty()) {
+    accel = choose_accel(o.accel, images.begin()->second);
+    info(accel.reason);
+  }
+  nlohmann::json backend_opts = nlohmann::json::object();
+  if (!o.connect.empty()) backend_opts["connect"] = o.connect;
+  auto backend = vm::make_backend(o.backend, backend_opts);
+  int jobs = o.jobs > 0 ? o.jobs : runner::default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);
+  info(fmt::format("campaign {}: {} cells to run{}, {} VMs at a time, results in {}", camp.name, todo.size(),
+                   o.shard.empty() ? "" : " (shard " + o.shard + ")", jobs, fs::absolute(o.out).string()));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> signal{0};
+  SignalGuard guard(stop, signal);
+  Progress progress(todo.size(), o.json);
+  std::mutex store_mu;
+  std::atomic<int> infra_errors{0};
+  std::atomic<bool> canary_missing{false};
+  std::map<std::string, bool> canary_pending;  // per kernel: still to run the canary
+  for (auto& [k, _] : images) canary_pending[k] = !o.no_canary;
+  std::mutex canary_mu;
+
+  std::atomic<bool> ticking{true};
+  std::thread ticker([&] {
+    while (ticking) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      progress.tick();
+    }
+  });
+
+  runner::run_pool(
+      todo.size(), jobs, stop,
+      [&](std::size_t i, int) {
+        const auto& cell = todo[i];
+        runner::CellContext ctx;
+        ctx.campaign = camp.name;
+        ctx.backend = backend.get();
+        ctx.backend_name = o.backend;
+        ctx.accel = accel.accel;
+        ctx.out = o.out;
+        ctx.keep_artifacts = o.keep;
+        ctx.session.silence_timeout_s = o.silence;
+        ctx.should_abort = [&] { return stop.load(); };
+        {
+          std::lock_guard lk(canary_mu);
+          ctx.canary = canary_pending[cell.kernel];
+          canary_pending[cell.kernel] = false;
+        }
+        try {
+          auto rec = runner::run_cell(cell, images.at(cell.kernel), ctx,
+                                      [&](const runner::CellProgress& p) { progress.update(p); });
+          if (ctx.canary && !rec.canary_seen && rec.status != results::Status::Error) canary_missing = true;
+          if (rec.status == results::Status::Error) ++infra_errors;
+          {
+            std::lock_guard lk(store_mu);
+            store.add_run(rec);
+          }
+          progress.finished(rec);
+        } catch (const runner::Interrupted&) {
+          progress.message("interrupted: " + cell.id + " (not recorded; --resume reruns it)");
+        }
+      },
+      [&](std::size_t i, std::exception_ptr e) {
+        ++infra_errors;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          progress.message(fmt::format("error in {}: {}", todo[i].id, ex.what()));
+          if (dynamic_cast<const InfraError*>(&ex) && std::string(ex.what()).find("disk full") != std::string::npos)
+            stop = true;  // nothing more can be written
+        }
+      });
+  ticking = false;
+  ticker.join();
+  progress.done();
+  store.set_meta("finished_at", results::utc_now());
+
+  auto summary = store.findings();
+  std::size_t fresh = 0;
+  for (auto& f : summary) fresh += !f.expected_only;
+  info(fmt::format("results: {} ({} distinct finding titles, {} new)", fs::absolute(o.out).string(), summary.size(), fresh));
+  for (auto& f : summary)
+    if (!f.expected_only) info(fmt::format("  {:>3}/{:<3} {} [{}]", f.count, f.runs_total, f.title, f.kind));
+  if (stop) return 130;
+  if (progress.findings() > 0) return kFindings;
+  if (canary_missing) {
+    info("campaign BROKEN: the canary's deliberate hung-task report was not seen on the console");
+    return kInfra;
+  }
+  return infra_errors > 0 ? int(kInfra) : int(kClean);
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, std::function<int()>& action) {
+  auto o = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand("run", "run a campaign (a matrix of filesystems x workloads x injectors) in VMs");
+  cmd->add_option("campaign", o->campaign, "campaign YAML (see campaigns/)")->required();
+  cmd->add_option("-o,--out", o->out, "results directory (SQLite store, per-run JSON and console logs)");
+  cmd->add_option("-j,--jobs", o->jobs, "VMs at once (default: from cores and memory)");
+  cmd->add_option("--shard", o->shard, "run slice K of N (1-based) of the matrix, e.g. 2/4");
+  cmd->add_flag("--resume", o->resume, "continue an interrupted campaign in --out");
+  cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
+  cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
+  cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
+  cmd->add_flag("--keep-artifacts", o->keep, "keep NVDIMM backing files of every run");
+  cmd->add_flag("--json", o->json, "JSON lines on stdout (one per phase and per finished run)");
+  cmd->add_flag("--list", o->list, "print the cells (after --shard) and exit");
+  cmd->add_flag("--no-canary", o->no_canary, "skip the deliberate hung-task canary");
+  cmd->add_option("--silence-timeout", o->silence, "seconds without console or agent output before 'no output'");
+  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+}
+
 }  // namespace dt::cli

@@ -59,6 +59,7 @@ void Session::handle(const json& msg) {
 }
 
 void Session::pump(double timeout_s) {
+  if (should_abort && should_abort()) throw Interrupted();
   auto& ch = inst_->agent();
   if (ch.open()) {
     if (auto m = ch.next(timeout_s)) {

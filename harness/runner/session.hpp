@@ -29,6 +29,12 @@ class GuestLost : public std::runtime_error {
   explicit GuestLost(const std::string& title) : std::runtime_error(title) {}
 };
 
+// The user interrupted the campaign (Ctrl-C, SIGTERM): the run is abandoned, not recorded.
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
 struct ExecResult {
   int code = -1, signal = 0;
   double elapsed = 0;
@@ -67,6 +73,7 @@ class Session {
   void poweroff();
 
   std::function<void(const json&)> on_event;  // every agent message (for progress displays)
+  std::function<bool()> should_abort;         // polled while waiting; true -> Interrupted
 
  private:
   void pump(double timeout_s);

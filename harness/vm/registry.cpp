@@ -6,11 +6,13 @@
 namespace dt::vm {
 
 BackendFactory qemu_backend_factory();
+BackendFactory libvirt_backend_factory();
 
 namespace {
 // Built-in backends are in the table from the start; others add themselves by name.
 std::map<std::string, BackendFactory>& registry() {
-  static std::map<std::string, BackendFactory> r{{"qemu", qemu_backend_factory()}};
+  static std::map<std::string, BackendFactory> r{{"qemu", qemu_backend_factory()},
+                                                 {"libvirt", libvirt_backend_factory()}};
   return r;
 }
 }  // namespace

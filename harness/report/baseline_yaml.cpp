@@ -1,0 +1,190 @@
+// Baseline files: YAML in, YAML out. Every problem in a file is reported at once, each as
+// "file:line:column: key: message", because a nightly that stops at the first typo wastes a night.
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <tuple>
+
+#include "report/atomic_write.hpp"
+#include "report/baseline.hpp"
+#include "report/dates.hpp"
+#include "util/error.hpp"
+
+namespace dt::report {
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(std::string file) : file_(std::move(file)) {}
+
+  void error(const YAML::Node& at, const std::string& key, const std::string& msg) {
+    YAML::Mark m = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
+    if (m.is_null())
+      errors_.push_back(fmt::format("{}: {}: {}", file_, key, msg));
+    else
+      errors_.push_back(fmt::format("{}:{}:{}: {}: {}", file_, m.line + 1, m.column + 1, key, msg));
+  }
+
+  std::optional<std::string> string(const YAML::Node& n, const std::string& key) {
+    if (!n.IsScalar()) {
+      error(n, key, "expected a string");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  // A fraction 0..1, or a percentage "5%".
+  std::optional<double> rate(const YAML::Node& n, const std::string& key) {
+    auto s = string(n, key);
+    if (!s) return std::nullopt;
+    std::string v = *s;
+    double scale = 1;
+    if (!v.empty() && v.back() == '%') v.pop_back(), scale = 100;
+    try {
+      std::size_t used = 0;
+      double d = std::stod(v, &used);
+      if (used == v.size() && std::isfinite(d) && d >= 0 && d / scale <= 1) return d / scale;
+    } catch (const std::exception&) {
+    }
+    error(n, key, fmt::format("'{}' is not a rate (a fraction 0..1 or a percentage like 5%)", *s));
+    return std::nullopt;
+  }
+
+  void entry(const YAML::Node& n, const std::string& key, Baseline& out) {
+    if (!n.IsMap()) return error(n, key, "expected a map with at least 'title'");
+    BaselineEntry e;
+    bool ok = true, has_title = false;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string name = it->first.Scalar(), k = key + "." + name;
+      const YAML::Node& v = it->second;
+      std::optional<std::string> s;
+      if (name == "rate") {
+        auto r = rate(v, k);
+        ok &= r.has_value();
+        if (r) e.rate = *r;
+        continue;
+      }
+      static const std::set<std::string> kStrings = {"title", "kind", "fs", "kernel", "note",
+                                                     "last_seen"};
+      if (!kStrings.count(name)) {
+        error(it->first, k,
+              "unknown key (expected title, kind, fs, kernel, rate, note, last_seen)");
+        ok = false;
+        continue;
+      }
+      s = string(v, k);
+      if (!s) {
+        ok = false;
+        continue;
+      }
+      if (name == "title") {
+        if (s->empty()) error(v, k, "must not be empty"), ok = false;
+        e.title = *s, has_title = true;
+      } else if (name == "kind") {
+        e.kind = *s;
+      } else if (name == "fs") {
+        e.fs = s->empty() ? "*" : *s;
+      } else if (name == "kernel") {
+        e.kernel = s->empty() ? "*" : *s;
+      } else if (name == "note") {
+        e.note = *s;
+      } else if (name == "last_seen") {
+        if (!s->empty() && !parse_date(*s))
+          error(v, k, fmt::format("'{}' is not a date (YYYY-MM-DD)", *s)), ok = false;
+        e.last_seen = *s;
+      }
+    }
+    if (!has_title) error(n, key, "missing 'title'"), ok = false;
+    if (!ok) return;
+    auto id = std::tie(e.title, e.kind, e.fs, e.kernel);
+    for (auto& other : out.entries)
+      if (std::tie(other.title, other.kind, other.fs, other.kernel) == id)
+        return error(n, key, fmt::format("duplicate entry for '{}' (fs {}, kernel {})", e.title,
+                                         e.fs, e.kernel));
+    out.entries.push_back(std::move(e));
+  }
+
+  void top(const YAML::Node& root, Baseline& out) {
+    if (root.IsNull()) return;  // an empty file is an empty baseline
+    if (!root.IsMap()) return error(root, "(top)", "expected a map with 'entries'");
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      std::string name = it->first.Scalar();
+      const YAML::Node& v = it->second;
+      if (name == "version") {
+        if (!v.IsScalar() || v.Scalar() != "1") error(v, name, "only version 1 is known");
+      } else if (name == "entries") {
+        if (v.IsNull()) continue;
+        if (!v.IsSequence()) {
+          error(v, name, "expected a list");
+          continue;
+        }
+        for (std::size_t i = 0; i < v.size(); ++i)
+          entry(v[i], fmt::format("entries[{}]", i), out);
+      } else {
+        error(it->first, name, "unknown key (expected version, entries)");
+      }
+    }
+  }
+
+  void finish() const {
+    if (errors_.empty()) return;
+    std::string all;
+    for (auto& e : errors_) all += (all.empty() ? "" : "\n") + e;
+    throw UsageError(all);
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+Baseline load_baseline(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw UsageError(fmt::format("baseline file {} does not exist", path));
+  std::ifstream in(path);
+  if (!in) throw UsageError(fmt::format("cannot read baseline file {}", path));
+  Baseline b;
+  b.path = path;
+  Parser p(path);
+  try {
+    YAML::Node root = YAML::Load(in);
+    p.top(root, b);
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp's what() repeats the position without the file; rebuild it in our format.
+    throw UsageError(fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  p.finish();
+  return b;
+}
+
+void save_baseline(const Baseline& b, const std::string& path) {
+  YAML::Emitter out;
+  out << YAML::Comment("daxtorture baseline: known findings (format: baselines/README.md)");
+  out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
+  out << YAML::Key << "entries" << YAML::Value << YAML::BeginSeq;
+  for (auto& e : b.entries) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "title" << YAML::Value << YAML::DoubleQuoted << e.title;
+    if (!e.kind.empty()) out << YAML::Key << "kind" << YAML::Value << e.kind;
+    out << YAML::Key << "fs" << YAML::Value << YAML::DoubleQuoted << e.fs;
+    out << YAML::Key << "kernel" << YAML::Value << YAML::DoubleQuoted << e.kernel;
+    out << YAML::Key << "rate" << YAML::Value << e.rate;
+    if (!e.note.empty()) out << YAML::Key << "note" << YAML::Value << e.note;
+    if (!e.last_seen.empty())
+      out << YAML::Key << "last_seen" << YAML::Value << YAML::DoubleQuoted << e.last_seen;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  if (!out.good()) throw InfraError("cannot write baseline: " + out.GetLastError());
+
+  write_atomic(path, std::string(out.c_str()) + "\n");
+}
+
+}  // namespace dt::report

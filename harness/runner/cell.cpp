@@ -1,0 +1,247 @@
+#include "runner/cell.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "oracle/finding.hpp"
+#include "runner/dax_setup.hpp"
+#include "util/error.hpp"
+
+namespace dt::runner {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+std::string make_run_id(const campaign::Cell& cell) {
+  std::string id = cell.id;
+  for (auto& c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return fmt::format("{:04}-{}-{:x}", cell.index, id, ms & 0xffffffffff);
+}
+
+json cell_json(const campaign::Cell& c) {
+  json params = json::object();
+  for (auto& p : c.workload.params) params[p.key] = p.value;
+  json inj = json::array();
+  for (auto& i : c.injectors) {
+    json ip = json::object();
+    for (auto& p : i.params) ip[p.key] = p.value;
+    inj.push_back({{"name", i.name}, {"params", ip}});
+  }
+  return {{"id", c.id},
+          {"index", c.index},
+          {"fs", {{"name", c.fs.name}, {"mkfs", c.fs.mkfs_args}, {"mount", c.fs.mount_opts}}},
+          {"workload", {{"name", c.workload.name}, {"params", params}}},
+          {"injectors", inj},
+          {"kernel", c.kernel},
+          {"vm", {{"vcpus", c.vm.vcpus}, {"memory", c.vm.memory_bytes}, {"nvdimm", c.vm.nvdimm_bytes}, {"nvdimms", c.vm.nvdimm_count}}},
+          {"duration_s", c.duration_s},
+          {"iterations", c.iterations},
+          {"repetition", c.repetition},
+          {"seed", c.seed},
+          {"argv", c.workload_argv("/mnt/dax/work")}};
+}
+
+namespace {
+
+std::string tail_lines(const std::string& text, std::size_t n) {
+  std::size_t pos = text.size();
+  for (std::size_t i = 0; i < n && pos > 0; ++i) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return text;
+  }
+  return text.substr(pos + 1);
+}
+
+std::string injectors_label(const campaign::Cell& c) {
+  if (c.injectors.empty()) return "none";
+  std::string s;
+  for (auto& i : c.injectors) s += (s.empty() ? "" : "+") + i.name;
+  return s;
+}
+
+}  // namespace
+
+results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img, const CellContext& ctx,
+                            const std::function<void(const CellProgress&)>& progress) {
+  results::RunRecord r;
+  r.run_id = make_run_id(cell);
+  r.campaign = ctx.campaign;
+  r.cell_id = cell.id;
+  r.cell_index = cell.index;
+  r.fs = cell.fs.name;
+  r.workload = cell.workload.name;
+  r.injectors = injectors_label(cell);
+  r.kernel = cell.kernel;
+  r.cell = cell_json(cell);
+  r.seed = cell.seed;
+  r.repetition = cell.repetition;
+  r.image_key = img.key;
+  r.kernel_release = img.kernel_release();
+  r.accel = vm::to_string(ctx.accel);
+  r.backend = ctx.backend_name;
+  r.started_at = results::utc_now();
+  r.canary_seen = !ctx.canary;
+  fs::path workdir = ctx.out / "runs" / r.run_id;
+  r.workdir = workdir.string();
+  r.console_path = (workdir / "console.log").string();
+  double t0 = vm::steady_now();
+
+  CellProgress prog{r.run_id, cell.id, "booting"};
+  auto report = [&](const std::string& phase) {
+    prog.phase = phase;
+    prog.elapsed = vm::steady_now() - t0;
+    prog.findings = r.findings.size();
+    if (progress) progress(prog);
+    prog.iterations_delta = prog.faults_delta = 0;
+  };
+  report("booting");
+
+  if (!cell.injectors.empty()) {
+    r.status = results::Status::Skip;
+    r.error = "injector '" + r.injectors + "' is not implemented yet in this build";
+    r.finished_at = results::utc_now();
+    return r;
+  }
+
+  vm::Config cfg;
+  cfg.kernel = img.kernel;
+  cfg.initramfs = img.initramfs;
+  cfg.accel = ctx.accel;
+  cfg.workdir = workdir;
+  cfg.vcpus = cell.vm.vcpus;
+  cfg.memory_bytes = cell.vm.memory_bytes;
+  cfg.nvdimms.assign(static_cast<std::size_t>(cell.vm.nvdimm_count), cell.vm.nvdimm_bytes);
+
+  std::unique_ptr<Session> s;
+  auto collect_reports = [&] {
+    if (!s) return;
+    for (auto& rep : s->take_reports()) {
+      auto f = oracle::from_report(rep);
+      // The canary's own hung-task report is the proof that we can see, not a bug.
+      if (ctx.canary && rep.kind == console::Kind::HungTask && rep.text.find("dt-canary") != std::string::npos) {
+        f.expected = true;
+        f.note = "canary";
+        r.canary_seen = true;
+      }
+      r.findings.push_back(std::move(f));
+    }
+    r.lockdep_disabled = r.lockdep_disabled || s->lockdep_disabled();
+  };
+
+  try {
+    try {
+      s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
+    } catch (const vm::BootError& e) {
+      throw;
+    }
+    s->should_abort = ctx.should_abort;
+    s->wait_ready();
+    r.boot_to_ready_s = s->boot_to_ready_s();
+    report("setup");
+    auto proof = setup_dax(*s, cell.fs, cell.vm.nvdimm_count);
+    r.dax_proof = proof.check;
+    r.setup_s = proof.seconds;
+    if (!proof.ok) throw InfraError(proof.message);
+
+    if (ctx.canary) {
+      report("canary");
+      auto c = s->exec({"dt-canary", "hung-task", kMountPoint}, 60);
+      s->idle(1.0);  // the report's stack trace follows the first line
+      collect_reports();
+      if (!r.canary_seen) r.error = "canary: no hung-task report seen on the console (" + c.output() + ")";
+    }
+
+    report("workload");
+    s->exec_checked({"mkdir", "-p", std::string(kMountPoint) + "/work"}, 30);
+    double budget = cell.duration_s > 0 ? cell.duration_s : 3600;
+    double wl_start = vm::steady_now();
+    int verdicts = 0;
+    auto on_line = [&](const std::string& line) {
+      auto j = json::parse(line, nullptr, false);
+      if (!j.is_object()) return;
+      std::string type = j.value("type", "");
+      if (type == "progress") {
+        auto it = j.value("iterations", std::uint64_t{0}), fl = j.value("faults", std::uint64_t{0});
+        prog.iterations_delta += it > prog.iterations ? it - prog.iterations : 0;
+        prog.faults_delta += fl > prog.faults ? fl - prog.faults : 0;
+        prog.iterations = it, prog.faults = fl;
+        report("workload");
+      } else if (type == "verdict") {
+        if (++verdicts <= 50) r.findings.push_back(oracle::from_verdict(cell.workload.name, j));
+      } else if (type == "result") {
+        r.workload_result = j;
+      }
+    };
+    auto wl = s->exec(cell.workload_argv(std::string(kMountPoint) + "/work"), budget + 120, on_line);
+    r.workload_s = vm::steady_now() - wl_start;
+    if (r.workload_result.is_object()) {
+      r.iterations = r.workload_result.value("iterations", std::uint64_t{0});
+      r.faults = r.workload_result.value("faults", std::uint64_t{0});
+      r.checks = r.workload_result.value("checks", std::uint64_t{0});
+      r.failed_checks = r.workload_result.value("failed_checks", std::uint64_t{0});
+    }
+    prog.iterations_delta += r.iterations > prog.iterations ? r.iterations - prog.iterations : 0;
+    prog.iterations = r.iterations;
+    if (wl.timed_out) {
+      // The workload ignored its own budget: an operation is stuck in the kernel.
+      r.findings.push_back(oracle::lost("workload timed out (stuck operation?)", tail_lines(s->console_text(), 100)));
+    } else if (wl.code == 4) {
+      r.status = results::Status::Skip;
+      r.error = "workload skipped: " + wl.output().substr(0, 500);
+    } else if (wl.code == 2 || wl.code == 127) {
+      throw InfraError("workload could not run (exit " + std::to_string(wl.code) + "): " + wl.output().substr(0, 500));
+    }
+    s->idle(1.0);  // late console reports
+    collect_reports();
+
+    report("fsck");
+    auto [code, out] = unmount_and_fsck(*s, cell.fs.name);
+    if (code == -1 && out.rfind("umount failed", 0) == 0)
+      r.findings.push_back(oracle::infra("umount failed after the workload", out));
+    else
+      for (auto& f : oracle::from_fsck(cell.fs.name, code, out)) r.findings.push_back(f);
+    collect_reports();
+    s->poweroff();
+    s->close();
+    collect_reports();
+  } catch (const Interrupted&) {
+    if (s) s->close();
+    throw;
+  } catch (const GuestLost& e) {
+    std::string diag = s ? s->close(true) : "";
+    collect_reports();
+    std::string console = s ? s->console_text() : "";
+    auto f = oracle::lost(e.what(), tail_lines(console, 150) + (diag.empty() ? "" : "\n" + diag));
+    // A panic or crash is better titled by the report that caused it, which is already in.
+    r.findings.push_back(f);
+  } catch (const vm::BootError& e) {
+    if (s) s->close(true);
+    collect_reports();
+    r.status = results::Status::Error;
+    r.error = e.title();
+    r.findings.push_back(oracle::infra("boot failed: " + e.title(), tail_lines(e.output(), 100)));
+  } catch (const std::exception& e) {
+    if (s) s->close(true);
+    collect_reports();
+    r.status = results::Status::Error;
+    r.error = e.what();
+    r.findings.push_back(oracle::infra("run failed", e.what()));
+  }
+
+  if (r.status != results::Status::Error && r.status != results::Status::Skip)
+    r.status = r.new_findings() > 0 ? results::Status::Findings : results::Status::Pass;
+  r.total_s = vm::steady_now() - t0;
+  r.finished_at = results::utc_now();
+  if (!ctx.keep_artifacts) {
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(workdir, ec))
+      if (e.path().extension() == ".img") fs::remove(e.path(), ec);
+  }
+  report("done");
+  return r;
+}
+
+}  // namespace dt::runner

@@ -105,6 +105,8 @@ TEST(LibvirtXml, SchemaValidTcg) {
 
 TEST(LibvirtXml, SchemaValidKvmOneNvdimm) {
   Config c;
+  c.kernel = "/k/bzImage";
+  c.initramfs = "/k/initramfs.cpio";
   c.accel = Accel::Kvm;
   expect_schema_valid(domain_xml(c, LibvirtPaths{"n", "/c", "/a", {"/n0"}}));
 }

@@ -19,6 +19,7 @@ struct BootOptions {
   std::vector<std::string> fs{"xfs"};
   std::string accel = "auto";
   std::string backend = "qemu";
+  std::vector<std::string> connect;
   bool json = false;
   bool keep = false;
   bool build = true;
@@ -31,6 +32,8 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
   o->image.add_to(*cmd, false);
   cmd->add_option("--fs", o->fs, "filesystem(s): xfs, ext4, ext2 (each in a fresh VM)")->delimiter(',');
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
+  cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
+  cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
   cmd->add_flag("--json", o->json, "one JSON object per filesystem on stdout");
   cmd->add_flag("--keep-artifacts", o->keep, "keep the VM directory (console log, NVDIMM file)");
   cmd->callback([o, &action] {
@@ -39,7 +42,9 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
       auto img = ensure_image(o->image.request(), o->build);
       auto accel = choose_accel(o->accel, img);
       info(accel.reason);
-      auto backend = vm::make_backend(o->backend);
+      nlohmann::json backend_opts = nlohmann::json::object();
+      if (!o->connect.empty()) backend_opts["connect"] = o->connect;
+      auto backend = vm::make_backend(o->backend, backend_opts);
       bool all_ok = true;
       for (auto& fsname : o->fs) {
         TempDir work(cache_dir() / "tmp", "boot-" + fsname + "-");

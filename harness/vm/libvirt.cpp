@@ -120,7 +120,10 @@ std::string domain_xml(const Config& cfg, const LibvirtPaths& p, const DomainXml
   x += "    <memballoon model='none'/>\n";
   x += "    <panic model='isa'/>\n";  // pvpanic: GUEST_PANICKED on the monitor
   for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {
-    x += "    <memory model='nvdimm' access='shared'>\n";  // share=on: stores reach the file
+    // share=on: stores reach the file. libvirt preallocates an NVDIMM's backing file unless the
+    // source says <pmem/> (which would also switch QEMU to pmem=on), so unlike the QEMU
+    // backend's sparse files these take their full size on disk; existing content is kept.
+    x += "    <memory model='nvdimm' access='shared'>\n";
     x += "      <source>\n";
     x += fmt::format("        <path>{}</path>\n", e(p.nvdimm_files[i].string()));
     x += "        <alignsize unit='KiB'>2048</alignsize>\n";  // align=2M: PMD faults possible

@@ -1,0 +1,40 @@
+#!/bin/bash
+# Boot the real guest image through the libvirt backend and check the DAX proof, then that the
+# transient domain is gone and its console was kept. Args: DAXTORTURE_BIN [FS]
+set -euo pipefail
+DT=$1
+FS=${2:-xfs}
+URI=${DT_LIBVIRT_URI:-qemu:///system}
+tmp=$(mktemp -d /tmp/dt-lv-boot-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+set +e
+"$DT" boot --backend libvirt --connect "$URI" --fs "$FS" --accel tcg --json --keep-artifacts >"$tmp/out.json" 2>"$tmp/err"
+rc=$?
+set -e
+cat "$tmp/err" >&2
+cat "$tmp/out.json"
+fail=0
+check() {
+  if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=$((fail + 1)); fi
+}
+j() { python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); v=d
+for k in sys.argv[2].split("."): v=v[k]
+print(json.dumps(v) if not isinstance(v,str) else v)' "$tmp/out.json" "$1"; }
+check "daxtorture boot exited 0 (got $rc)" '[[ $rc -eq 0 ]]'
+check "one JSON result" '[[ -s $tmp/out.json ]]'
+if [[ -s $tmp/out.json ]]; then
+  check "fs is $FS" '[[ $(j fs) == "$FS" ]]'
+  check "DAX proven on" '[[ $(j dax) == true ]]'
+  check "TCG as asked" '[[ $(j accel) == tcg ]]'
+  console=$(j console)
+  work=$(dirname "$console")
+  check "console log kept with the boot in it" 'grep -q "Linux version" "$console"'
+  check "domain XML kept" '[[ -s $work/domain.xml ]] && grep -q "model=.nvdimm." "$work/domain.xml"'
+  name=$(sed -n 's/^domain //p' "$work/libvirt.log" | head -n1)
+  check "domain name recorded ($name)" '[[ -n $name ]]'
+  check "the transient domain is gone" '! virsh -q -c "$URI" domstate "$name" >/dev/null 2>&1'
+  rm -rf "$work"
+fi
+if [[ $fail -eq 0 ]]; then echo "libvirt boot: all checks passed"; else echo "libvirt boot: $fail checks failed"; fi
+[[ $fail -eq 0 ]]

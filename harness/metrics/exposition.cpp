@@ -34,8 +34,8 @@ std::string to_text(const std::vector<prometheus::MetricFamily>& families) {
 
 void write_textfile(const fs::path& path, const std::string& text) {
   auto fail = [&](const std::string& what, int err) {
-    throw InfraError(fmt::format("metrics textfile {}: {}: {}", path.string(), what,
-                                 std::strerror(err)));
+    throw InfraError(
+        fmt::format("metrics textfile {}: {}: {}", path.string(), what, std::strerror(err)));
   };
   fs::path tmp = path;
   tmp += fmt::format(".tmp{}", ::getpid());  // not *.prom: the collector ignores it

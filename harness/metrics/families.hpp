@@ -13,20 +13,22 @@ namespace dt::metrics {
 struct Families {
   explicit Families(prometheus::Registry& reg);
 
-  prometheus::Family<prometheus::Gauge>& build_info;    // {version} = 1
-  prometheus::Family<prometheus::Gauge>& vms_running;   // {}
-  prometheus::Family<prometheus::Counter>& runs;        // {fs,workload,injector,kernel,kernel_version,status}
-  prometheus::Family<prometheus::Counter>& findings;    // {fs,workload,kernel,category,kind,hash,novelty}
-  prometheus::Family<prometheus::Gauge>& finding_info;  // {hash,category,kind,title} = 1
-  prometheus::Family<prometheus::Gauge>& finding_first_seen;  // {hash}
-  prometheus::Family<prometheus::Gauge>& finding_last_seen;   // {hash}
-  prometheus::Family<prometheus::Counter>& iterations;  // {fs,workload}
-  prometheus::Family<prometheus::Counter>& faults;      // {fs,workload}
-  prometheus::Family<prometheus::Counter>& checks;      // {fs,workload,kernel}
-  prometheus::Family<prometheus::Counter>& checks_failed;  // {fs,workload,kernel}
-  prometheus::Family<prometheus::Counter>& injections;  // {fs,workload,injector}
-  prometheus::Family<prometheus::Histogram>& boot_to_ready;  // {fs,kernel}
-  prometheus::Family<prometheus::Histogram>& run_duration;   // {fs,workload,kernel}
+  prometheus::Family<prometheus::Gauge>& build_info;   // {version} = 1
+  prometheus::Family<prometheus::Gauge>& vms_running;  // {}
+  prometheus::Family<prometheus::Counter>&
+      runs;  // {fs,workload,injector,kernel,kernel_version,status}
+  prometheus::Family<prometheus::Counter>&
+      findings;  // {fs,workload,kernel,category,kind,hash,novelty}
+  prometheus::Family<prometheus::Gauge>& finding_info;           // {hash,category,kind,title} = 1
+  prometheus::Family<prometheus::Gauge>& finding_first_seen;     // {hash}
+  prometheus::Family<prometheus::Gauge>& finding_last_seen;      // {hash}
+  prometheus::Family<prometheus::Counter>& iterations;           // {fs,workload}
+  prometheus::Family<prometheus::Counter>& faults;               // {fs,workload}
+  prometheus::Family<prometheus::Counter>& checks;               // {fs,workload,kernel}
+  prometheus::Family<prometheus::Counter>& checks_failed;        // {fs,workload,kernel}
+  prometheus::Family<prometheus::Counter>& injections;           // {fs,workload,injector}
+  prometheus::Family<prometheus::Histogram>& boot_to_ready;      // {fs,kernel}
+  prometheus::Family<prometheus::Histogram>& run_duration;       // {fs,workload,kernel}
   prometheus::Family<prometheus::Histogram>& workload_duration;  // {fs,workload}
 };
 

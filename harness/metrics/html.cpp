@@ -70,16 +70,17 @@ std::string findings_chart_and_table(const std::vector<results::FindingSummary>&
   }
   std::string s = svg::bar_chart(bars, "runs");
   if (findings.empty()) return s;
-  s += "<table><tr><th>title</th><th>kind</th><th>category</th><th class=\"num\">runs</th>"
-       "<th class=\"num\">rate</th><th>first seen</th><th>last seen</th><th>example run</th></tr>\n";
+  s +=
+      "<table><tr><th>title</th><th>kind</th><th>category</th><th class=\"num\">runs</th>"
+      "<th class=\"num\">rate</th><th>first seen</th><th>last seen</th><th>example run</th></tr>\n";
   for (const auto& f : findings) {
     double rate = f.runs_total ? 100.0 * f.count / f.runs_total : 0;
     s += fmt::format(
         "<tr><td{}>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1f}%"
         "</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
         f.expected_only ? "" : " class=\"new\"", svg::escape(f.title), svg::escape(f.kind),
-        svg::escape(f.category), f.count, rate, svg::escape(f.first_seen),
-        svg::escape(f.last_seen), svg::escape(f.example_run));
+        svg::escape(f.category), f.count, rate, svg::escape(f.first_seen), svg::escape(f.last_seen),
+        svg::escape(f.example_run));
   }
   return s + "</table>\n";
 }

@@ -15,7 +15,9 @@ std::string injector_set(const std::string& injectors) {
   return injectors.empty() ? "none" : injectors;
 }
 
-std::string or_unknown(const std::string& v) { return v.empty() ? "unknown" : v; }
+std::string or_unknown(const std::string& v) {
+  return v.empty() ? "unknown" : v;
+}
 
 std::string bounded_title(const std::string& title, std::size_t max) {
   if (title.size() <= max) return title;

@@ -118,7 +118,8 @@ void Metrics::observe_run(const results::RunRecord& r, bool new_findings_known_b
     reported -= covered;
     return static_cast<double>(total - covered);
   };
-  f.iterations.Add({{"fs", fs}, {"workload", wl}}).Increment(unreported(r.iterations, pending.first));
+  f.iterations.Add({{"fs", fs}, {"workload", wl}})
+      .Increment(unreported(r.iterations, pending.first));
   f.faults.Add({{"fs", fs}, {"workload", wl}}).Increment(unreported(r.faults, pending.second));
 
   pm::Labels cell{{"fs", fs}, {"workload", wl}, {"kernel", kernel}};
@@ -130,7 +131,8 @@ void Metrics::observe_run(const results::RunRecord& r, bool new_findings_known_b
 
   // A run that never booted (skip, early error) has no timings: a zero would skew them.
   if (r.boot_to_ready_s > 0)
-    f.boot_to_ready.Add({{"fs", fs}, {"kernel", kernel}}, boot_buckets()).Observe(r.boot_to_ready_s);
+    f.boot_to_ready.Add({{"fs", fs}, {"kernel", kernel}}, boot_buckets())
+        .Observe(r.boot_to_ready_s);
   if (r.total_s > 0) f.run_duration.Add(cell, duration_buckets()).Observe(r.total_s);
   if (r.workload_s > 0)
     f.workload_duration.Add({{"fs", fs}, {"workload", wl}}, duration_buckets())
@@ -152,7 +154,9 @@ void Metrics::observe_run(const results::RunRecord& r, bool new_findings_known_b
         .Increment();
     // The title lives on one series per hash, so the counters stay bounded by the hash.
     f.finding_info
-        .Add({{"hash", hash}, {"category", category}, {"kind", kind},
+        .Add({{"hash", hash},
+              {"category", category},
+              {"kind", kind},
               {"title", bounded_title(finding.title)}})
         .Set(1);
     auto [it, fresh] = impl_->seen.try_emplace(hash, at, at);
@@ -202,7 +206,9 @@ void Metrics::deliver() {
   throw InfraError(msg);
 }
 
-std::string Metrics::exposition() const { return to_text(impl_->registry->Collect()); }
+std::string Metrics::exposition() const {
+  return to_text(impl_->registry->Collect());
+}
 
 void Metrics::save_to(results::Store& store, const std::string& run_id_or_campaign) {
   for (const auto& family : impl_->registry->Collect()) {

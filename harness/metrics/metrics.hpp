@@ -33,8 +33,8 @@ class Metrics {
   void run_started(const std::string& cell_id);
   // Live counters while a workload runs; observe_run() later adds only what was not
   // reported here, so the totals equal the sum of the finished runs.
-  void progress(const std::string& fs, const std::string& workload,
-                std::uint64_t iterations_delta, std::uint64_t faults_delta);
+  void progress(const std::string& fs, const std::string& workload, std::uint64_t iterations_delta,
+                std::uint64_t faults_delta);
   // Counters/histograms for a finished run; known = its findings are already in the baseline.
   void observe_run(const results::RunRecord& r, bool new_findings_known_by_baseline = false);
   // Sets the last-success timestamp (only when success) and decides how deliver() pushes.

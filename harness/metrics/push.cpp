@@ -12,8 +12,8 @@ namespace {
 
 bool path_safe(const std::string& v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char c) {
-           return std::isalnum(c) || c == '.' || c == '_' || c == '-';
-         });
+    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+  });
 }
 
 // RFC 4648 section 5 (URL- and path-safe), which the Pushgateway accepts in @base64 segments.
@@ -22,7 +22,8 @@ std::string base64url(const std::string& in) {
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    unsigned v =
+        (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
     out += {k[v >> 18 & 63], k[v >> 12 & 63], k[v >> 6 & 63], k[v & 63]};
   }
   if (i + 1 == in.size()) {

@@ -26,7 +26,8 @@ struct Stack {
   std::vector<double> values;  // one per segment
 };
 // Horizontal stacked bars with a legend.
-std::string stacked_bar_chart(const std::vector<Segment>& segments, const std::vector<Stack>& stacks);
+std::string stacked_bar_chart(const std::vector<Segment>& segments,
+                              const std::vector<Stack>& stacks);
 
 struct Line {
   std::string name;

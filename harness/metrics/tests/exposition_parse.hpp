@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string>
 
-namespace dt::metrics::testing {
+namespace dt::metrics::fixtures {
 
 inline std::map<std::string, double> parse_exposition(const std::string& text) {
   std::map<std::string, double> out;
@@ -18,4 +18,4 @@ inline std::map<std::string, double> parse_exposition(const std::string& text) {
   return out;
 }
 
-}  // namespace dt::metrics::testing
+}  // namespace dt::metrics::fixtures

@@ -8,7 +8,7 @@
 
 #include <stdexcept>
 
-namespace dt::metrics::testing {
+namespace dt::metrics::fixtures {
 namespace {
 
 int loopback_listener(int* port) {
@@ -65,7 +65,8 @@ HttpStub::HttpStub(int status) {
       std::size_t length = 0;
       for (const char* h : {"Content-Length: ", "content-length: "})
         if (auto p = head.find(h); p != std::string::npos) length = std::stoul(head.substr(p + 16));
-      if (head.find("100-continue") != std::string::npos) write_all(c, "HTTP/1.1 100 Continue\r\n\r\n");
+      if (head.find("100-continue") != std::string::npos)
+        write_all(c, "HTTP/1.1 100 Continue\r\n\r\n");
       req_.body = buf.substr(end + 4);
       while (req_.body.size() < length)
         if (!read_some(c, req_.body)) break;
@@ -109,4 +110,4 @@ int free_port() {
   return port;
 }
 
-}  // namespace dt::metrics::testing
+}  // namespace dt::metrics::fixtures

@@ -4,7 +4,7 @@
 #include <string>
 #include <thread>
 
-namespace dt::metrics::testing {
+namespace dt::metrics::fixtures {
 
 struct Request {
   std::string method, path, body;
@@ -30,4 +30,4 @@ std::string http_get(int port, const std::string& path);
 // A loopback port nothing listens on right now.
 int free_port();
 
-}  // namespace dt::metrics::testing
+}  // namespace dt::metrics::fixtures

@@ -14,7 +14,8 @@
 #include "util/tempdir.hpp"
 
 using namespace dt::metrics;
-using dt::metrics::testing::parse_exposition;
+using dt::metrics::fixtures::parse_exposition;
+#include <fmt/format.h>
 
 namespace {
 
@@ -22,7 +23,7 @@ const std::string kXfsFvt =
     R"(fs="xfs",injector="none",kernel="default",kernel_version="6.1.0-dt",status="findings",workload="fault-vs-truncate")";
 
 std::map<std::string, double> observe_quick(Metrics& m) {
-  for (const auto& r : testing::quick_campaign_runs()) {
+  for (const auto& r : fixtures::quick_campaign_runs()) {
     m.run_started(r.cell_id);
     m.observe_run(r);
   }
@@ -43,10 +44,12 @@ TEST(Metrics, RunsByResultAndCellLabels) {
   auto s = observe_quick(m);
   EXPECT_EQ(s.at("daxtorture_runs_total{" + kXfsFvt + "}"), 1);
   EXPECT_EQ(
-      s.at(R"(daxtorture_runs_total{fs="ext2",injector="none",kernel="default",kernel_version="unknown",status="error",workload="fault-vs-truncate"})"),
+      s.at(
+          R"(daxtorture_runs_total{fs="ext2",injector="none",kernel="default",kernel_version="unknown",status="error",workload="fault-vs-truncate"})"),
       1);
   EXPECT_EQ(
-      s.at(R"(daxtorture_runs_total{fs="ext2",injector="pause-jitter",kernel="default",kernel_version="6.1.0-dt",status="pass",workload="write-vs-fault"})"),
+      s.at(
+          R"(daxtorture_runs_total{fs="ext2",injector="pause-jitter",kernel="default",kernel_version="6.1.0-dt",status="pass",workload="write-vs-fault"})"),
       1);
   double total = 0;
   for (const auto& [k, v] : s)
@@ -82,7 +85,7 @@ TEST(Metrics, CountersEndInTotalAndHaveHelpAndType) {
 
 TEST(Metrics, FindingsByHashWithInfoAndNovelty) {
   Metrics m({.campaign = "quick"});
-  auto runs = testing::quick_campaign_runs();
+  auto runs = fixtures::quick_campaign_runs();
   for (const auto& r : runs) m.observe_run(r, /*known=*/r.fs == "ext4");
   auto s = parse_exposition(m.exposition());
   dt::oracle::Finding f;
@@ -113,7 +116,8 @@ TEST(Metrics, FindingsByHashWithInfoAndNovelty) {
 TEST(Metrics, HistogramsHaveTheDeclaredBuckets) {
   Metrics m({.campaign = "quick"});
   auto s = observe_quick(m);
-  const std::string base = R"(daxtorture_vm_boot_to_ready_seconds_bucket{fs="xfs",kernel="default",le=")";
+  const std::string base =
+      R"(daxtorture_vm_boot_to_ready_seconds_bucket{fs="xfs",kernel="default",le=")";
   for (double le : boot_buckets()) EXPECT_TRUE(s.count(base + fmt::format("{}", le) + "\"}")) << le;
   EXPECT_EQ(s.at(base + "+Inf\"}"), 2);
   EXPECT_EQ(s.at(base + "5\"}"), 0);
@@ -122,40 +126,55 @@ TEST(Metrics, HistogramsHaveTheDeclaredBuckets) {
   EXPECT_EQ(s.at(R"(daxtorture_vm_boot_to_ready_seconds_count{fs="ext2",kernel="default"})"), 2);
   EXPECT_TRUE(s.count(
       R"(daxtorture_run_duration_seconds_bucket{fs="ext4",kernel="default",workload="write-vs-fault",le="60"})"));
-  EXPECT_EQ(s.at(R"(daxtorture_workload_duration_seconds_sum{fs="xfs",workload="write-vs-fault"})"), 20);
+  EXPECT_EQ(s.at(R"(daxtorture_workload_duration_seconds_sum{fs="xfs",workload="write-vs-fault"})"),
+            20);
 }
 
 TEST(Metrics, ChecksInjectionsAndBuildInfo) {
   Metrics m({.campaign = "quick"});
   auto s = observe_quick(m);
-  EXPECT_EQ(s.at(R"(daxtorture_injections_total{fs="ext4",injector="pause-jitter",workload="write-vs-fault"})"), 5);
-  EXPECT_EQ(s.at(R"(daxtorture_oracle_checks_total{fs="ext4",kernel="default",workload="write-vs-fault"})"), 12);
-  EXPECT_EQ(s.at(R"(daxtorture_oracle_checks_failed_total{fs="ext4",kernel="default",workload="write-vs-fault"})"), 1);
+  EXPECT_EQ(
+      s.at(
+          R"(daxtorture_injections_total{fs="ext4",injector="pause-jitter",workload="write-vs-fault"})"),
+      5);
+  EXPECT_EQ(
+      s.at(
+          R"(daxtorture_oracle_checks_total{fs="ext4",kernel="default",workload="write-vs-fault"})"),
+      12);
+  EXPECT_EQ(
+      s.at(
+          R"(daxtorture_oracle_checks_failed_total{fs="ext4",kernel="default",workload="write-vs-fault"})"),
+      1);
   EXPECT_EQ(s.at(std::string("daxtorture_build_info{version=\"") + DAXTORTURE_VERSION + "\"}"), 1);
   EXPECT_EQ(s.at("daxtorture_vms_running"), 0);
 }
 
 TEST(Metrics, ProgressIsNotCountedTwice) {
   Metrics m({.campaign = "quick"});
-  auto r = testing::quick_campaign_runs().front();  // xfs fault-vs-truncate, 40000 iterations
+  auto r = fixtures::quick_campaign_runs().front();  // xfs fault-vs-truncate, 40000 iterations
   m.run_started(r.cell_id);
   m.run_started("other");
   m.progress("xfs", "fault-vs-truncate", 10000, 30000);
   m.progress("xfs", "fault-vs-truncate", 5000, 15000);
   auto live = parse_exposition(m.exposition());
-  EXPECT_EQ(live.at(R"(daxtorture_workload_iterations_total{fs="xfs",workload="fault-vs-truncate"})"), 15000);
+  EXPECT_EQ(
+      live.at(R"(daxtorture_workload_iterations_total{fs="xfs",workload="fault-vs-truncate"})"),
+      15000);
   EXPECT_EQ(live.at("daxtorture_vms_running"), 2);
   m.observe_run(r);
   auto s = parse_exposition(m.exposition());
-  EXPECT_EQ(s.at(R"(daxtorture_workload_iterations_total{fs="xfs",workload="fault-vs-truncate"})"), 40000);
-  EXPECT_EQ(s.at(R"(daxtorture_workload_faults_total{fs="xfs",workload="fault-vs-truncate"})"), 120000);
+  EXPECT_EQ(s.at(R"(daxtorture_workload_iterations_total{fs="xfs",workload="fault-vs-truncate"})"),
+            40000);
+  EXPECT_EQ(s.at(R"(daxtorture_workload_faults_total{fs="xfs",workload="fault-vs-truncate"})"),
+            120000);
   EXPECT_EQ(s.at("daxtorture_vms_running"), 1);
 }
 
 TEST(Metrics, LastSuccessOnlyOnSuccess) {
   Metrics failed({.campaign = "quick"});
   failed.campaign_finished(false);
-  EXPECT_EQ(failed.exposition().find("daxtorture_last_success_timestamp_seconds"), std::string::npos);
+  EXPECT_EQ(failed.exposition().find("daxtorture_last_success_timestamp_seconds"),
+            std::string::npos);
   Metrics ok({.campaign = "quick"});
   ok.campaign_finished(true);
   auto s = parse_exposition(ok.exposition());
@@ -187,10 +206,10 @@ TEST(Metrics, TextfileFailureIsAnInfraError) {
 }
 
 TEST(Metrics, LiveEndpointServesLabelledMetrics) {
-  int port = testing::free_port();
+  int port = fixtures::free_port();
   Metrics m({.campaign = "quick", .listen = std::to_string(port)});  // bare port: loopback
   m.run_started("xfs/fault-vs-truncate/none/default/r0");
-  auto body = testing::http_get(port, "/metrics");
+  auto body = fixtures::http_get(port, "/metrics");
   EXPECT_NE(body.find("200 OK"), std::string::npos) << body;
   EXPECT_NE(body.find(R"(daxtorture_vms_running{campaign="quick"} 1)"), std::string::npos) << body;
   // A second exporter on the same port is a clear error, not a silent no-op.

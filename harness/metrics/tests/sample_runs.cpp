@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-namespace dt::metrics::testing {
+namespace dt::metrics::fixtures {
 namespace {
 
 oracle::Finding finding(oracle::Category cat, const std::string& kind, const std::string& title,
@@ -50,22 +50,23 @@ std::vector<results::RunRecord> quick_campaign_runs(const std::string& campaign)
       minute += 1;
       if (inject)
         for (int i = 0; i < 5; ++i)
-          r.injections.push_back({{"injector", "pause-jitter"}, {"at_s", 2.0 + 3 * i}, {"pause_ms", 200}});
+          r.injections.push_back(
+              {{"injector", "pause-jitter"}, {"at_s", 2.0 + 3 * i}, {"pause_ms", 200}});
       if (fs == "xfs" && wl == "fault-vs-truncate") {
-        r.findings.push_back(finding(oracle::Category::Kernel, "warning",
-                                     "WARNING in dax_disassociate_entry"));
+        r.findings.push_back(
+            finding(oracle::Category::Kernel, "warning", "WARNING in dax_disassociate_entry"));
         r.failed_checks = 0;
       }
       if (fs == "ext4" && wl == "write-vs-fault") {
-        r.findings.push_back(finding(oracle::Category::Kernel, "lockdep",
-                                     "possible deadlock in dax_iomap_fault"));
+        r.findings.push_back(
+            finding(oracle::Category::Kernel, "lockdep", "possible deadlock in dax_iomap_fault"));
         r.findings.push_back(finding(oracle::Category::Workload, "torn-write",
                                      "write-vs-fault: torn write observed through mapping"));
         r.failed_checks = 1;
       }
       if (fs == "ext2" && wl == "write-vs-fault")  // the deliberate canary splat
-        r.findings.push_back(finding(oracle::Category::Kernel, "warning",
-                                     "WARNING in dt_canary_init", true));
+        r.findings.push_back(
+            finding(oracle::Category::Kernel, "warning", "WARNING in dt_canary_init", true));
       r.status = r.new_findings() > 0 ? results::Status::Findings : results::Status::Pass;
       runs.push_back(std::move(r));
     }
@@ -86,4 +87,4 @@ std::vector<results::RunRecord> quick_campaign_runs(const std::string& campaign)
   return runs;
 }
 
-}  // namespace dt::metrics::testing
+}  // namespace dt::metrics::fixtures

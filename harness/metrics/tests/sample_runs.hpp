@@ -5,8 +5,8 @@
 
 #include "results/record.hpp"
 
-namespace dt::metrics::testing {
+namespace dt::metrics::fixtures {
 
 std::vector<results::RunRecord> quick_campaign_runs(const std::string& campaign = "quick");
 
-}  // namespace dt::metrics::testing
+}  // namespace dt::metrics::fixtures

@@ -1,6 +1,8 @@
 // Stand-in for `daxtorture run --pushgateway` in the metrics integration test: feeds
 // RunRecords shaped like a real quick campaign through dt::metrics and delivers them.
 //   metrics_push_fixture --pushgateway URL [--campaign NAME] [--shard K/N] [--textfile PATH]
+//                        [--failed]   (campaign_finished(false): the push must keep the last
+//                        success)
 #include <cstdio>
 #include <string>
 
@@ -10,8 +12,14 @@
 int main(int argc, char** argv) {
   dt::metrics::Options o;
   o.campaign = "quick";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  bool failed = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k == "--failed") {
+      failed = true;
+      continue;
+    }
+    std::string v = i + 1 < argc ? argv[++i] : "";
     if (k == "--pushgateway")
       o.pushgateway = v;
     else if (k == "--campaign")
@@ -32,7 +40,7 @@ int main(int argc, char** argv) {
       m.progress(r.fs, r.workload, r.iterations / 2, r.faults / 2);  // as the runner does mid-run
       m.observe_run(r, /*known=*/r.fs == "ext4");
     }
-    m.campaign_finished(true);
+    m.campaign_finished(!failed);
     m.deliver();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "metrics_push_fixture: %s\n", e.what());

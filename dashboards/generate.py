@@ -8,6 +8,7 @@ a real Prometheus fed through a real Pushgateway.
 """
 import json
 import pathlib
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 DS = {"type": "prometheus", "uid": "daxtorture-prometheus"}
@@ -340,12 +341,21 @@ def readme():
 
 
 def main():
+    """Writes the files; with --check, only reports (exit 1) files that differ from the script."""
+    check = "--check" in sys.argv[1:]
     out = HERE / "grafana" / "dashboards"
+    files = {out / f"{key}.json": json.dumps(dashboard(key, d), indent=2) + "\n" for key, d in DASHBOARDS.items()}
+    files[HERE / "README.md"] = readme()
+    stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
+    if check:
+        for p in stale:
+            print(f"{p} is out of date: run python3 dashboards/generate.py")
+        return 1 if stale else 0
     out.mkdir(parents=True, exist_ok=True)
-    for key, d in DASHBOARDS.items():
-        (out / f"{key}.json").write_text(json.dumps(dashboard(key, d), indent=2) + "\n")
-    (HERE / "README.md").write_text(readme())
+    for p, text in files.items():
+        p.write_text(text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

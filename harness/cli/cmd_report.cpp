@@ -40,7 +40,8 @@ int show_one(const results::Store& store, const ReportOptions& o, const report::
     std::cout << (o.json ? j.dump(2) + "\n" : text);
     return int(kClean);
   };
-  if (auto run = store.run(o.id)) return print(report::run_text(store, *run, b), report::run_json(store, *run, b));
+  if (auto run = store.run(o.id))
+    return print(report::run_text(store, *run, b), report::run_json(store, *run, b));
 
   std::vector<results::FindingSummary> hits;
   for (auto& f : store.findings())
@@ -76,8 +77,8 @@ int run_report(const ReportOptions& o) {
   std::error_code ec;
   // Store() would create an empty directory; a typo in --out must not look like a clean run.
   if (!fs::is_regular_file(fs::path(o.out) / "results.sqlite", ec))
-    throw UsageError(fmt::format("{} holds no results (no results.sqlite); pass the --out of a run",
-                                 o.out));
+    throw UsageError(
+        fmt::format("{} holds no results (no results.sqlite); pass the --out of a run", o.out));
   results::Store store(o.out);
   std::optional<report::Baseline> baseline;
   if (!o.baseline.empty()) baseline = report::load_baseline(o.baseline);
@@ -86,7 +87,8 @@ int run_report(const ReportOptions& o) {
 
   if (!o.junit.empty()) {
     std::string campaign = store.meta("campaign");
-    if (campaign.empty()) campaign = runs.empty() || runs[0].campaign.empty() ? "daxtorture" : runs[0].campaign;
+    if (campaign.empty())
+      campaign = runs.empty() || runs[0].campaign.empty() ? "daxtorture" : runs[0].campaign;
     report::write_junit(o.junit, campaign, runs, b);
     info("wrote " + o.junit);
   }

@@ -46,13 +46,17 @@ class SignalGuard {
  public:
   explicit SignalGuard(std::atomic<bool>& stop, std::atomic<int>& signal) {
     sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    // SIGUSR2 only wakes the thread when the guard ends; it must be in the set from the start.
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR2}) sigaddset(&set_, s);
     pthread_sigmask(SIG_BLOCK, &set_, &old_);
     thread_ = std::thread([this, &stop, &signal] {
       for (;;) {
         int sig = 0;
         if (sigwait(&set_, &sig) != 0) continue;
-        if (sig == SIGUSR2 && quit_) return;
+        if (sig == SIGUSR2) {
+          if (quit_) return;
+          continue;
+        }
         if (stop.exchange(true)) {
           std::fprintf(stderr, "\nsecond signal: exiting now (QEMU children die with us)\n");
           std::_Exit(130);
@@ -62,8 +66,6 @@ class SignalGuard {
                      strsignal(sig));
       }
     });
-    sigaddset(&set_, SIGUSR2);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
   }
   ~SignalGuard() {
     quit_ = true;

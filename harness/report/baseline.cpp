@@ -10,7 +10,9 @@
 namespace dt::report {
 namespace {
 
-bool has_glob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+bool has_glob(const std::string& s) {
+  return s.find_first_of("*?[") != std::string::npos;
+}
 
 bool glob(const std::string& pattern, const std::string& s) {
   return fnmatch(pattern.c_str(), s.c_str(), 0) == 0;
@@ -84,7 +86,8 @@ int mark_seen(Baseline& b, const std::vector<results::RunRecord>& runs) {
     std::string latest = e.last_seen;
     for (auto& r : runs)
       for (auto& f : r.findings)
-        if (!f.expected && hits(e, f, r.fs, r.kernel_release)) latest = std::max(latest, run_date(r));
+        if (!f.expected && hits(e, f, r.fs, r.kernel_release))
+          latest = std::max(latest, run_date(r));
     if (latest != e.last_seen) e.last_seen = latest, ++changed;
   }
   return changed;

@@ -58,9 +58,10 @@ class Parser {
     if (!n.IsMap()) return error(n, key, "expected a map with at least 'title'");
     BaselineEntry e;
     bool ok = true, has_title = false;
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      std::string name = it->first.Scalar(), k = key + "." + name;
-      const YAML::Node& v = it->second;
+    for (const auto& kv : n) {
+      // Copies: yaml-cpp iterators hand out temporaries, references to them dangle.
+      YAML::Node name_node = kv.first, v = kv.second;
+      std::string name = name_node.Scalar(), k = key + "." + name;
       std::optional<std::string> s;
       if (name == "rate") {
         auto r = rate(v, k);
@@ -68,10 +69,10 @@ class Parser {
         if (r) e.rate = *r;
         continue;
       }
-      static const std::set<std::string> kStrings = {"title", "kind", "fs", "kernel", "note",
-                                                     "last_seen"};
+      static const std::set<std::string> kStrings = {"title",  "kind", "fs",
+                                                     "kernel", "note", "last_seen"};
       if (!kStrings.count(name)) {
-        error(it->first, k,
+        error(name_node, k,
               "unknown key (expected title, kind, fs, kernel, rate, note, last_seen)");
         ok = false;
         continue;
@@ -103,17 +104,18 @@ class Parser {
     auto id = std::tie(e.title, e.kind, e.fs, e.kernel);
     for (auto& other : out.entries)
       if (std::tie(other.title, other.kind, other.fs, other.kernel) == id)
-        return error(n, key, fmt::format("duplicate entry for '{}' (fs {}, kernel {})", e.title,
-                                         e.fs, e.kernel));
+        return error(
+            n, key,
+            fmt::format("duplicate entry for '{}' (fs {}, kernel {})", e.title, e.fs, e.kernel));
     out.entries.push_back(std::move(e));
   }
 
   void top(const YAML::Node& root, Baseline& out) {
     if (root.IsNull()) return;  // an empty file is an empty baseline
     if (!root.IsMap()) return error(root, "(top)", "expected a map with 'entries'");
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      std::string name = it->first.Scalar();
-      const YAML::Node& v = it->second;
+    for (const auto& kv : root) {
+      YAML::Node name_node = kv.first, v = kv.second;
+      std::string name = name_node.Scalar();
       if (name == "version") {
         if (!v.IsScalar() || v.Scalar() != "1") error(v, name, "only version 1 is known");
       } else if (name == "entries") {
@@ -122,10 +124,9 @@ class Parser {
           error(v, name, "expected a list");
           continue;
         }
-        for (std::size_t i = 0; i < v.size(); ++i)
-          entry(v[i], fmt::format("entries[{}]", i), out);
+        for (std::size_t i = 0; i < v.size(); ++i) entry(v[i], fmt::format("entries[{}]", i), out);
       } else {
-        error(it->first, name, "unknown key (expected version, entries)");
+        error(name_node, name, "unknown key (expected version, entries)");
       }
     }
   }

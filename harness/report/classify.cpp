@@ -4,9 +4,12 @@ namespace dt::report {
 
 std::string to_string(Verdict v) {
   switch (v) {
-    case Verdict::Fresh: return "new";
-    case Verdict::Known: return "known";
-    case Verdict::Expected: return "expected";
+    case Verdict::Fresh:
+      return "new";
+    case Verdict::Known:
+      return "known";
+    case Verdict::Expected:
+      return "expected";
   }
   return "?";
 }
@@ -23,11 +26,15 @@ Classified classify(const std::vector<results::RunRecord>& runs, const Baseline*
     for (auto& f : r.findings) {
       auto& bucket = [&]() -> auto& {
         switch (verdict(r, f, baseline)) {
-          case Verdict::Expected: return c.expected;
-          case Verdict::Known: return c.known;
-          default: return c.fresh;
+          case Verdict::Expected:
+            return c.expected;
+          case Verdict::Known:
+            return c.known;
+          default:
+            return c.fresh;
         }
-      }();
+      }
+      ();
       bucket.emplace_back(&r, &f);
     }
   return c;

@@ -9,7 +9,9 @@ namespace dt::report {
 namespace {
 
 // XML escaping is also valid HTML escaping, and it cleans the console bytes.
-std::string esc(const std::string& s) { return xml::attr(s); }
+std::string esc(const std::string& s) {
+  return xml::attr(s);
+}
 
 }  // namespace
 
@@ -26,22 +28,25 @@ std::string html_page(const results::Store& store, const Baseline* baseline) {
   out += fmt::format("<p>{} runs; findings: {} new, {} known, {} expected</p>\n", o.runs.size(),
                      o.fresh, o.known, o.expected);
 
-  out += "<h2>Findings</h2>\n<table><tr><th>status</th><th>hash</th><th>runs</th><th>kind</th>"
-         "<th>title</th><th>frame</th><th>first seen</th><th>last seen</th><th>repro</th></tr>\n";
+  out +=
+      "<h2>Findings</h2>\n<table><tr><th>status</th><th>hash</th><th>runs</th><th>kind</th>"
+      "<th>title</th><th>frame</th><th>first seen</th><th>last seen</th><th>repro</th></tr>\n";
   for (auto& t : o.findings) {
     auto& s = t.summary;
     std::string v = to_string(t.verdict);
     out += fmt::format(
         "<tr class=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}/{}</td><td>{}</td><td>{}</td>"
-        "<td>{}</td><td>{}</td><td>{}</td><td><code>daxtorture repro {} --out {}</code></td></tr>\n",
+        "<td>{}</td><td>{}</td><td>{}</td><td><code>daxtorture repro {} --out "
+        "{}</code></td></tr>\n",
         v, v, esc(s.hash.substr(0, 8)), s.count, s.runs_total, esc(s.kind), esc(s.title),
         esc(s.frame), esc(s.first_seen), esc(s.last_seen), esc(shell_quote(s.example_run)),
         esc(shell_quote(o.dir)));
   }
   out += "</table>\n";
 
-  out += "<h2>Runs</h2>\n<table><tr><th>cell</th><th>status</th><th>kernel</th><th>seed</th>"
-         "<th>time</th><th>findings</th><th>run</th></tr>\n";
+  out +=
+      "<h2>Runs</h2>\n<table><tr><th>cell</th><th>status</th><th>kernel</th><th>seed</th>"
+      "<th>time</th><th>findings</th><th>run</th></tr>\n";
   for (auto& r : o.runs) {
     std::string st = results::to_string(r.status);
     out += fmt::format(

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "report/atomic_write.hpp"
@@ -19,12 +20,18 @@ std::string clip(const std::string& s) {
   return s.substr(0, kMaxBody) + fmt::format("\n[... {} more bytes]", s.size() - kMaxBody);
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 // Jenkins reads timestamps without a zone; the store writes UTC with 'Z'.
-std::string timestamp(const std::string& iso) { return iso.size() >= 19 ? iso.substr(0, 19) : ""; }
+std::string timestamp(const std::string& iso) {
+  return iso.size() >= 19 ? iso.substr(0, 19) : "";
+}
 
-std::string seconds(double s) { return fmt::format("{:.3f}", s < 0 ? 0.0 : s); }
+std::string seconds(double s) {
+  return fmt::format("{:.3f}", s < 0 ? 0.0 : s);
+}
 
 struct Counts {
   int tests = 0, failures = 0, errors = 0, skipped = 0;
@@ -55,7 +62,11 @@ std::string testcase(const results::RunRecord& r, const Baseline* baseline, Coun
   if (r.status == results::Status::Skip)
     skipped = fmt::format("      <skipped message=\"{}\"/>\n",
                           xml::attr(r.error.empty() ? "skipped" : first_line(r.error)));
-  if (r.status == results::Status::Error)
+  // The runner records a failed run's cause as an infra finding too; one <error> is enough.
+  bool infra_finding = std::any_of(r.findings.begin(), r.findings.end(), [](auto& f) {
+    return !f.expected && f.category == oracle::Category::Infra;
+  });
+  if (r.status == results::Status::Error && !infra_finding)
     errors += fmt::format("      <error type=\"infra\" message=\"{}\">{}</error>\n",
                           xml::attr(first_line(r.error.empty() ? "run failed" : r.error)),
                           xml::text(clip(r.error)));
@@ -83,8 +94,9 @@ std::string testcase(const results::RunRecord& r, const Baseline* baseline, Coun
   return fmt::format(
       "    <testcase classname=\"daxtorture.{}\" name=\"{}\" time=\"{}\">\n{}{}{}"
       "      <system-out>{}</system-out>\n    </testcase>\n",
-      xml::attr(r.fs.empty() ? "unknown" : r.fs), xml::attr(r.cell_id.empty() ? r.run_id : r.cell_id),
-      seconds(r.total_s), skipped, errors, failures, xml::text(system_out(r)));
+      xml::attr(r.fs.empty() ? "unknown" : r.fs),
+      xml::attr(r.cell_id.empty() ? r.run_id : r.cell_id), seconds(r.total_s), skipped, errors,
+      failures, xml::text(system_out(r)));
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // JUnit XML for CI (Jenkins, GitLab): one <testsuite> per campaign, one <testcase> per run.
 //   new finding              -> <failure type="<kind>">
 //   known (baseline) finding -> <failure type="known">
-//   status error, or an infrastructure finding -> <error type="infra"> (type "known" if the
-//                               baseline knows it)
+//   infrastructure finding   -> <error type="infra"> (type "known" if the baseline knows it)
+//   status error without one -> <error type="infra"> from the run's error
 //   status skip              -> <skipped>
 //   expected findings        -> listed in <system-out> only
 // <system-out> also carries the last ~200 console lines. Element order follows the Jenkins

@@ -12,7 +12,7 @@ namespace dt::report {
 
 struct TitleInfo {
   results::FindingSummary summary;
-  Verdict verdict = Verdict::Expected;  // the worst over its occurrences: new > known > expected
+  Verdict verdict = Verdict::Expected;   // the worst over its occurrences: new > known > expected
   const BaselineEntry* entry = nullptr;  // the baseline entry that knows it (some occurrence)
 };
 
@@ -20,11 +20,11 @@ struct Overview {
   std::string dir, campaign;
   std::vector<results::RunRecord> runs;
   std::map<results::Status, int> by_status;
-  std::vector<TitleInfo> findings;  // store order: most frequent first
+  std::vector<TitleInfo> findings;         // store order: most frequent first
   int fresh = 0, known = 0, expected = 0;  // distinct titles
-  std::vector<BaselineEntry> unseen;        // baseline entries these runs could have hit
-  std::vector<bool> possibly_fixed;         // parallel to unseen
-  std::string today;                        // date of the latest run
+  std::vector<BaselineEntry> unseen;       // baseline entries these runs could have hit
+  std::vector<bool> possibly_fixed;        // parallel to unseen
+  std::string today;                       // date of the latest run
   int exit_code = 0;
 };
 

@@ -6,8 +6,8 @@ namespace dt::report {
 namespace {
 
 nlohmann::json entry_json(const BaselineEntry& e) {
-  return {{"title", e.title}, {"kind", e.kind},   {"fs", e.fs},
-          {"kernel", e.kernel}, {"rate", e.rate}, {"note", e.note},
+  return {{"title", e.title},        {"kind", e.kind}, {"fs", e.fs},
+          {"kernel", e.kernel},      {"rate", e.rate}, {"note", e.note},
           {"last_seen", e.last_seen}};
 }
 
@@ -61,9 +61,9 @@ nlohmann::json store_json(const results::Store& store, const Baseline* baseline,
             {"fixed_after_nights", fixed_after_nights},
             {"unseen", un}};
   }
-  return {{"dir", o.dir},         {"campaign", o.campaign},   {"runs", runs},
-          {"failed_runs", failed}, {"findings", findings},   {"new", o.fresh},
-          {"known", o.known},     {"expected", o.expected},   {"baseline", base},
+  return {{"dir", o.dir},          {"campaign", o.campaign},  {"runs", runs},
+          {"failed_runs", failed}, {"findings", findings},    {"new", o.fresh},
+          {"known", o.known},      {"expected", o.expected},  {"baseline", base},
           {"latest_run", o.today}, {"exit_code", o.exit_code}};
 }
 

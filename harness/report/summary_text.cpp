@@ -38,7 +38,9 @@ std::string cells_list(const std::vector<std::string>& cells, std::size_t max = 
   return out;
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 }  // namespace
 
@@ -58,7 +60,8 @@ std::string finding_text(const results::Store& store, const results::FindingSumm
   out += fmt::format("  cells  {}\n", cells_list(s.cells));
   if (auto run = store.run(s.example_run)) {
     if (auto* f = find_in(*run, s.title); f && !f->text.empty()) {
-      out += fmt::format("  report (run {}{}):\n", s.example_run, f->corrupted ? ", corrupted" : "");
+      out +=
+          fmt::format("  report (run {}{}):\n", s.example_run, f->corrupted ? ", corrupted" : "");
       out += head_lines(f->text, kReportExcerptLines, "    ");
     }
   }
@@ -115,7 +118,8 @@ std::string store_text(const results::Store& store, const Baseline* baseline,
 std::string run_text(const results::Store& store, const results::RunRecord& r,
                      const Baseline* baseline) {
   std::string out = fmt::format("run {}\n", r.run_id);
-  out += fmt::format("  cell     {} (campaign {}, index {})\n", r.cell_id, r.campaign, r.cell_index);
+  out +=
+      fmt::format("  cell     {} (campaign {}, index {})\n", r.cell_id, r.campaign, r.cell_index);
   out += fmt::format("  status   {}{}\n", results::to_string(r.status),
                      r.error.empty() ? "" : ": " + first_line(r.error));
   out += fmt::format("  kernel   {} ({})  seed {}  accel {}\n", r.kernel_release, r.kernel, r.seed,

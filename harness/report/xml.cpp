@@ -12,10 +12,14 @@ std::size_t decode(std::string_view s, std::size_t i, char32_t& cp) {
   std::size_t len;
   char32_t min;
   if (b < 0x80) return cp = b, 1;
-  if ((b & 0xE0) == 0xC0) len = 2, cp = b & 0x1F, min = 0x80;
-  else if ((b & 0xF0) == 0xE0) len = 3, cp = b & 0x0F, min = 0x800;
-  else if ((b & 0xF8) == 0xF0) len = 4, cp = b & 0x07, min = 0x10000;
-  else return 0;
+  if ((b & 0xE0) == 0xC0)
+    len = 2, cp = b & 0x1F, min = 0x80;
+  else if ((b & 0xF0) == 0xE0)
+    len = 3, cp = b & 0x0F, min = 0x800;
+  else if ((b & 0xF8) == 0xF0)
+    len = 4, cp = b & 0x07, min = 0x10000;
+  else
+    return 0;
   if (i + len > s.size()) return 0;
   for (std::size_t k = 1; k < len; ++k) {
     auto c = static_cast<unsigned char>(s[i + k]);
@@ -55,15 +59,32 @@ std::string escape(std::string_view bytes, bool attribute) {
   out.reserve(clean.size() + clean.size() / 8);
   for (char c : clean) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += attribute ? "&quot;" : "\""; break;
-      case '\'': out += attribute ? "&apos;" : "'"; break;
-      case '\t': out += attribute ? "&#9;" : "\t"; break;
-      case '\n': out += attribute ? "&#10;" : "\n"; break;
-      case '\r': out += "&#13;"; break;  // a bare CR in content would be read back as LF
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += attribute ? "&quot;" : "\"";
+        break;
+      case '\'':
+        out += attribute ? "&apos;" : "'";
+        break;
+      case '\t':
+        out += attribute ? "&#9;" : "\t";
+        break;
+      case '\n':
+        out += attribute ? "&#10;" : "\n";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;  // a bare CR in content would be read back as LF
+      default:
+        out += c;
     }
   }
   return out;
@@ -88,7 +109,11 @@ std::string sanitize(std::string_view s) {
   return out;
 }
 
-std::string text(std::string_view bytes) { return escape(bytes, false); }
-std::string attr(std::string_view bytes) { return escape(bytes, true); }
+std::string text(std::string_view bytes) {
+  return escape(bytes, false);
+}
+std::string attr(std::string_view bytes) {
+  return escape(bytes, true);
+}
 
 }  // namespace dt::report::xml

@@ -64,6 +64,12 @@ void Session::pump(double timeout_s) {
   if (ch.open()) {
     if (auto m = ch.next(timeout_s)) {
       if (m->value("type", "") == "eof") {
+        // The port closes when QEMU is going away (panic, reboot): give it a moment to exit
+        // so the run is titled by what happened, with the console drained into the parser.
+        for (int i = 0; i < 100 && !inst_->exited(); ++i) {
+          parser_.feed(inst_->read_console());
+          ::poll(nullptr, 0, 50);
+        }
         check_alive();
         throw GuestLost("lost connection to test machine");
       }
@@ -91,6 +97,7 @@ void Session::pump(double timeout_s) {
 void Session::check_alive() {
   if (auto ex = inst_->exited()) {
     // Drain what the console still holds so the crash report is parsed.
+    inst_->close();  // joins the console reader: everything QEMU printed is in
     std::string c = inst_->read_console();
     parser_.feed(c);
     parser_.finish();

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
-namespace dt::report::testing {
+namespace dt::report::fixtures {
 
-std::string testdata(const std::string& name) { return std::string(DT_REPORT_TESTDATA) + "/" + name; }
+std::string testdata(const std::string& name) {
+  return std::string(DT_REPORT_TESTDATA) + "/" + name;
+}
 
 oracle::Finding lockdep_finding() {
   oracle::Finding f;
@@ -59,10 +61,18 @@ oracle::Finding fsck_finding() {
 
 oracle::Finding no_output_finding() {
   oracle::Finding f;
-  f.category = oracle::Category::Infra;
   f.kind = "no-output";
   f.title = "no output from test machine";
-  f.text = "no console output for 300 s";
+  f.text = "[  256.000000] last line before silence";
+  return f;
+}
+
+oracle::Finding boot_failed_finding() {
+  oracle::Finding f;
+  f.category = oracle::Category::Infra;
+  f.kind = "infra";
+  f.title = "boot failed: no DAX-capable pmem device";
+  f.text = "ndctl: namespace0.0 is in raw mode; fsdax needed";
   return f;
 }
 
@@ -85,12 +95,14 @@ std::vector<results::RunRecord> nightly_runs() {
   std::vector<Spec> specs = {
       {"xfs/fault-vs-truncate/none/default/r0", S::Findings, {lockdep_finding()}},
       {"xfs/reflink/none/default/r0", S::Findings, {warning_finding()}},
-      {"ext4/fault-vs-truncate/pause-jitter/default/r0", S::Findings,
+      {"ext4/fault-vs-truncate/pause-jitter/default/r0",
+       S::Findings,
        {stale_data_finding(), canary_finding()}},
       {"xfs/mixed/power-cut/default/r0", S::Findings, {fsck_finding()}},
-      {"ext2/write-vs-fault/none/default/r0", S::Error, {no_output_finding()}},
+      {"ext2/write-vs-fault/none/default/r0", S::Findings, {no_output_finding()}},
       {"ext2/fault-vs-layout/none/default/r0", S::Skip, {}},
       {"ext4/map-sync/none/default/r0", S::Pass, {}},
+      {"xfs/pmd-vs-pte/none/default/r0", S::Error, {boot_failed_finding()}},
   };
   std::vector<results::RunRecord> runs;
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -100,7 +112,8 @@ std::vector<results::RunRecord> nightly_runs() {
     r.campaign = "nightly";
     r.cell_index = i;
     r.fs = r.cell_id.substr(0, r.cell_id.find('/'));
-    r.workload = r.cell_id.substr(r.fs.size() + 1, r.cell_id.find('/', r.fs.size() + 1) - r.fs.size() - 1);
+    r.workload =
+        r.cell_id.substr(r.fs.size() + 1, r.cell_id.find('/', r.fs.size() + 1) - r.fs.size() - 1);
     r.kernel = "default";
     r.kernel_release = "6.1.0-27-amd64";
     r.seed = 0x5eed0000 + i;
@@ -112,9 +125,10 @@ std::vector<results::RunRecord> nightly_runs() {
     r.finished_at = fmt::format("2026-11-21T22:{:02}:45Z", 10 + i);
     r.total_s = 45.5 + i;
     r.iterations = 1000 + i;
+    if (i == 4) r.console_path = testdata("console-nasty.log");
     if (r.status == S::Error) {
-      r.error = "no output from test machine for 300 s";
-      r.console_path = testdata("console-nasty.log");
+      r.error = "no DAX-capable pmem device";
+      r.console_path = "/nonexistent/daxtorture/console.log";
     }
     if (r.status == S::Skip) r.error = "fault-vs-layout cannot run on ext2 (no fallocate)";
     runs.push_back(std::move(r));
@@ -122,4 +136,4 @@ std::vector<results::RunRecord> nightly_runs() {
   return runs;
 }
 
-}  // namespace dt::report::testing
+}  // namespace dt::report::fixtures

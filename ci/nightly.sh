@@ -190,7 +190,7 @@ python3 - "$out" <<'PY' >"$out/artifact-files.txt"
 import json, os, sys
 out = sys.argv[1]
 runs = os.path.join(out, "results", "runs")
-for name in sorted(os.listdir(runs)) if os.path.isdir(runs) else []:
+for name in sorted(f for f in os.listdir(runs) if f.endswith(".json")) if os.path.isdir(runs) else []:
     try:
         r = json.load(open(os.path.join(runs, name)))
     except (OSError, ValueError):

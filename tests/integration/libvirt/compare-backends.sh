@@ -26,7 +26,7 @@ verdicts() {  # cell -> status + sorted finding titles, one line per cell
 import json, os, sys
 d = os.path.join(sys.argv[1], "runs")
 rows = {}
-for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+for n in sorted(f for f in os.listdir(d) if f.endswith(".json")) if os.path.isdir(d) else []:
     r = json.load(open(os.path.join(d, n)))
     titles = sorted(f.get("title", "") for f in r.get("findings", []))
     rows[r["cell_id"]] = "%s %s backend=%s" % (r.get("status"), "|".join(titles), r.get("backend", "?"))
@@ -40,7 +40,9 @@ echo "--- qemu (exit $rc_q)"; cat "$tmp/q.txt"
 echo "--- libvirt (exit $rc_l)"; cat "$tmp/l.txt"
 fail=0
 [[ $rc_q -eq $rc_l ]] || { echo "FAIL: exit codes differ: qemu $rc_q, libvirt $rc_l"; fail=1; }
-[[ $rc_q -le 1 ]] || { echo "FAIL: qemu run failed (exit $rc_q)"; fail=1; }
+# Infrastructure (3) or configuration (2) failures make the comparison meaningless.
+[[ $rc_q -ne 2 && $rc_q -ne 3 ]] || { echo "FAIL: qemu run failed (exit $rc_q)"; fail=1; }
+[[ $rc_q -le 1 ]] || echo "warning: run exited $rc_q (expected 0 or 1) on both backends"
 [[ -s $tmp/q.txt ]] || { echo "FAIL: no runs recorded"; fail=1; }
 if ! diff <(sed 's/ backend=.*//' "$tmp/q.txt") <(sed 's/ backend=.*//' "$tmp/l.txt"); then
   echo "FAIL: verdicts differ"

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fuzz=OFF; command -v clang++ >/dev/null && fuzz=ON  # the parser fuzzer needs clang (scripts/deps/fuzz.txt)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXTORTURE_FUZZ=$fuzz >/dev/null
 cmake --build build -j"$(nproc)"
 ./build/daxtorture image build

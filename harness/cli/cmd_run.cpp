@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
+#include "metrics/metrics.hpp"
 #include "results/store.hpp"
 #include "runner/cell.hpp"
 #include "runner/pool.hpp"
@@ -38,6 +39,7 @@ struct RunOptions {
   bool list = false;
   bool no_canary = false;
   double silence = 150;
+  std::string metrics_listen, pushgateway, metrics_textfile;
 };
 
 // SIGINT/SIGTERM/SIGHUP are taken by one thread (sigwait), so no handler runs in a VM thread
@@ -138,6 +140,8 @@ int run(const RunOptions& o) {
   info(fmt::format("campaign {}: {} cells to run{}, {} VMs at a time, results in {}", camp.name, todo.size(),
                    o.shard.empty() ? "" : " (shard " + o.shard + ")", jobs, fs::absolute(o.out).string()));
 
+  metrics::Metrics metrics(metrics::Options{camp.name, o.shard, o.metrics_listen, o.pushgateway, o.metrics_textfile});
+  if (!o.metrics_listen.empty()) info("metrics: live endpoint on " + o.metrics_listen + "/metrics");
   std::atomic<bool> stop{false};
   std::atomic<int> signal{0};
   SignalGuard guard(stop, signal);
@@ -176,10 +180,15 @@ int run(const RunOptions& o) {
           canary_pending[cell.kernel] = false;
         }
         try {
-          auto rec = runner::run_cell(cell, images.at(cell.kernel), ctx,
-                                      [&](const runner::CellProgress& p) { progress.update(p); });
+          metrics.run_started(cell.id);
+          auto rec = runner::run_cell(cell, images.at(cell.kernel), ctx, [&](const runner::CellProgress& p) {
+            progress.update(p);
+            if (p.iterations_delta || p.faults_delta)
+              metrics.progress(cell.fs.name, cell.workload.name, p.iterations_delta, p.faults_delta);
+          });
           if (ctx.canary && !rec.canary_seen && rec.status != results::Status::Error) canary_missing = true;
           if (rec.status == results::Status::Error) ++infra_errors;
+          metrics.observe_run(rec);
           {
             std::lock_guard lk(store_mu);
             store.add_run(rec);
@@ -210,6 +219,15 @@ int run(const RunOptions& o) {
   info(fmt::format("results: {} ({} distinct finding titles, {} new)", fs::absolute(o.out).string(), summary.size(), fresh));
   for (auto& f : summary)
     if (!f.expected_only) info(fmt::format("  {:>3}/{:<3} {} [{}]", f.count, f.runs_total, f.title, f.kind));
+  bool success = !stop && infra_errors == 0 && !canary_missing;
+  metrics.campaign_finished(success);
+  metrics.save_to(store, camp.name);
+  try {
+    metrics.deliver();
+  } catch (const InfraError& e) {
+    info(std::string("metrics: ") + e.what());  // results are safe in the store; say so and go on
+    ++infra_errors;
+  }
   if (stop) return 130;
   if (progress.findings() > 0) return kFindings;
   if (canary_missing) {
@@ -237,6 +255,9 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--list", o->list, "print the cells (after --shard) and exit");
   cmd->add_flag("--no-canary", o->no_canary, "skip the deliberate hung-task canary");
   cmd->add_option("--silence-timeout", o->silence, "seconds without console or agent output before 'no output'");
+  cmd->add_option("--metrics-listen", o->metrics_listen, "serve live Prometheus metrics on ADDR (e.g. 127.0.0.1:9464)");
+  cmd->add_option("--pushgateway", o->pushgateway, "push metrics to this Pushgateway URL at the end");
+  cmd->add_option("--metrics-textfile", o->metrics_textfile, "write node_exporter textfile metrics to PATH at the end");
   cmd->callback([o, &action] { action = [o] { return run(*o); }; });
 }
 

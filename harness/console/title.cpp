@@ -33,11 +33,10 @@ std::string drop_devices(std::string_view s) {
       const std::string_view before = trim(out);
       const bool fs_tag =
           before.ends_with("XFS") || before.ends_with("EXT4-fs") || before.ends_with("EXT2-fs");
-      if (close != std::string_view::npos && inner.find(' ') == std::string_view::npos && fs_tag) {
-        i = close + 1;
-        continue;
-      }
-      if (close != std::string_view::npos && device) {
+      if (close != std::string_view::npos &&
+          ((inner.find(' ') == std::string_view::npos && fs_tag) || device)) {
+        // "EXT4-fs (device pmem1): x" -> "EXT4-fs: x": the space before the group goes too.
+        while (!out.empty() && out.back() == ' ') out.pop_back();
         i = close + 1;
         continue;
       }

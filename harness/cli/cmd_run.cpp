@@ -38,6 +38,7 @@ struct RunOptions {
   bool json = false;
   bool list = false;
   bool no_canary = false;
+  std::string canary = "first";  // first run of each kernel, every run, or none
   double silence = 150;
   std::string metrics_listen, pushgateway, metrics_textfile;
 };
@@ -150,7 +151,10 @@ int run(const RunOptions& o) {
   std::atomic<int> infra_errors{0};
   std::atomic<bool> canary_missing{false};
   std::map<std::string, bool> canary_pending;  // per kernel: still to run the canary
-  for (auto& [k, _] : images) canary_pending[k] = !o.no_canary;
+  std::string canary_mode = o.no_canary ? "none" : o.canary;
+  if (canary_mode != "first" && canary_mode != "every" && canary_mode != "none")
+    throw UsageError("--canary must be first, every or none");
+  for (auto& [k, _] : images) canary_pending[k] = canary_mode != "none";
   std::mutex canary_mu;
 
   std::atomic<bool> ticking{true};
@@ -177,7 +181,7 @@ int run(const RunOptions& o) {
         {
           std::lock_guard lk(canary_mu);
           ctx.canary = canary_pending[cell.kernel];
-          canary_pending[cell.kernel] = false;
+          if (canary_mode == "first") canary_pending[cell.kernel] = false;
         }
         try {
           metrics.run_started(cell.id);
@@ -253,7 +257,9 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--keep-artifacts", o->keep, "keep NVDIMM backing files of every run");
   cmd->add_flag("--json", o->json, "JSON lines on stdout (one per phase and per finished run)");
   cmd->add_flag("--list", o->list, "print the cells (after --shard) and exit");
-  cmd->add_flag("--no-canary", o->no_canary, "skip the deliberate hung-task canary");
+  cmd->add_option("--canary", o->canary,
+                  "deliberate hung-task splat proving the console is watched: first (run of each kernel), every, none");
+  cmd->add_flag("--no-canary", o->no_canary, "same as --canary none");
   cmd->add_option("--silence-timeout", o->silence, "seconds without console or agent output before 'no output'");
   cmd->add_option("--metrics-listen", o->metrics_listen, "serve live Prometheus metrics on ADDR (e.g. 127.0.0.1:9464)");
   cmd->add_option("--pushgateway", o->pushgateway, "push metrics to this Pushgateway URL at the end");

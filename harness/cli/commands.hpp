@@ -11,4 +11,5 @@ void add_validate_command(CLI::App& app, std::function<int()>& action);
 void add_run_command(CLI::App& app, std::function<int()>& action);
 void add_report_command(CLI::App& app, std::function<int()>& action);
 void add_shell_command(CLI::App& app, std::function<int()>& action);
+void add_repro_command(CLI::App& app, std::function<int()>& action);
 }  // namespace dt::cli

@@ -230,3 +230,24 @@ TEST(Campaign, MalformedFileGetsALineNumberedError) {
   EXPECT_NE(r.output.find("pinch"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists("/tmp/dt-never/results.sqlite"));
 }
+
+TEST(PositiveControl, CanaryIsOneDedupedFindingAndReproduces) {
+  TempDir out("/tmp", "dt-it-canary-");
+  fs::path o = out.path() / "o";
+  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/pair.yaml", "--out", o.string(), "--accel", "tcg",
+                        "--jobs", "2", "--canary", "every"},
+                       std::chrono::minutes(10));
+  ASSERT_EQ(r.status.code, 0) << r.output;  // expected findings never fail a campaign
+  results::Store store(o);
+  auto f = store.findings();
+  ASSERT_EQ(f.size(), 1u) << "exactly the canary, once per run, nothing else";
+  EXPECT_EQ(f[0].kind, "hung-task");
+  EXPECT_EQ(f[0].title.rfind("INFO: task hung in ", 0), 0u) << f[0].title;
+  EXPECT_EQ(f[0].count, 2);  // deduplicated across both runs
+  EXPECT_TRUE(f[0].expected_only);
+  auto rep = run_capture({DT_BIN, "repro", f[0].example_run, "--from", o.string(), "--count", "1", "--accel", "tcg",
+                          "--canary"},
+                         std::chrono::minutes(10));
+  EXPECT_EQ(rep.status.code, 0) << rep.output;
+  EXPECT_NE(rep.output.find("1/1  " + f[0].title), std::string::npos) << rep.output;
+}

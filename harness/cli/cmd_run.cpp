@@ -15,6 +15,7 @@
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
 #include "metrics/metrics.hpp"
+#include "report/report.hpp"
 #include "results/store.hpp"
 #include "runner/cell.hpp"
 #include "runner/pool.hpp"
@@ -41,6 +42,7 @@ struct RunOptions {
   std::string canary = "first";  // first run of each kernel, every run, or none
   double silence = 150;
   std::string metrics_listen, pushgateway, metrics_textfile;
+  std::string baseline, junit;
 };
 
 // SIGINT/SIGTERM/SIGHUP are taken by one thread (sigwait), so no handler runs in a VM thread
@@ -106,6 +108,9 @@ int run(const RunOptions& o) {
     return kClean;
   }
 
+  // A bad baseline is a configuration error: find it before anything boots.
+  std::optional<report::Baseline> baseline;
+  if (!o.baseline.empty()) baseline = report::load_baseline(o.baseline);
   results::Store store(o.out);
   auto done = store.completed_cells();
   if (!done.empty() && !o.resume)
@@ -232,8 +237,18 @@ int run(const RunOptions& o) {
     info(std::string("metrics: ") + e.what());  // results are safe in the store; say so and go on
     ++infra_errors;
   }
+  // New vs known: the exit code counts only findings the baseline does not know.
+  auto all_runs = store.runs();
+  auto classified = report::classify(all_runs, baseline ? &*baseline : nullptr);
+  if (baseline)
+    info(fmt::format("baseline {}: {} new, {} known, {} expected findings", o.baseline, classified.fresh.size(),
+                     classified.known.size(), classified.expected.size()));
+  if (!o.junit.empty()) {
+    report::write_junit(o.junit, camp.name, all_runs, baseline ? &*baseline : nullptr);
+    info("junit: " + o.junit);
+  }
   if (stop) return 130;
-  if (progress.findings() > 0) return kFindings;
+  if (report::exit_code(all_runs, classified) == kFindings) return kFindings;
   if (canary_missing) {
     info("campaign BROKEN: the canary's deliberate hung-task report was not seen on the console");
     return kInfra;
@@ -261,6 +276,8 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
                   "deliberate hung-task splat proving the console is watched: first (run of each kernel), every, none");
   cmd->add_flag("--no-canary", o->no_canary, "same as --canary none");
   cmd->add_option("--silence-timeout", o->silence, "seconds without console or agent output before 'no output'");
+  cmd->add_option("--baseline", o->baseline, "known findings (baselines/6.1-clean.yaml): only new ones fail the run");
+  cmd->add_option("--junit", o->junit, "write JUnit XML (one testcase per cell) to PATH at the end");
   cmd->add_option("--metrics-listen", o->metrics_listen, "serve live Prometheus metrics on ADDR (e.g. 127.0.0.1:9464)");
   cmd->add_option("--pushgateway", o->pushgateway, "push metrics to this Pushgateway URL at the end");
   cmd->add_option("--metrics-textfile", o->metrics_textfile, "write node_exporter textfile metrics to PATH at the end");

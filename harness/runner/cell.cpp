@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "injector.hpp"
 #include "oracle/finding.hpp"
 #include "runner/dax_setup.hpp"
 #include "util/error.hpp"
@@ -99,9 +100,12 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
   };
   report("booting");
 
-  if (!cell.injectors.empty()) {
+  std::vector<std::unique_ptr<injectors::Injector>> injs;
+  try {
+    for (auto& spec : cell.injectors) injs.push_back(injectors::make(spec, cell.fs.name, cell.seed));
+  } catch (const UsageError& e) {
     r.status = results::Status::Skip;
-    r.error = "injector '" + r.injectors + "' is not implemented yet in this build";
+    r.error = e.what();
     r.finished_at = results::utc_now();
     return r;
   }
@@ -175,8 +179,26 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
         r.workload_result = j;
       }
     };
-    auto wl = s->exec(cell.workload_argv(std::string(kMountPoint) + "/work"), budget + 120, on_line);
+    auto argv = cell.workload_argv(std::string(kMountPoint) + "/work");
+    for (auto& inj : injs) {
+      inj->arm(*s);
+      argv = inj->wrap(argv);
+    }
+    wl_start = vm::steady_now();
+    if (!injs.empty())
+      s->on_tick = [&] {
+        double t = vm::steady_now() - wl_start;
+        for (auto& inj : injs) inj->tick(*s, t);
+      };
+    auto wl = s->exec(argv, budget + 120, on_line);
+    s->on_tick = nullptr;
     r.workload_s = vm::steady_now() - wl_start;
+    bool skip_fsck = false;
+    for (auto& inj : injs) {
+      inj->disarm(*s);
+      r.injections.push_back(inj->record());
+      skip_fsck |= inj->skip_fsck();
+    }
     if (r.workload_result.is_object()) {
       r.iterations = r.workload_result.value("iterations", std::uint64_t{0});
       r.faults = r.workload_result.value("faults", std::uint64_t{0});
@@ -188,6 +210,15 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     if (wl.timed_out) {
       // The workload ignored its own budget: an operation is stuck in the kernel.
       r.findings.push_back(oracle::lost("workload timed out (stuck operation?)", tail_lines(s->console_text(), 100)));
+    } else if (!r.workload_result.is_object() && wl.code != 4 && wl.code != 2 && wl.code != 127) {
+      // Died without its closing verdict: a crash (SIGSEGV, SIGBUS where none was legal) or
+      // an error it could not survive. Never a pass.
+      oracle::Finding f;
+      f.category = oracle::Category::Workload;
+      f.kind = "workload-died";
+      f.title = "DATA: " + cell.workload.name + " died without a result";
+      f.text = fmt::format("exit {} signal {}\n{}", wl.code, wl.signal, wl.output().substr(0, 4000));
+      r.findings.push_back(f);
     } else if (wl.code == 4) {
       r.status = results::Status::Skip;
       r.error = "workload skipped: " + wl.output().substr(0, 500);
@@ -198,11 +229,13 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     collect_reports();
 
     report("fsck");
-    auto [code, out] = unmount_and_fsck(*s, cell.fs.name);
-    if (code == -1 && out.rfind("umount failed", 0) == 0)
-      r.findings.push_back(oracle::infra("umount failed after the workload", out));
-    else
-      for (auto& f : oracle::from_fsck(cell.fs.name, code, out)) r.findings.push_back(f);
+    if (!skip_fsck) {
+      auto [code, out] = unmount_and_fsck(*s, cell.fs.name);
+      if (code == -1 && out.rfind("umount failed", 0) == 0)
+        r.findings.push_back(oracle::infra("umount failed after the workload", out));
+      else
+        for (auto& f : oracle::from_fsck(cell.fs.name, code, out)) r.findings.push_back(f);
+    }
     collect_reports();
     s->poweroff();
     s->close();
@@ -231,6 +264,12 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     r.findings.push_back(oracle::infra("run failed", e.what()));
   }
 
+  for (auto& f : r.findings)
+    for (auto& inj : injs)
+      if (!f.expected && inj->expected(f)) {
+        f.expected = true;
+        f.note = "expected consequence of " + inj->name();
+      }
   if (r.status != results::Status::Error && r.status != results::Status::Skip)
     r.status = r.new_findings() > 0 ? results::Status::Findings : results::Status::Pass;
   r.total_s = vm::steady_now() - t0;

@@ -92,6 +92,16 @@ void Session::pump(double timeout_s) {
   for (auto& ev : inst_->monitor_events())
     if (ev.value("event", "") == "GUEST_PANICKED") panicked_ = true;
   check_alive();
+  if (on_tick && !in_tick_) {
+    in_tick_ = true;
+    try {
+      on_tick();
+    } catch (...) {
+      in_tick_ = false;
+      throw;
+    }
+    in_tick_ = false;
+  }
 }
 
 void Session::check_alive() {

@@ -74,6 +74,7 @@ class Session {
 
   std::function<void(const json&)> on_event;  // every agent message (for progress displays)
   std::function<bool()> should_abort;         // polled while waiting; true -> Interrupted
+  std::function<void()> on_tick;              // called on every pump (injectors); not re-entered
 
  private:
   void pump(double timeout_s);
@@ -96,6 +97,7 @@ class Session {
   std::map<int, Pending> pending_;
   std::map<std::string, std::optional<bool>> writes_;
   bool panicked_ = false;
+  bool in_tick_ = false;
   bool closed_ = false;
 };
 

@@ -1,0 +1,51 @@
+#pragma once
+// A fault injector runs alongside a workload in one VM. It is armed before the workload,
+// ticked while it runs, disarmed after, and records what it injected, when (seconds since
+// the workload started), and the kernel's own evidence that it fired. It also knows which
+// findings are the expected consequence of its injection on a given filesystem, so only a
+// deviation (or a real kernel report) counts.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "campaign/campaign.hpp"
+#include "oracle/finding.hpp"
+#include "runner/session.hpp"
+
+namespace dt::injectors {
+
+class Injector {
+ public:
+  virtual ~Injector() = default;
+  virtual std::string name() const = 0;
+  virtual void arm(runner::Session&) {}
+  // Wrap the workload's argv (e.g. to scope kernel fault injection to its tasks).
+  virtual std::vector<std::string> wrap(std::vector<std::string> argv) { return argv; }
+  virtual void tick(runner::Session&, double /*t*/) {}
+  virtual void disarm(runner::Session&) {}
+  // Whether the injection left the filesystem unusable for fsck (device gone).
+  virtual bool skip_fsck() const { return false; }
+  virtual bool expected(const oracle::Finding&) const { return false; }
+  nlohmann::json record() const { return record_; }
+  Injector(const campaign::InjectorSpec& spec, std::string fs, std::uint64_t seed);
+
+ protected:
+  double param(const std::string& key, double fallback) const;
+  std::string param_str(const std::string& key, const std::string& fallback) const;
+  void event(double t, const std::string& what, nlohmann::json extra = nlohmann::json::object());
+
+  campaign::InjectorSpec spec_;
+  std::string fs_;
+  std::mt19937_64 rng_;
+  nlohmann::json record_;
+};
+
+// Throws UsageError for an injector this build does not have.
+std::unique_ptr<Injector> make(const campaign::InjectorSpec& spec, const std::string& fs, std::uint64_t seed);
+
+// Count lines of the console (since offset) containing needle: the kernel's evidence.
+std::size_t count_console(runner::Session& s, const std::string& needle, std::size_t from_offset = 0);
+
+}  // namespace dt::injectors

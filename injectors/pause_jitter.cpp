@@ -1,0 +1,45 @@
+// pause-jitter: stop and continue the whole VM through QMP at random moments, so vCPUs halt
+// mid-race and resume with the host's timing changed: widens race windows.
+#include <thread>
+
+#include "injector.hpp"
+
+namespace dt::injectors {
+namespace {
+
+class PauseJitter : public Injector {
+ public:
+  using Injector::Injector;
+  std::string name() const override { return "pause-jitter"; }
+  void tick(runner::Session& s, double t) override {
+    if (t < next_) return;
+    double pause = param("pause", 0.05);
+    s.instance().monitor("stop");
+    auto st = s.instance().monitor("query-status");
+    verified_ += st.value("status", "") == "paused";
+    std::this_thread::sleep_for(std::chrono::duration<double>(pause));
+    s.instance().monitor("cont");
+    ++pauses_;
+    paused_s_ += pause;
+    event(t, "pause", {{"seconds", pause}});
+    std::uniform_real_distribution<double> u(0.5, 1.5);
+    next_ = t + param("interval", 0.5) * u(rng_);
+  }
+  void disarm(runner::Session&) override {
+    record_["evidence"] = {{"pauses", pauses_}, {"confirmed_paused_by_qmp", verified_}, {"paused_seconds", paused_s_}};
+    record_["fired"] = verified_ > 0;
+  }
+
+ private:
+  double next_ = 0.2;
+  int pauses_ = 0, verified_ = 0;
+  double paused_s_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Injector> make_pause_jitter(const campaign::InjectorSpec& s, const std::string& fs, std::uint64_t seed) {
+  return std::make_unique<PauseJitter>(s, fs, seed);
+}
+
+}  // namespace dt::injectors

@@ -1,0 +1,67 @@
+// unbind: tear the fsdax device away while the workload faults on it (the seed about holding
+// the DAX lock over mapping insertion while the device goes). `ndctl disable-namespace`
+// refuses a busy namespace, so unbind the pfn device from nd_pmem through sysfs.
+//
+// Expected on clean 6.1 (measured): xfs has a DAX holder, shuts down ("Internal error
+// xfs_trans_cancel", "log I/O error -5", "Corruption of in-memory data ... Shutting down")
+// and its mappers get SIGBUS; ext4 logs "EXT4-fs error ... Cannot read block bitmap", aborts
+// the journal and goes read-only; ext2 logs I/O errors. Those, and the workload's data
+// verdicts (the data is gone with the device), are expected. An Oops, BUG, WARNING, KASAN,
+// lockdep, RCU stall or hung task in the window is still a finding.
+#include <fmt/format.h>
+
+#include "injector.hpp"
+
+namespace dt::injectors {
+namespace {
+
+class Unbind : public Injector {
+ public:
+  using Injector::Injector;
+  std::string name() const override { return "unbind"; }
+  void arm(runner::Session& s) override {
+    auto r = s.exec({"sh", "-c", "ls /sys/bus/nd/drivers/nd_pmem/ | grep -E '^pfn[0-9]+\\.[0-9]+$' | head -1"}, 30);
+    dev_ = r.out.empty() ? "" : r.out.front();
+    console_start_ = s.console_text().size();
+  }
+  void tick(runner::Session& s, double t) override {
+    if (done_ || dev_.empty() || t < param("at", 2.0)) return;
+    done_ = true;
+    bool ok = s.write_file("/sys/bus/nd/drivers/nd_pmem/unbind", dev_, 30);
+    event(t, "unbind", {{"device", dev_}, {"ok", ok}});
+    unbound_ = ok;
+  }
+  void disarm(runner::Session& s) override {
+    bool rebound = false;
+    if (unbound_ && param("rebind", 1) != 0) {
+      rebound = s.write_file("/sys/bus/nd/drivers/nd_pmem/bind", dev_, 30);
+      event(-1, "rebind", {{"ok", rebound}});
+    }
+    std::size_t pmem_gone = count_console(s, "pmem0", console_start_);
+    record_["evidence"] = {{"device", dev_}, {"unbound", unbound_}, {"rebound", rebound},
+                           {"console_lines_after_unbind_mentioning_pmem0", pmem_gone}};
+    record_["fired"] = unbound_;
+  }
+  // The filesystem lost its device mid-write: its checker's complaints are the injection's.
+  bool skip_fsck() const override { return unbound_; }
+  bool expected(const oracle::Finding& f) const override {
+    if (!unbound_) return false;
+    using oracle::Category;
+    if (f.category == Category::Workload || f.category == Category::Fsck) return true;
+    if (f.kind == "xfs" || f.kind == "ext4" || f.kind == "ext2") return true;
+    return false;  // warning, bug, kasan, lockdep, gpf, hung task, ...: still findings
+  }
+
+ private:
+  std::string dev_;
+  bool done_ = false, unbound_ = false;
+  std::size_t console_start_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Injector> make_unbind(const campaign::InjectorSpec& s, const std::string& fs, std::uint64_t seed) {
+  return std::make_unique<Unbind>(s, fs, seed);
+}
+
+}  // namespace dt::injectors

@@ -53,7 +53,10 @@ class FaultInject : public Injector {
   // "Out of memory" for -ENOMEM). Any other report in the window is still a finding.
   bool expected(const oracle::Finding& f) const override {
     if (!fired_) return false;
-    if (f.category == oracle::Category::Workload && f.kind == "workload-died") return true;
+    // A fault whose allocation fails cannot be served: SIGBUS is the kernel's answer.
+    // Data checks (stale, misplaced, lost, torn) stay findings.
+    if (f.category == oracle::Category::Workload && (f.kind == "workload-died" || f.kind == "unexpected-sigbus"))
+      return true;
     bool fs_error = f.kind == "ext4" || f.kind == "ext2" || f.kind == "xfs";
     return fs_error && (f.text.find("Out of memory") != std::string::npos || f.text.find("error -12") != std::string::npos);
   }

@@ -30,6 +30,9 @@ class Unbind : public Injector {
     bool ok = s.write_file("/sys/bus/nd/drivers/nd_pmem/unbind", dev_, 30);
     event(t, "unbind", {{"device", dev_}, {"ok", ok}});
     unbound_ = ok;
+    // Recorded now: the guest may not survive to disarm (6.1 xfs oopses after an unbind).
+    record_["fired"] = ok;
+    record_["evidence"] = {{"device", dev_}, {"unbound", ok}};
   }
   void disarm(runner::Session& s) override {
     bool rebound = false;

@@ -264,6 +264,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     r.findings.push_back(oracle::infra("run failed", e.what()));
   }
 
+  if (r.injections.empty())  // the guest died before disarm: keep what each injector did
+    for (auto& inj : injs) r.injections.push_back(inj->record());
   for (auto& f : r.findings)
     for (auto& inj : injs)
       if (!f.expected && inj->expected(f)) {

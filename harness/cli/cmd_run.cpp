@@ -190,11 +190,24 @@ int run(const RunOptions& o) {
         }
         try {
           metrics.run_started(cell.id);
-          auto rec = runner::run_cell(cell, images.at(cell.kernel), ctx, [&](const runner::CellProgress& p) {
-            progress.update(p);
-            if (p.iterations_delta || p.faults_delta)
-              metrics.progress(cell.fs.name, cell.workload.name, p.iterations_delta, p.faults_delta);
-          });
+          auto attempt = [&] {
+            return runner::run_cell(cell, images.at(cell.kernel), ctx, [&](const runner::CellProgress& p) {
+              progress.update(p);
+              if (p.iterations_delta || p.faults_delta)
+                metrics.progress(cell.fs.name, cell.workload.name, p.iterations_delta, p.faults_delta);
+            });
+          };
+          auto rec = attempt();
+          if (rec.status == results::Status::Error && rec.boot_to_ready_s == 0 && !stop) {
+            // A VM that never came up (QEMU itself crashed under TCG once in our runs) is
+            // infrastructure: keep the failed attempt in the store, retry once in a fresh VM.
+            {
+              std::lock_guard lk(store_mu);
+              store.add_run(rec);
+            }
+            progress.message("boot failed for " + cell.id + " (" + rec.error + "); retrying once in a fresh VM");
+            rec = attempt();
+          }
           if (ctx.canary && !rec.canary_seen && rec.status != results::Status::Error) canary_missing = true;
           if (rec.status == results::Status::Error) ++infra_errors;
           metrics.observe_run(rec);
@@ -238,7 +251,21 @@ int run(const RunOptions& o) {
     ++infra_errors;
   }
   // New vs known: the exit code counts only findings the baseline does not know.
-  auto all_runs = store.runs();
+  // The verdict counts the latest run of each cell: a retried boot failure stays in the
+  // store for the record but does not fail a campaign whose retry succeeded.
+  std::vector<results::RunRecord> all_runs;
+  {
+    std::map<std::string, std::size_t> latest;
+    for (auto& r : store.runs()) {
+      auto it = latest.find(r.cell_id);
+      if (it == latest.end()) {
+        latest[r.cell_id] = all_runs.size();
+        all_runs.push_back(r);
+      } else {
+        all_runs[it->second] = r;  // runs() is ordered by start time
+      }
+    }
+  }
   auto classified = report::classify(all_runs, baseline ? &*baseline : nullptr);
   if (baseline)
     info(fmt::format("baseline {}: {} new, {} known, {} expected findings", o.baseline, classified.fresh.size(),

@@ -255,7 +255,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     collect_reports();
     r.status = results::Status::Error;
     r.error = e.title();
-    r.findings.push_back(oracle::infra("boot failed: " + e.title(), tail_lines(e.output(), 100)));
+    std::string title = e.title().rfind("boot", 0) == 0 ? e.title() : "boot failed: " + e.title();
+    r.findings.push_back(oracle::infra(title, tail_lines(e.output(), 100)));
   } catch (const std::exception& e) {
     if (s) s->close(true);
     collect_reports();

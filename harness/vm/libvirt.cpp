@@ -4,6 +4,7 @@
 // monitor passthrough; QMP events (GUEST_PANICKED) and lifecycle events arrive on libvirt's
 // default event loop, run by one thread per process.
 #include "vm/libvirt.hpp"
+#include "vm/nvdimm.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -354,7 +355,7 @@ class LibvirtInstance : public Instance {
     paths_.console_log = cfg_.workdir / "console.log";
     paths_.agent_socket = sockdir_.path() / "agent";
     log_path_ = cfg_.workdir / "libvirt.log";
-    make_nvdimms();
+    paths_.nvdimm_files = prepare_nvdimm_files(cfg_);
     DomainXmlOptions xo;
     xo.cpu_maximum = cpu_maximum;
     std::string xml = domain_xml(cfg_, paths_, xo);
@@ -523,31 +524,6 @@ class LibvirtInstance : public Instance {
     if (life_cb_ < 0) log("lifecycle event registration failed: " + last_error().message + "\n");
   }
 
-  void make_nvdimms() {
-    if (!cfg_.nvdimm_files.empty()) {
-      if (cfg_.nvdimm_files.size() != cfg_.nvdimms.size())
-        throw UsageError("NVDIMM file count does not match the VM shape");
-      paths_.nvdimm_files = cfg_.nvdimm_files;
-      return;
-    }
-    std::uint64_t need = 0;
-    for (auto n : cfg_.nvdimms) need += n;
-    struct statvfs sv {};
-    if (statvfs(cfg_.workdir.c_str(), &sv) == 0) {
-      std::uint64_t have = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
-      if (have < need)
-        throw InfraError(fmt::format(
-            "not enough disk space for the NVDIMM backing files: need {} MiB, {} MiB free in {}",
-            need >> 20, have >> 20, cfg_.workdir.string()));
-    }
-    for (std::size_t i = 0; i < cfg_.nvdimms.size(); ++i) {
-      fs::path f = cfg_.workdir / fmt::format("nvdimm{}.img", i);
-      UniqueFd fd(::open(f.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-      if (!fd || ftruncate(fd.get(), static_cast<off_t>(cfg_.nvdimms[i])) != 0)
-        throw_errno("cannot create NVDIMM backing file " + f.string());
-      paths_.nvdimm_files.push_back(f);
-    }
-  }
 
   void log(const std::string& s) { std::ofstream(log_path_, std::ios::app) << s; }
 

@@ -2,6 +2,7 @@
 // (drained to disk by a thread so the guest never blocks on a full pipe), QMP and the agent
 // port on unix sockets, NVDIMMs as sparse backing files.
 #include "vm/qemu.hpp"
+#include "vm/nvdimm.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -85,7 +86,7 @@ class QemuInstance : public Instance {
     qemu_log_path_ = cfg_.workdir / "qemu.log";
     paths_.qmp_socket = sockdir_.path() / "qmp";
     paths_.agent_socket = sockdir_.path() / "agent";
-    make_nvdimms();
+    paths_.nvdimm_files = prepare_nvdimm_files(cfg_);
     if (!fs::exists(cfg_.kernel)) throw InfraError("kernel image missing: " + cfg_.kernel.string() + " (run: daxtorture image build)");
     if (!fs::exists(cfg_.initramfs)) throw InfraError("initramfs missing: " + cfg_.initramfs.string() + " (run: daxtorture image build)");
 
@@ -185,29 +186,6 @@ class QemuInstance : public Instance {
   double boot_started() const override { return started_; }
 
  private:
-  void make_nvdimms() {
-    if (!cfg_.nvdimm_files.empty()) {
-      if (cfg_.nvdimm_files.size() != cfg_.nvdimms.size()) throw UsageError("NVDIMM file count does not match the VM shape");
-      paths_.nvdimm_files = cfg_.nvdimm_files;
-      return;
-    }
-    std::uint64_t need = 0;
-    for (auto n : cfg_.nvdimms) need += n;
-    struct statvfs sv {};
-    if (statvfs(cfg_.workdir.c_str(), &sv) == 0) {
-      std::uint64_t have = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
-      if (have < need)
-        throw InfraError(fmt::format("not enough disk space for the NVDIMM backing files: need {} MiB, {} MiB free in {}",
-                                     need >> 20, have >> 20, cfg_.workdir.string()));
-    }
-    for (std::size_t i = 0; i < cfg_.nvdimms.size(); ++i) {
-      fs::path f = cfg_.workdir / fmt::format("nvdimm{}.img", i);
-      UniqueFd fd(::open(f.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-      if (!fd || ftruncate(fd.get(), static_cast<off_t>(cfg_.nvdimms[i])) != 0)
-        throw_errno("cannot create NVDIMM backing file " + f.string());
-      paths_.nvdimm_files.push_back(f);
-    }
-  }
 
   // Console and QEMU's own stderr go to disk the moment they arrive.
   void drain() {

@@ -1,0 +1,39 @@
+#include "vm/nvdimm.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+namespace dt::vm {
+namespace fs = std::filesystem;
+
+std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
+  if (!cfg.nvdimm_files.empty()) {
+    if (cfg.nvdimm_files.size() != cfg.nvdimms.size()) throw UsageError("NVDIMM file count does not match the VM shape");
+    return cfg.nvdimm_files;
+  }
+  std::uint64_t need = 0;
+  for (auto n : cfg.nvdimms) need += n;
+  struct statvfs sv {};
+  if (statvfs(cfg.workdir.c_str(), &sv) == 0) {
+    std::uint64_t have = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
+    if (have < need)
+      throw InfraError(fmt::format("not enough disk space for the NVDIMM backing files: need {} MiB, {} MiB free in {}",
+                                   need >> 20, have >> 20, cfg.workdir.string()));
+  }
+  std::vector<fs::path> files;
+  for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {
+    fs::path f = cfg.workdir / fmt::format("nvdimm{}.img", i);
+    UniqueFd fd(::open(f.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd || ftruncate(fd.get(), static_cast<off_t>(cfg.nvdimms[i])) != 0)
+      throw_errno("cannot create NVDIMM backing file " + f.string());
+    files.push_back(f);
+  }
+  return files;
+}
+
+}  // namespace dt::vm

@@ -1,0 +1,13 @@
+#pragma once
+// NVDIMM backing files, shared by every backend: reuse the given ones (power-cut reboots on
+// what the last boot left) or create sparse files after checking the disk has room for them.
+#include <filesystem>
+#include <vector>
+
+#include "vm/vm.hpp"
+
+namespace dt::vm {
+
+std::vector<std::filesystem::path> prepare_nvdimm_files(const Config& cfg);
+
+}  // namespace dt::vm

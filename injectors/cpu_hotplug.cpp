@@ -29,7 +29,9 @@ class CpuHotplug : public Injector {
   void disarm(runner::Session& s) override {
     if (!online_ && !cpu_.empty()) s.write_file(cpu_, "1", 10);
     auto offline_msgs = count_console(s, "is now offline", console_start_);
-    record_["evidence"] = {{"offlined", offlined_}, {"onlined", onlined_}, {"failed_writes", failed_},
+    record_["evidence"] = {{"offlined", offlined_},
+                           {"onlined", onlined_},
+                           {"failed_writes", failed_},
                            {"kernel_offline_messages", offline_msgs}};
     record_["fired"] = offlined_ > 0;
   }
@@ -44,7 +46,8 @@ class CpuHotplug : public Injector {
 
 }  // namespace
 
-std::unique_ptr<Injector> make_cpu_hotplug(const campaign::InjectorSpec& s, const std::string& fs, std::uint64_t seed) {
+std::unique_ptr<Injector> make_cpu_hotplug(const campaign::InjectorSpec& s, const std::string& fs,
+                                           std::uint64_t seed) {
   return std::make_unique<CpuHotplug>(s, fs, seed);
 }
 

@@ -14,7 +14,8 @@ constexpr long kCountingTimes = 1000000;  // "unlimited", but still counting dow
 
 class FaultInject : public Injector {
  public:
-  FaultInject(const campaign::InjectorSpec& spec, const std::string& fs, std::uint64_t seed) : Injector(spec, fs, seed) {
+  FaultInject(const campaign::InjectorSpec& spec, const std::string& fs, std::uint64_t seed)
+      : Injector(spec, fs, seed) {
     if (spec.name == "failslab") dir_ = "/sys/kernel/debug/failslab";
     if (spec.name == "fail-page-alloc") dir_ = "/sys/kernel/debug/fail_page_alloc";
     if (spec.name == "fail-function") dir_ = "/sys/kernel/debug/fail_function";
@@ -35,7 +36,8 @@ class FaultInject : public Injector {
     set(s, "verbose", "1");
     set(s, "interval", fmt::format("{}", static_cast<long>(param("interval", 1))));
     set(s, "times", std::to_string(times_));
-    if (spec_.name != "fail-function") set(s, "ignore-gfp-wait", "N");  // sleeping allocations fail too
+    if (spec_.name != "fail-function")
+      set(s, "ignore-gfp-wait", "N");  // sleeping allocations fail too
     if (spec_.name == "fail-page-alloc") set(s, "min-order", "0");
     set(s, "probability", "0");  // raised once the workload runs: exec itself must not fail
     event(0, "armed", {{"debugfs", dir_}});
@@ -55,14 +57,17 @@ class FaultInject : public Injector {
     if (!fired_) return false;
     // A fault whose allocation fails cannot be served: SIGBUS is the kernel's answer.
     // Data checks (stale, misplaced, lost, torn) stay findings.
-    if (f.category == oracle::Category::Workload && (f.kind == "workload-died" || f.kind == "unexpected-sigbus"))
+    if (f.category == oracle::Category::Workload &&
+        (f.kind == "workload-died" || f.kind == "unexpected-sigbus"))
       return true;
     bool fs_error = f.kind == "ext4" || f.kind == "ext2" || f.kind == "xfs";
-    return fs_error && (f.text.find("Out of memory") != std::string::npos || f.text.find("error -12") != std::string::npos);
+    return fs_error && (f.text.find("Out of memory") != std::string::npos ||
+                        f.text.find("error -12") != std::string::npos);
   }
 
   std::vector<std::string> wrap(std::vector<std::string> argv) override {
-    std::vector<std::string> w = {"sh", "-c", "echo 1 > /proc/self/make-it-fail && exec \"$@\"", "dt-fault-scope"};
+    std::vector<std::string> w = {"sh", "-c", "echo 1 > /proc/self/make-it-fail && exec \"$@\"",
+                                  "dt-fault-scope"};
     w.insert(w.end(), argv.begin(), argv.end());
     return w;
   }
@@ -75,14 +80,16 @@ class FaultInject : public Injector {
     long injected = times_ - remaining;
     auto messages = count_console(s, "FAULT_INJECTION: forcing a failure", console_start_);
     event(0, "disarmed");
-    record_["evidence"] = {{"injected", injected}, {"times_left", remaining}, {"kernel_messages", messages}};
+    record_["evidence"] = {
+        {"injected", injected}, {"times_left", remaining}, {"kernel_messages", messages}};
     record_["fired"] = fired_ = injected > 0;
   }
 
  private:
   void set(runner::Session& s, const std::string& knob, const std::string& value) {
     if (!s.write_file(dir_ + "/" + knob, value))
-      throw InfraError(fmt::format("{}: cannot set {}/{} (CONFIG_FAULT_INJECTION_DEBUG_FS?)", spec_.name, dir_, knob));
+      throw InfraError(fmt::format("{}: cannot set {}/{} (CONFIG_FAULT_INJECTION_DEBUG_FS?)",
+                                   spec_.name, dir_, knob));
   }
   std::string dir_, function_;
   long times_;
@@ -93,7 +100,8 @@ class FaultInject : public Injector {
 
 }  // namespace
 
-std::unique_ptr<Injector> make_fault_inject(const campaign::InjectorSpec& s, const std::string& fs, std::uint64_t seed) {
+std::unique_ptr<Injector> make_fault_inject(const campaign::InjectorSpec& s, const std::string& fs,
+                                            std::uint64_t seed) {
   return std::make_unique<FaultInject>(s, fs, seed);
 }
 

@@ -4,10 +4,14 @@
 
 namespace dt::injectors {
 
-std::unique_ptr<Injector> make_pause_jitter(const campaign::InjectorSpec&, const std::string&, std::uint64_t);
-std::unique_ptr<Injector> make_cpu_hotplug(const campaign::InjectorSpec&, const std::string&, std::uint64_t);
-std::unique_ptr<Injector> make_fault_inject(const campaign::InjectorSpec&, const std::string&, std::uint64_t);
-std::unique_ptr<Injector> make_unbind(const campaign::InjectorSpec&, const std::string&, std::uint64_t);
+std::unique_ptr<Injector> make_pause_jitter(const campaign::InjectorSpec&, const std::string&,
+                                            std::uint64_t);
+std::unique_ptr<Injector> make_cpu_hotplug(const campaign::InjectorSpec&, const std::string&,
+                                           std::uint64_t);
+std::unique_ptr<Injector> make_fault_inject(const campaign::InjectorSpec&, const std::string&,
+                                            std::uint64_t);
+std::unique_ptr<Injector> make_unbind(const campaign::InjectorSpec&, const std::string&,
+                                      std::uint64_t);
 
 Injector::Injector(const campaign::InjectorSpec& spec, std::string fs, std::uint64_t seed)
     : spec_(spec), fs_(std::move(fs)), rng_(seed ^ std::hash<std::string>{}(spec.name)) {
@@ -41,17 +45,21 @@ void Injector::event(double t, const std::string& what, nlohmann::json extra) {
 std::size_t count_console(runner::Session& s, const std::string& needle, std::size_t from_offset) {
   std::string text = s.console_text();
   std::size_t n = 0;
-  for (auto pos = text.find(needle, from_offset); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  for (auto pos = text.find(needle, from_offset); pos != std::string::npos;
+       pos = text.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
-std::unique_ptr<Injector> make(const campaign::InjectorSpec& spec, const std::string& fs, std::uint64_t seed) {
+std::unique_ptr<Injector> make(const campaign::InjectorSpec& spec, const std::string& fs,
+                               std::uint64_t seed) {
   if (spec.name == "pause-jitter") return make_pause_jitter(spec, fs, seed);
   if (spec.name == "cpu-hotplug") return make_cpu_hotplug(spec, fs, seed);
   if (spec.name == "failslab" || spec.name == "fail-page-alloc" || spec.name == "fail-function")
     return make_fault_inject(spec, fs, seed);
   if (spec.name == "unbind") return make_unbind(spec, fs, seed);
-  throw UsageError("injector '" + spec.name + "' is not implemented in this build (have: pause-jitter, cpu-hotplug, "
+  throw UsageError("injector '" + spec.name +
+                   "' is not implemented in this build (have: pause-jitter, cpu-hotplug, "
                    "failslab, fail-page-alloc, fail-function, unbind)");
 }
 

@@ -43,9 +43,11 @@ class Injector {
 };
 
 // Throws UsageError for an injector this build does not have.
-std::unique_ptr<Injector> make(const campaign::InjectorSpec& spec, const std::string& fs, std::uint64_t seed);
+std::unique_ptr<Injector> make(const campaign::InjectorSpec& spec, const std::string& fs,
+                               std::uint64_t seed);
 
 // Count lines of the console (since offset) containing needle: the kernel's evidence.
-std::size_t count_console(runner::Session& s, const std::string& needle, std::size_t from_offset = 0);
+std::size_t count_console(runner::Session& s, const std::string& needle,
+                          std::size_t from_offset = 0);
 
 }  // namespace dt::injectors

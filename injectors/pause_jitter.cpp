@@ -26,7 +26,8 @@ class PauseJitter : public Injector {
     next_ = t + param("interval", 0.5) * u(rng_);
   }
   void disarm(runner::Session&) override {
-    record_["evidence"] = {{"pauses", pauses_}, {"confirmed_paused_by_qmp", verified_}, {"paused_seconds", paused_s_}};
+    record_["evidence"] = {
+        {"pauses", pauses_}, {"confirmed_paused_by_qmp", verified_}, {"paused_seconds", paused_s_}};
     record_["fired"] = verified_ > 0;
   }
 
@@ -38,7 +39,8 @@ class PauseJitter : public Injector {
 
 }  // namespace
 
-std::unique_ptr<Injector> make_pause_jitter(const campaign::InjectorSpec& s, const std::string& fs, std::uint64_t seed) {
+std::unique_ptr<Injector> make_pause_jitter(const campaign::InjectorSpec& s, const std::string& fs,
+                                            std::uint64_t seed) {
   return std::make_unique<PauseJitter>(s, fs, seed);
 }
 

@@ -20,7 +20,9 @@ class Unbind : public Injector {
   using Injector::Injector;
   std::string name() const override { return "unbind"; }
   void arm(runner::Session& s) override {
-    auto r = s.exec({"sh", "-c", "ls /sys/bus/nd/drivers/nd_pmem/ | grep -E '^pfn[0-9]+\\.[0-9]+$' | head -1"}, 30);
+    auto r = s.exec(
+        {"sh", "-c", "ls /sys/bus/nd/drivers/nd_pmem/ | grep -E '^pfn[0-9]+\\.[0-9]+$' | head -1"},
+        30);
     dev_ = r.out.empty() ? "" : r.out.front();
     console_start_ = s.console_text().size();
   }
@@ -41,7 +43,9 @@ class Unbind : public Injector {
       event(-1, "rebind", {{"ok", rebound}});
     }
     std::size_t pmem_gone = count_console(s, "pmem0", console_start_);
-    record_["evidence"] = {{"device", dev_}, {"unbound", unbound_}, {"rebound", rebound},
+    record_["evidence"] = {{"device", dev_},
+                           {"unbound", unbound_},
+                           {"rebound", rebound},
                            {"console_lines_after_unbind_mentioning_pmem0", pmem_gone}};
     record_["fired"] = unbound_;
   }
@@ -63,7 +67,8 @@ class Unbind : public Injector {
 
 }  // namespace
 
-std::unique_ptr<Injector> make_unbind(const campaign::InjectorSpec& s, const std::string& fs, std::uint64_t seed) {
+std::unique_ptr<Injector> make_unbind(const campaign::InjectorSpec& s, const std::string& fs,
+                                      std::uint64_t seed) {
   return std::make_unique<Unbind>(s, fs, seed);
 }
 

@@ -95,7 +95,8 @@ std::string find_port() {
     if (DIR* d = opendir("/sys/class/virtio-ports")) {
       while (dirent* e = readdir(d)) {
         if (e->d_name[0] == '.') continue;
-        std::string name = trim(read_file(std::string("/sys/class/virtio-ports/") + e->d_name + "/name"));
+        std::string name =
+            trim(read_file(std::string("/sys/class/virtio-ports/") + e->d_name + "/name"));
         if (name == kPortName) {
           std::string dev = std::string("/dev/") + e->d_name;
           closedir(d);
@@ -223,10 +224,15 @@ class Agent {
         std::string path = req.at("path");
         std::string data = req.at("data");
         int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-        bool ok = fd >= 0 && write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+        bool ok =
+            fd >= 0 && write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
         std::string err = ok ? "" : strerror(errno);
         if (fd >= 0) close(fd);
-        send({{"type", "written"}, {"path", path}, {"ok", ok}, {"error", err}, {"tag", req.value("tag", 0)}});
+        send({{"type", "written"},
+              {"path", path},
+              {"ok", ok},
+              {"error", err},
+              {"tag", req.value("tag", 0)}});
       } else if (cmd == "shell") {
         shell();
       } else if (cmd == "poweroff") {

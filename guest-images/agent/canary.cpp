@@ -42,7 +42,8 @@ double now() {
 }
 
 int fail(const std::string& why) {
-  std::printf("{\"type\":\"canary\",\"kind\":\"hung-task\",\"fired\":false,\"error\":\"%s\"}\n", why.c_str());
+  std::printf("{\"type\":\"canary\",\"kind\":\"hung-task\",\"fired\":false,\"error\":\"%s\"}\n",
+              why.c_str());
   return 1;
 }
 
@@ -51,7 +52,8 @@ int hung_task(const std::string& dir) {
   const std::string warnings_path = "/proc/sys/kernel/hung_task_warnings";
   std::string old_timeout = read_trim(timeout_path);
   if (old_timeout.empty()) return fail("no hung task detector (CONFIG_DETECT_HUNG_TASK off?)");
-  long warnings_before = std::stol(read_trim(warnings_path).empty() ? "0" : read_trim(warnings_path));
+  long warnings_before =
+      std::stol(read_trim(warnings_path).empty() ? "0" : read_trim(warnings_path));
   if (warnings_before == 0) return fail("hung_task_warnings exhausted");
 
   int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
@@ -87,8 +89,9 @@ int hung_task(const std::string& dir) {
   close(wfd);
   unlink(file.c_str());
   close(dfd);
-  std::printf("{\"type\":\"canary\",\"kind\":\"hung-task\",\"fired\":%s,\"pid\":%d,\"seconds\":%.2f}\n",
-              fired ? "true" : "false", static_cast<int>(child), now() - start);
+  std::printf(
+      "{\"type\":\"canary\",\"kind\":\"hung-task\",\"fired\":%s,\"pid\":%d,\"seconds\":%.2f}\n",
+      fired ? "true" : "false", static_cast<int>(child), now() - start);
   return fired ? 0 : 1;
 }
 

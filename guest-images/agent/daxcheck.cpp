@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     if (dir == mnt) found = true, r["device"] = dev, r["fstype"] = type, r["options"] = opts;
   }
   std::string o = "," + r.value("options", std::string()) + ",";
-  bool dax_opt = found && (o.find(",dax=always,") != std::string::npos || o.find(",dax,") != std::string::npos);
+  bool dax_opt = found && (o.find(",dax=always,") != std::string::npos ||
+                           o.find(",dax,") != std::string::npos);
   r["dax_mount"] = dax_opt;
 
   std::string file = mnt + "/.dt-daxcheck";
@@ -58,8 +59,10 @@ int main(int argc, char** argv) {
     if (p == MAP_FAILED) {
       r["map_sync_error"] = strerror(errno);
       p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-      if (p == MAP_FAILED) r["error"] = std::string("mmap MAP_SHARED: ") + strerror(errno);
-      else static_cast<char*>(p)[0] = 'D', munmap(p, len);
+      if (p == MAP_FAILED)
+        r["error"] = std::string("mmap MAP_SHARED: ") + strerror(errno);
+      else
+        static_cast<char*>(p)[0] = 'D', munmap(p, len);
     } else {
       static_cast<char*>(p)[0] = 'D';  // a real store through the synchronous mapping
       map_sync = true;

@@ -28,9 +28,11 @@ struct BootOptions {
 
 void add_boot_command(CLI::App& app, std::function<int()>& action) {
   auto o = std::make_shared<BootOptions>();
-  auto* cmd = app.add_subcommand("boot", "boot a DAX guest, mount each filesystem with DAX and prove DAX is on");
+  auto* cmd = app.add_subcommand(
+      "boot", "boot a DAX guest, mount each filesystem with DAX and prove DAX is on");
   o->image.add_to(*cmd, false);
-  cmd->add_option("--fs", o->fs, "filesystem(s): xfs, ext4, ext2 (each in a fresh VM)")->delimiter(',');
+  cmd->add_option("--fs", o->fs, "filesystem(s): xfs, ext4, ext2 (each in a fresh VM)")
+      ->delimiter(',');
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
   cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
   cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
@@ -74,9 +76,11 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
         if (o->json)
           std::cout << j.dump() << std::endl;
         else
-          std::cout << fmt::format("{:<5} DAX {}  boot-to-ready {:.1f}s  namespace+mkfs+mount+proof {:.1f}s  boot-to-DAX-proof {:.1f}s{}\n",
-                                   fsname, proof.ok ? "on " : "OFF", s.boot_to_ready_s(), proof.seconds, total,
-                                   proof.ok ? "" : "  (" + proof.message + ")")
+          std::cout << fmt::format(
+                           "{:<5} DAX {}  boot-to-ready {:.1f}s  namespace+mkfs+mount+proof "
+                           "{:.1f}s  boot-to-DAX-proof {:.1f}s{}\n",
+                           fsname, proof.ok ? "on " : "OFF", s.boot_to_ready_s(), proof.seconds,
+                           total, proof.ok ? "" : "  (" + proof.message + ")")
                     << std::flush;
       }
       return all_ok ? int(kClean) : int(kInfra);

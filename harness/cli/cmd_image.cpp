@@ -20,15 +20,16 @@ void add_image_commands(CLI::App& app, std::function<int()>& action) {
       auto start = std::chrono::steady_clock::now();
       auto img = ensure_image(opts->request(), true);
       double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      info(fmt::format("image {} ready in {} (kernel {}, {})", img.key, human_seconds(s), img.kernel_release(),
-                       img.manifest.value("label", "")));
+      info(fmt::format("image {} ready in {} (kernel {}, {})", img.key, human_seconds(s),
+                       img.kernel_release(), img.manifest.value("label", "")));
       std::cout << img.dir.string() << "\n";
       return int(kClean);
     };
   });
 
   auto path_opts = std::make_shared<ImageOptions>();
-  auto* path = image->add_subcommand("path", "print the cached image directory for these inputs (exit 3 if not built)");
+  auto* path = image->add_subcommand(
+      "path", "print the cached image directory for these inputs (exit 3 if not built)");
   path_opts->add_to(*path, false);
   path->callback([path_opts, &action] {
     action = [path_opts] {
@@ -50,10 +51,12 @@ void add_image_commands(CLI::App& app, std::function<int()>& action) {
         std::cout << j.dump(2) << "\n";
         return int(kClean);
       }
-      std::cout << fmt::format("{:<17} {:<10} {:<12} {:<21} {}\n", "KEY", "LABEL", "KERNEL", "BUILT", "DIR");
+      std::cout << fmt::format("{:<17} {:<10} {:<12} {:<21} {}\n", "KEY", "LABEL", "KERNEL",
+                               "BUILT", "DIR");
       for (auto& i : images)
-        std::cout << fmt::format("{:<17} {:<10} {:<12} {:<21} {}\n", i.key, i.manifest.value("label", ""),
-                                 i.kernel_release(), i.manifest.value("built_at", ""), i.dir.string());
+        std::cout << fmt::format("{:<17} {:<10} {:<12} {:<21} {}\n", i.key,
+                                 i.manifest.value("label", ""), i.kernel_release(),
+                                 i.manifest.value("built_at", ""), i.dir.string());
       return int(kClean);
     };
   });

@@ -31,7 +31,8 @@ campaign::Cell cell_from_json(const json& j) {
   c.fs.mount_opts = f.value("mount", "");
   c.workload.name = j.at("workload").value("name", "");
   c.workload.label = c.workload.name;
-  for (auto& [k, v] : j.at("workload").value("params", json::object()).items()) c.workload.params.push_back({k, v});
+  for (auto& [k, v] : j.at("workload").value("params", json::object()).items())
+    c.workload.params.push_back({k, v});
   for (auto& i : j.value("injectors", json::array())) {
     campaign::InjectorSpec spec;
     spec.name = i.value("name", "");
@@ -61,13 +62,15 @@ void add_repro_command(CLI::App& app, std::function<int()>& action) {
     bool canary = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("repro", "rerun the exact cell of a recorded run and count how often its findings reappear");
+  auto* cmd = app.add_subcommand(
+      "repro", "rerun the exact cell of a recorded run and count how often its findings reappear");
   cmd->add_option("run_id", o->run_id, "run id (see `daxtorture report`)")->required();
   cmd->add_option("--from", o->from, "results directory holding the run");
   cmd->add_option("-o,--out", o->out, "where the repro runs go (default: <from>/repro/<run_id>)");
   cmd->add_option("-n,--count", o->count, "how many times to rerun");
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
-  cmd->add_flag("--canary", o->canary, "also provoke the hung-task canary (reproduces a canary run)");
+  cmd->add_flag("--canary", o->canary,
+                "also provoke the hung-task canary (reproduces a canary run)");
   cmd->callback([o, &action] {
     action = [o] {
       results::Store src(o->from);
@@ -82,7 +85,8 @@ void add_repro_command(CLI::App& app, std::function<int()>& action) {
       for (auto& i : images.list())
         if (i.key == rec->image_key) img = i;
       if (!img) {
-        info("note: image " + rec->image_key + " is no longer cached; using the current '" + cell.kernel + "' image");
+        info("note: image " + rec->image_key + " is no longer cached; using the current '" +
+             cell.kernel + "' image");
         img = ensure_image(request_for_kernel(cell.kernel), true);
       }
       auto accel = choose_accel(o->accel, *img);
@@ -104,16 +108,19 @@ void add_repro_command(CLI::App& app, std::function<int()>& action) {
         std::set<std::string> titles;
         for (auto& f : r.findings) titles.insert(f.title);
         for (auto& t : titles) ++seen[t];
-        info(fmt::format("repro {}/{}: {} ({} findings)", i + 1, o->count, results::to_string(r.status), r.findings.size()));
+        info(fmt::format("repro {}/{}: {} ({} findings)", i + 1, o->count,
+                         results::to_string(r.status), r.findings.size()));
       }
-      std::cout << fmt::format("repro of {} ({}, seed {}) x{}:\n", o->run_id, cell.id, cell.seed, o->count);
+      std::cout << fmt::format("repro of {} ({}, seed {}) x{}:\n", o->run_id, cell.id, cell.seed,
+                               o->count);
       int reproduced = 0;
       for (auto& t : original) {
         std::cout << fmt::format("  {}/{}  {}\n", seen[t], o->count, t);
         reproduced += seen[t] > 0;
       }
       for (auto& [t, n] : seen)
-        if (!original.count(t)) std::cout << fmt::format("  {}/{}  {} (new in repro)\n", n, o->count, t);
+        if (!original.count(t))
+          std::cout << fmt::format("  {}/{}  {} (new in repro)\n", n, o->count, t);
       if (original.empty()) std::cout << "  the original run had no findings\n";
       return reproduced > 0 || original.empty() ? int(kClean) : int(kFindings);
     };

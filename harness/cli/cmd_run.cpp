@@ -67,8 +67,10 @@ class SignalGuard {
           std::_Exit(130);
         }
         signal = sig;
-        std::fprintf(stderr, "\n%s: stopping; closing running VMs, results so far are kept (resume with --resume)\n",
-                     strsignal(sig));
+        std::fprintf(
+            stderr,
+            "\n%s: stopping; closing running VMs, results so far are kept (resume with --resume)\n",
+            strsignal(sig));
       }
     });
   }
@@ -101,7 +103,8 @@ int run(const RunOptions& o) {
   if (o.list) {
     for (auto& c : cells) {
       if (o.json)
-        std::cout << nlohmann::json{{"index", c.index}, {"id", c.id}, {"seed", c.seed}}.dump() << "\n";
+        std::cout << nlohmann::json{{"index", c.index}, {"id", c.id}, {"seed", c.seed}}.dump()
+                  << "\n";
       else
         std::cout << c.id << "\n";
     }
@@ -114,10 +117,12 @@ int run(const RunOptions& o) {
   results::Store store(o.out);
   auto done = store.completed_cells();
   if (!done.empty() && !o.resume)
-    throw UsageError(fmt::format("{} already holds results of campaign '{}'; pass --resume to continue it, or another --out",
-                                 o.out, store.meta("campaign")));
+    throw UsageError(fmt::format(
+        "{} already holds results of campaign '{}'; pass --resume to continue it, or another --out",
+        o.out, store.meta("campaign")));
   if (o.resume && !store.meta("campaign").empty() && store.meta("campaign") != camp.name)
-    throw UsageError(fmt::format("--resume: {} holds campaign '{}', not '{}'", o.out, store.meta("campaign"), camp.name));
+    throw UsageError(fmt::format("--resume: {} holds campaign '{}', not '{}'", o.out,
+                                 store.meta("campaign"), camp.name));
   store.set_meta("campaign", camp.name);
   store.set_meta("campaign_path", fs::absolute(o.campaign).string());
   store.set_meta("shard", o.shard);
@@ -125,12 +130,15 @@ int run(const RunOptions& o) {
   std::vector<campaign::Cell> todo;
   for (auto& c : cells)
     if (!done.count(c.id)) todo.push_back(c);
-  if (o.resume) info(fmt::format("resume: {} of {} cells already done", cells.size() - todo.size(), cells.size()));
+  if (o.resume)
+    info(fmt::format("resume: {} of {} cells already done", cells.size() - todo.size(),
+                     cells.size()));
 
   // Images for every kernel in the matrix, built up front (a cold build is minutes; say so).
   std::map<std::string, image::Image> images;
   for (auto& c : todo)
-    if (!images.count(c.kernel)) images.emplace(c.kernel, ensure_image(request_for_kernel(c.kernel), true));
+    if (!images.count(c.kernel))
+      images.emplace(c.kernel, ensure_image(request_for_kernel(c.kernel), true));
   if (todo.empty()) {
     info("nothing to run");
   }
@@ -142,11 +150,15 @@ int run(const RunOptions& o) {
   nlohmann::json backend_opts = nlohmann::json::object();
   if (!o.connect.empty()) backend_opts["connect"] = o.connect;
   auto backend = vm::make_backend(o.backend, backend_opts);
-  int jobs = o.jobs > 0 ? o.jobs : runner::default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);
-  info(fmt::format("campaign {}: {} cells to run{}, {} VMs at a time, results in {}", camp.name, todo.size(),
-                   o.shard.empty() ? "" : " (shard " + o.shard + ")", jobs, fs::absolute(o.out).string()));
+  int jobs = o.jobs > 0
+                 ? o.jobs
+                 : runner::default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);
+  info(fmt::format("campaign {}: {} cells to run{}, {} VMs at a time, results in {}", camp.name,
+                   todo.size(), o.shard.empty() ? "" : " (shard " + o.shard + ")", jobs,
+                   fs::absolute(o.out).string()));
 
-  metrics::Metrics metrics(metrics::Options{camp.name, o.shard, o.metrics_listen, o.pushgateway, o.metrics_textfile});
+  metrics::Metrics metrics(
+      metrics::Options{camp.name, o.shard, o.metrics_listen, o.pushgateway, o.metrics_textfile});
   if (!o.metrics_listen.empty()) info("metrics: live endpoint on " + o.metrics_listen + "/metrics");
   std::atomic<bool> stop{false};
   std::atomic<int> signal{0};
@@ -191,11 +203,13 @@ int run(const RunOptions& o) {
         try {
           metrics.run_started(cell.id);
           auto attempt = [&] {
-            return runner::run_cell(cell, images.at(cell.kernel), ctx, [&](const runner::CellProgress& p) {
-              progress.update(p);
-              if (p.iterations_delta || p.faults_delta)
-                metrics.progress(cell.fs.name, cell.workload.name, p.iterations_delta, p.faults_delta);
-            });
+            return runner::run_cell(cell, images.at(cell.kernel), ctx,
+                                    [&](const runner::CellProgress& p) {
+                                      progress.update(p);
+                                      if (p.iterations_delta || p.faults_delta)
+                                        metrics.progress(cell.fs.name, cell.workload.name,
+                                                         p.iterations_delta, p.faults_delta);
+                                    });
           };
           auto rec = attempt();
           if (rec.status == results::Status::Error && rec.boot_to_ready_s == 0 && !stop) {
@@ -205,10 +219,12 @@ int run(const RunOptions& o) {
               std::lock_guard lk(store_mu);
               store.add_run(rec);
             }
-            progress.message("boot failed for " + cell.id + " (" + rec.error + "); retrying once in a fresh VM");
+            progress.message("boot failed for " + cell.id + " (" + rec.error +
+                             "); retrying once in a fresh VM");
             rec = attempt();
           }
-          if (ctx.canary && !rec.canary_seen && rec.status != results::Status::Error) canary_missing = true;
+          if (ctx.canary && !rec.canary_seen && rec.status != results::Status::Error)
+            canary_missing = true;
           if (rec.status == results::Status::Error) ++infra_errors;
           metrics.observe_run(rec);
           {
@@ -226,7 +242,8 @@ int run(const RunOptions& o) {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
           progress.message(fmt::format("error in {}: {}", todo[i].id, ex.what()));
-          if (dynamic_cast<const InfraError*>(&ex) && std::string(ex.what()).find("disk full") != std::string::npos)
+          if (dynamic_cast<const InfraError*>(&ex) &&
+              std::string(ex.what()).find("disk full") != std::string::npos)
             stop = true;  // nothing more can be written
         }
       });
@@ -238,9 +255,11 @@ int run(const RunOptions& o) {
   auto summary = store.findings();
   std::size_t fresh = 0;
   for (auto& f : summary) fresh += !f.expected_only;
-  info(fmt::format("results: {} ({} distinct finding titles, {} new)", fs::absolute(o.out).string(), summary.size(), fresh));
+  info(fmt::format("results: {} ({} distinct finding titles, {} new)", fs::absolute(o.out).string(),
+                   summary.size(), fresh));
   for (auto& f : summary)
-    if (!f.expected_only) info(fmt::format("  {:>3}/{:<3} {} [{}]", f.count, f.runs_total, f.title, f.kind));
+    if (!f.expected_only)
+      info(fmt::format("  {:>3}/{:<3} {} [{}]", f.count, f.runs_total, f.title, f.kind));
   bool success = !stop && infra_errors == 0 && !canary_missing;
   metrics.campaign_finished(success);
   metrics.save_to(store, camp.name);
@@ -268,8 +287,8 @@ int run(const RunOptions& o) {
   }
   auto classified = report::classify(all_runs, baseline ? &*baseline : nullptr);
   if (baseline)
-    info(fmt::format("baseline {}: {} new, {} known, {} expected findings", o.baseline, classified.fresh.size(),
-                     classified.known.size(), classified.expected.size()));
+    info(fmt::format("baseline {}: {} new, {} known, {} expected findings", o.baseline,
+                     classified.fresh.size(), classified.known.size(), classified.expected.size()));
   if (!o.junit.empty()) {
     report::write_junit(o.junit, camp.name, all_runs, baseline ? &*baseline : nullptr);
     info("junit: " + o.junit);
@@ -287,9 +306,11 @@ int run(const RunOptions& o) {
 
 void add_run_command(CLI::App& app, std::function<int()>& action) {
   auto o = std::make_shared<RunOptions>();
-  auto* cmd = app.add_subcommand("run", "run a campaign (a matrix of filesystems x workloads x injectors) in VMs");
+  auto* cmd = app.add_subcommand(
+      "run", "run a campaign (a matrix of filesystems x workloads x injectors) in VMs");
   cmd->add_option("campaign", o->campaign, "campaign YAML (see campaigns/)")->required();
-  cmd->add_option("-o,--out", o->out, "results directory (SQLite store, per-run JSON and console logs)");
+  cmd->add_option("-o,--out", o->out,
+                  "results directory (SQLite store, per-run JSON and console logs)");
   cmd->add_option("-j,--jobs", o->jobs, "VMs at once (default: from cores and memory)");
   cmd->add_option("--shard", o->shard, "run slice K of N (1-based) of the matrix, e.g. 2/4");
   cmd->add_flag("--resume", o->resume, "continue an interrupted campaign in --out");
@@ -300,14 +321,21 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--json", o->json, "JSON lines on stdout (one per phase and per finished run)");
   cmd->add_flag("--list", o->list, "print the cells (after --shard) and exit");
   cmd->add_option("--canary", o->canary,
-                  "deliberate hung-task splat proving the console is watched: first (run of each kernel), every, none");
+                  "deliberate hung-task splat proving the console is watched: first (run of each "
+                  "kernel), every, none");
   cmd->add_flag("--no-canary", o->no_canary, "same as --canary none");
-  cmd->add_option("--silence-timeout", o->silence, "seconds without console or agent output before 'no output'");
-  cmd->add_option("--baseline", o->baseline, "known findings (baselines/6.1-clean.yaml): only new ones fail the run");
-  cmd->add_option("--junit", o->junit, "write JUnit XML (one testcase per cell) to PATH at the end");
-  cmd->add_option("--metrics-listen", o->metrics_listen, "serve live Prometheus metrics on ADDR (e.g. 127.0.0.1:9464)");
-  cmd->add_option("--pushgateway", o->pushgateway, "push metrics to this Pushgateway URL at the end");
-  cmd->add_option("--metrics-textfile", o->metrics_textfile, "write node_exporter textfile metrics to PATH at the end");
+  cmd->add_option("--silence-timeout", o->silence,
+                  "seconds without console or agent output before 'no output'");
+  cmd->add_option("--baseline", o->baseline,
+                  "known findings (baselines/6.1-clean.yaml): only new ones fail the run");
+  cmd->add_option("--junit", o->junit,
+                  "write JUnit XML (one testcase per cell) to PATH at the end");
+  cmd->add_option("--metrics-listen", o->metrics_listen,
+                  "serve live Prometheus metrics on ADDR (e.g. 127.0.0.1:9464)");
+  cmd->add_option("--pushgateway", o->pushgateway,
+                  "push metrics to this Pushgateway URL at the end");
+  cmd->add_option("--metrics-textfile", o->metrics_textfile,
+                  "write node_exporter textfile metrics to PATH at the end");
   cmd->callback([o, &action] { action = [o] { return run(*o); }; });
 }
 

@@ -24,7 +24,8 @@ void add_shell_command(CLI::App& app, std::function<int()>& action) {
     bool keep = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("shell", "boot a DAX guest with the filesystem mounted and get a shell on its console");
+  auto* cmd = app.add_subcommand(
+      "shell", "boot a DAX guest with the filesystem mounted and get a shell on its console");
   o->image.add_to(*cmd, false);
   cmd->add_option("--fs", o->fs, "xfs, ext4, ext2, or none (no filesystem set up)");
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
@@ -50,7 +51,8 @@ void add_shell_command(CLI::App& app, std::function<int()>& action) {
       s.wait_ready();
       if (o->fs != "none") {
         auto proof = runner::setup_dax(s, runner::default_fs(o->fs), 1);
-        info(fmt::format("{} mounted on /mnt/dax, DAX {}", o->fs, proof.ok ? "on" : "OFF: " + proof.message));
+        info(fmt::format("{} mounted on /mnt/dax, DAX {}", o->fs,
+                         proof.ok ? "on" : "OFF: " + proof.message));
       }
       info("shell on the guest console; Ctrl-A X or 'poweroff -f' ends it");
       s.instance().agent().send({{"cmd", "shell"}});

@@ -17,9 +17,11 @@ void add_validate_command(CLI::App& app, std::function<int()>& action) {
       auto c = campaign::load_file(*file);  // ValidationError -> exit 2 with every diagnostic
       auto cells = c.cells();
       for (auto& n : c.notes) info("note: " + n.str());
-      std::cout << fmt::format("{}: {} cells ({} filesystems x {} workloads x {} injector sets x {} kernels x {} repetitions)\n",
-                               *file, cells.size(), c.filesystems.size(), c.workloads.size(), c.injector_sets.size(),
-                               c.kernels.size(), c.repetitions);
+      std::cout << fmt::format(
+          "{}: {} cells ({} filesystems x {} workloads x {} injector sets x {} kernels x {} "
+          "repetitions)\n",
+          *file, cells.size(), c.filesystems.size(), c.workloads.size(), c.injector_sets.size(),
+          c.kernels.size(), c.repetitions);
       return int(kClean);
     };
   });

@@ -11,9 +11,11 @@
 namespace dt::cli {
 
 void ImageOptions::add_to(CLI::App& app, bool with_build_flags) {
-  app.add_option("--flavour", flavour, "kernel flavour: default or kasan")->check(CLI::IsMember({"default", "kasan"}));
+  app.add_option("--flavour", flavour, "kernel flavour: default or kasan")
+      ->check(CLI::IsMember({"default", "kasan"}));
   app.add_option("--kernel", kernel, "use a prebuilt bzImage instead of building one");
-  app.add_option("--kernel-src", kernel_src, "build your own kernel tree (git) with our config fragments");
+  app.add_option("--kernel-src", kernel_src,
+                 "build your own kernel tree (git) with our config fragments");
   app.add_option("--patch", patches, "patch to apply to Debian's linux-source-6.1 (repeatable)");
   if (with_build_flags) app.add_option("-j,--build-jobs", jobs, "make -j for the kernel build");
 }
@@ -41,7 +43,8 @@ image::Image ensure_image(const image::BuildRequest& req, bool build, bool quiet
   image::ImageStore store;
   if (auto hit = store.find(req)) return *hit;
   if (!build)
-    throw InfraError(fmt::format("image not built for flavour '{}' (run: daxtorture image build{})", req.flavour,
+    throw InfraError(fmt::format("image not built for flavour '{}' (run: daxtorture image build{})",
+                                 req.flavour,
                                  req.flavour == "default" ? "" : " --flavour " + req.flavour));
   if (!quiet) info("image not cached; building it (a cold kernel build takes ~11 min on 2 cores)");
   return store.build(req, [quiet](const std::string& s) {

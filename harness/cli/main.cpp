@@ -12,7 +12,8 @@
 
 int main(int argc, char** argv) {
   using namespace dt;
-  CLI::App app{"daxtorture: torture tests for Linux DAX filesystems (xfs, ext4, ext2) on emulated NVDIMMs"};
+  CLI::App app{
+      "daxtorture: torture tests for Linux DAX filesystems (xfs, ext4, ext2) on emulated NVDIMMs"};
   app.set_version_flag("--version", DAXTORTURE_VERSION);
   app.require_subcommand(1);
   std::function<int()> action;

@@ -26,8 +26,12 @@ void Progress::update(const runner::CellProgress& p) {
   iterations_ += p.iterations_delta;
   old = p;
   if (json_ && phase_changed)
-    std::cout << nlohmann::json{{"event", "phase"}, {"run_id", p.run_id}, {"cell", p.cell_id}, {"phase", p.phase},
-                                {"elapsed", p.elapsed}}.dump()
+    std::cout << nlohmann::json{{"event", "phase"},
+                                {"run_id", p.run_id},
+                                {"cell", p.cell_id},
+                                {"phase", p.phase},
+                                {"elapsed", p.elapsed}}
+                     .dump()
               << std::endl;
   if (!tty_ && phase_changed && p.phase != "done") {
     std::fprintf(stderr, "[%zu/%zu] %s: %s\n", done_, total_, p.cell_id.c_str(), p.phase.c_str());
@@ -43,39 +47,50 @@ void Progress::finished(const results::RunRecord& r) {
   errors_ += r.status == results::Status::Error;
   if (json_) {
     nlohmann::json titles = nlohmann::json::array();
-    for (auto& f : r.findings) titles.push_back({{"title", f.title}, {"kind", f.kind}, {"expected", f.expected}});
-    std::cout << nlohmann::json{{"event", "run"},          {"run_id", r.run_id},
-                                {"cell", r.cell_id},       {"status", results::to_string(r.status)},
-                                {"boot_to_ready_s", r.boot_to_ready_s}, {"total_s", r.total_s},
-                                {"iterations", r.iterations}, {"findings", titles},
-                                {"error", r.error}}.dump()
+    for (auto& f : r.findings)
+      titles.push_back({{"title", f.title}, {"kind", f.kind}, {"expected", f.expected}});
+    std::cout << nlohmann::json{{"event", "run"},
+                                {"run_id", r.run_id},
+                                {"cell", r.cell_id},
+                                {"status", results::to_string(r.status)},
+                                {"boot_to_ready_s", r.boot_to_ready_s},
+                                {"total_s", r.total_s},
+                                {"iterations", r.iterations},
+                                {"findings", titles},
+                                {"error", r.error}}
+                     .dump()
               << std::endl;
   }
   if (line_open_) std::fputs("\r\033[K", stderr), line_open_ = false;
   std::string what = results::to_string(r.status);
   std::string detail;
   for (auto& f : r.findings)
-    if (!f.expected) detail += fmt::format("\n      {} [{}] {}", f.title, f.kind, f.corrupted ? "(corrupted report)" : "");
+    if (!f.expected)
+      detail += fmt::format("\n      {} [{}] {}", f.title, f.kind,
+                            f.corrupted ? "(corrupted report)" : "");
   if (!r.error.empty()) detail += "\n      " + r.error.substr(0, 300);
-  std::fprintf(stderr, "[%zu/%zu] %-40s %-8s boot %.1fs  run %s  %llu iterations%s\n", done_, total_, r.cell_id.c_str(),
-               what.c_str(), r.boot_to_ready_s, human_seconds(r.total_s).c_str(),
-               static_cast<unsigned long long>(r.iterations), detail.c_str());
+  std::fprintf(stderr, "[%zu/%zu] %-40s %-8s boot %.1fs  run %s  %llu iterations%s\n", done_,
+               total_, r.cell_id.c_str(), what.c_str(), r.boot_to_ready_s,
+               human_seconds(r.total_s).c_str(), static_cast<unsigned long long>(r.iterations),
+               detail.c_str());
   draw_locked(true);
 }
 
 std::string Progress::status_line_locked() const {
   double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::string eta = "?";
-  if (done_ > 0 && done_ < total_) eta = human_seconds(el / static_cast<double>(done_) * static_cast<double>(total_ - done_));
+  if (done_ > 0 && done_ < total_)
+    eta = human_seconds(el / static_cast<double>(done_) * static_cast<double>(total_ - done_));
   std::string cells;
   for (auto& [id, p] : running_) {
     if (!cells.empty()) cells += ", ";
     cells += p.cell_id + " " + p.phase;
     if (p.phase == "workload") cells += fmt::format(" {}it", p.iterations);
   }
-  return fmt::format("{}/{} done, {} running, {:.0f} it/s, {} new findings, {} errors, {} elapsed, ETA {} | {}", done_,
-                     total_, running_.size(), el > 0 ? static_cast<double>(iterations_) / el : 0.0, new_findings_,
-                     errors_, human_seconds(el), eta, cells);
+  return fmt::format(
+      "{}/{} done, {} running, {:.0f} it/s, {} new findings, {} errors, {} elapsed, ETA {} | {}",
+      done_, total_, running_.size(), el > 0 ? static_cast<double>(iterations_) / el : 0.0,
+      new_findings_, errors_, human_seconds(el), eta, cells);
 }
 
 void Progress::draw_locked(bool force) {

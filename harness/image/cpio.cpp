@@ -16,7 +16,8 @@ std::string CpioBuilder::normalise(const std::string& path) {
   std::string p = path;
   while (!p.empty() && p.front() == '/') p.erase(0, 1);
   while (!p.empty() && p.back() == '/') p.pop_back();
-  if (p.empty() || p.find("..") != std::string::npos) throw InfraError("bad initramfs path: " + path);
+  if (p.empty() || p.find("..") != std::string::npos)
+    throw InfraError("bad initramfs path: " + path);
   return p;
 }
 
@@ -52,7 +53,8 @@ void CpioBuilder::add_symlink(const std::string& path, const std::string& target
   entries_[p] = Entry{S_IFLNK | 0777, {}, target};
 }
 
-void CpioBuilder::add_char_device(const std::string& path, unsigned major, unsigned minor, unsigned mode) {
+void CpioBuilder::add_char_device(const std::string& path, unsigned major, unsigned minor,
+                                  unsigned mode) {
   auto p = normalise(path);
   add_parents(p);
   entries_[p] = Entry{S_IFCHR | mode, {}, {}, major, minor};
@@ -72,16 +74,19 @@ std::string CpioBuilder::content_hash() const {
 }
 
 namespace {
-void header(std::ostream& out, unsigned ino, unsigned mode, std::size_t size, unsigned rmaj, unsigned rmin,
-            const std::string& name) {
-  out << fmt::format("070701{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}",
-                     ino, mode, 0, 0, (mode & S_IFMT) == S_IFDIR ? 2 : 1, 0, size, 0, 0, rmaj, rmin,
-                     name.size() + 1, 0);
+void header(std::ostream& out, unsigned ino, unsigned mode, std::size_t size, unsigned rmaj,
+            unsigned rmin, const std::string& name) {
+  out << fmt::format(
+      "070701{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}", ino,
+      mode, 0, 0, (mode & S_IFMT) == S_IFDIR ? 2 : 1, 0, size, 0, 0, rmaj, rmin, name.size() + 1,
+      0);
   out << name << '\0';
   std::size_t len = 110 + name.size() + 1;
   out << std::string((4 - len % 4) % 4, '\0');
 }
-void pad(std::ostream& out, std::size_t n) { out << std::string((4 - n % 4) % 4, '\0'); }
+void pad(std::ostream& out, std::size_t n) {
+  out << std::string((4 - n % 4) % 4, '\0');
+}
 }  // namespace
 
 void CpioBuilder::write(const fs::path& out_path) const {

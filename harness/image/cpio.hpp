@@ -13,7 +13,8 @@ class CpioBuilder {
   void add_file(const std::string& path, const std::filesystem::path& host_file, unsigned mode);
   void add_data(const std::string& path, std::string data, unsigned mode);
   void add_symlink(const std::string& path, const std::string& target);
-  void add_char_device(const std::string& path, unsigned major, unsigned minor, unsigned mode = 0600);
+  void add_char_device(const std::string& path, unsigned major, unsigned minor,
+                       unsigned mode = 0600);
   bool contains(const std::string& path) const { return entries_.count(normalise(path)) != 0; }
   std::size_t size() const { return entries_.size(); }
 
@@ -23,7 +24,7 @@ class CpioBuilder {
 
  private:
   struct Entry {
-    unsigned mode = 0;  // full st_mode incl. type bits
+    unsigned mode = 0;           // full st_mode incl. type bits
     std::filesystem::path host;  // file contents from here, or
     std::string data;            // inline contents / symlink target
     unsigned rmajor = 0, rminor = 0;

@@ -47,15 +47,22 @@ std::string trim(std::string s) {
   return s;
 }
 
-fs::path config_dir() { return source_dir() / "guest-images" / "config"; }
-fs::path build_script() { return source_dir() / "guest-images" / "build-kernel.sh"; }
+fs::path config_dir() {
+  return source_dir() / "guest-images" / "config";
+}
+fs::path build_script() {
+  return source_dir() / "guest-images" / "build-kernel.sh";
+}
 
 // Hashing the 138 MB tarball costs ~0.5 s; remember it by (path, size, mtime).
 std::string tarball_digest(const fs::path& cache, const fs::path& tarball) {
   if (!fs::exists(tarball))
-    throw UsageError(tarball.string() + " not found (apt-get install linux-source-6.1, or pass --kernel-src/--kernel)");
+    throw UsageError(
+        tarball.string() +
+        " not found (apt-get install linux-source-6.1, or pass --kernel-src/--kernel)");
   auto mtime = fs::last_write_time(tarball).time_since_epoch().count();
-  std::string id = fmt::format("{}|{}|{}", fs::canonical(tarball).string(), fs::file_size(tarball), mtime);
+  std::string id =
+      fmt::format("{}|{}|{}", fs::canonical(tarball).string(), fs::file_size(tarball), mtime);
   fs::path memo = cache / "digests.json";
   json j = fs::exists(memo) ? json::parse(slurp(memo), nullptr, false) : json::object();
   if (j.is_discarded()) j = json::object();
@@ -71,9 +78,11 @@ std::string tarball_digest(const fs::path& cache, const fs::path& tarball) {
 std::string tree_identity(const fs::path& src) {
   if (!fs::exists(src / "Makefile") || !fs::exists(src / "arch/x86"))
     throw UsageError(src.string() + " is not a Linux source tree (no Makefile or arch/x86)");
-  auto head = run_capture({"git", "-C", src.string(), "rev-parse", "HEAD"}, std::chrono::seconds(30));
+  auto head =
+      run_capture({"git", "-C", src.string(), "rev-parse", "HEAD"}, std::chrono::seconds(30));
   if (!head.status.ok())
-    throw UsageError("--kernel-src " + src.string() + " is not a git tree; the image cache is keyed on its commit");
+    throw UsageError("--kernel-src " + src.string() +
+                     " is not a git tree; the image cache is keyed on its commit");
   auto diff = run_capture({"git", "-C", src.string(), "diff", "HEAD"}, std::chrono::seconds(120));
   return "git:" + trim(head.output) + ":" + sha256_hex(diff.output);
 }
@@ -101,10 +110,12 @@ class AppliedPatches {
  public:
   AppliedPatches(const fs::path& src, const std::vector<fs::path>& patches) : src_(src) {
     for (auto& p : patches) {
-      auto r = run_capture({"patch", "-d", src.string(), "-p1", "--forward", "--batch", "-i", fs::absolute(p).string()});
+      auto r = run_capture({"patch", "-d", src.string(), "-p1", "--forward", "--batch", "-i",
+                            fs::absolute(p).string()});
       if (!r.status.ok()) {
         revert();
-        throw UsageError(fmt::format("patch {} does not apply to {}:\n{}", p.string(), src.string(), r.output));
+        throw UsageError(
+            fmt::format("patch {} does not apply to {}:\n{}", p.string(), src.string(), r.output));
       }
       applied_.push_back(fs::absolute(p));
     }
@@ -124,8 +135,8 @@ class AppliedPatches {
 };
 
 // Run the build script, streaming its output to a log and turning "  CC" lines into progress.
-void run_build(const std::vector<std::string>& argv, const fs::path& log_path, std::size_t expected_objects,
-               const Progress& progress, std::size_t& objects) {
+void run_build(const std::vector<std::string>& argv, const fs::path& log_path,
+               std::size_t expected_objects, const Progress& progress, std::size_t& objects) {
   SpawnOptions o;
   Subprocess p(argv, o);
   std::ofstream log(log_path, std::ios::trunc);
@@ -158,14 +169,17 @@ void run_build(const std::vector<std::string>& argv, const fs::path& log_path, s
     if (progress && now - last_report > std::chrono::seconds(15)) {
       last_report = now;
       auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
-      progress(expected_objects ? fmt::format("compiling: {}/{} objects, {}m{:02}s", objects, expected_objects, secs / 60, secs % 60)
-                                : fmt::format("compiling: {} objects, {}m{:02}s", objects, secs / 60, secs % 60));
+      progress(expected_objects ? fmt::format("compiling: {}/{} objects, {}m{:02}s", objects,
+                                              expected_objects, secs / 60, secs % 60)
+                                : fmt::format("compiling: {} objects, {}m{:02}s", objects,
+                                              secs / 60, secs % 60));
     }
   }
   auto st = p.wait();
   log.flush();
   if (!st.ok())
-    throw InfraError(fmt::format("kernel build failed ({}); full log: {}\n{}", st.str(), log_path.string(), tail));
+    throw InfraError(fmt::format("kernel build failed ({}); full log: {}\n{}", st.str(),
+                                 log_path.string(), tail));
 }
 
 }  // namespace
@@ -183,10 +197,12 @@ std::string ImageStore::kernel_key(const BuildRequest& req) const {
   Hasher h;
   h.add("kernel-v1");
   if (!req.kernel.empty()) {
-    if (!fs::is_regular_file(req.kernel)) throw UsageError("--kernel " + req.kernel.string() + ": no such file");
+    if (!fs::is_regular_file(req.kernel))
+      throw UsageError("--kernel " + req.kernel.string() + ": no such file");
     return h.add("prebuilt").add_file(req.kernel).hex();
   }
-  h.add(req.kernel_src.empty() ? "debian:" + tarball_digest(cache_, req.tarball) : tree_identity(req.kernel_src));
+  h.add(req.kernel_src.empty() ? "debian:" + tarball_digest(cache_, req.tarball)
+                               : tree_identity(req.kernel_src));
   h.add(req.flavour).add(merged_fragment(req.flavour)).add_file(build_script());
   for (auto& p : req.patches) {
     if (!fs::is_regular_file(p)) throw UsageError("--patch " + p.string() + ": no such file");
@@ -245,9 +261,11 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
   auto say = [&](const std::string& s) {
     if (progress) progress(s);
   };
-  if (!req.kernel.empty() && !req.kernel_src.empty()) throw UsageError("--kernel and --kernel-src exclude each other");
+  if (!req.kernel.empty() && !req.kernel_src.empty())
+    throw UsageError("--kernel and --kernel-src exclude each other");
   if (!req.kernel_src.empty() && !req.patches.empty())
-    throw UsageError("--patch applies to Debian's source; commit patches to your --kernel-src tree instead");
+    throw UsageError(
+        "--patch applies to Debian's source; commit patches to your --kernel-src tree instead");
   fs::create_directories(cache_);
   if (auto hit = find(req)) return *hit;
 
@@ -269,32 +287,42 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
         obj = cache_ / "kbuild" / ("obj-" + tkey + "-" + req.flavour);
       } else {
         src = fs::canonical(req.kernel_src);
-        obj = cache_ / "kbuild" / ("obj-tree-" + sha256_hex(src.string()).substr(0, 12) + "-" + req.flavour);
+        obj = cache_ / "kbuild" /
+              ("obj-tree-" + sha256_hex(src.string()).substr(0, 12) + "-" + req.flavour);
       }
       fs::path frag = kdir / "daxtorture.config";
       write_atomic(frag, merged_fragment(req.flavour));
       std::size_t expected = 0;
-      if (fs::exists(obj / ".daxtorture-objects")) std::ifstream(obj / ".daxtorture-objects") >> expected;
-      std::vector<std::string> argv = {"bash", build_script().string(), "--src", src.string(), "--obj", obj.string(),
-                                       "--config", frag.string(), "--out", kdir.string(), "--jobs", std::to_string(req.jobs)};
+      if (fs::exists(obj / ".daxtorture-objects"))
+        std::ifstream(obj / ".daxtorture-objects") >> expected;
+      std::vector<std::string> argv = {"bash",     build_script().string(),
+                                       "--src",    src.string(),
+                                       "--obj",    obj.string(),
+                                       "--config", frag.string(),
+                                       "--out",    kdir.string(),
+                                       "--jobs",   std::to_string(req.jobs)};
       if (req.kernel_src.empty()) argv.insert(argv.end(), {"--tarball", req.tarball.string()});
       say(fmt::format("building kernel ({} flavour{}) in {}", req.flavour,
-                      req.patches.empty() ? "" : fmt::format(", {} patches", req.patches.size()), obj.string()));
+                      req.patches.empty() ? "" : fmt::format(", {} patches", req.patches.size()),
+                      obj.string()));
       auto start = std::chrono::steady_clock::now();
       std::size_t objects = 0;
       {
         // Unpack happens inside the script on first use; patches need the tree, so unpack first.
         if (!req.patches.empty() && !fs::exists(src / ".daxtorture-unpacked")) {
           auto unpack = argv;
-          run_build({"bash", "-c", fmt::format("mkdir -p '{0}' && tar -xf '{1}' -C '{0}' --strip-components=1 && touch '{0}/.daxtorture-unpacked'",
-                                               src.string(), req.tarball.string())},
+          run_build({"bash", "-c",
+                     fmt::format("mkdir -p '{0}' && tar -xf '{1}' -C '{0}' --strip-components=1 && "
+                                 "touch '{0}/.daxtorture-unpacked'",
+                                 src.string(), req.tarball.string())},
                     kdir / "unpack.log", 0, progress, objects);
         }
         AppliedPatches applied(src, req.patches);
         run_build(argv, kdir / "build.log", expected, progress, objects);
       }
       if (objects > expected) std::ofstream(obj / ".daxtorture-objects") << objects;
-      kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      kernel_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       Kconfig requested;
       requested.merge_text(slurp(frag), "daxtorture.config");
       std::vector<std::string> dropped, untrimmed;
@@ -307,7 +335,8 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
         for (auto& d : dropped) all += "\n  " + d;
         throw InfraError("the kernel config lost options the guest needs:" + all);
       }
-      write_atomic(kdir / "build.json", json{{"seconds", kernel_seconds}, {"objects", objects}}.dump());
+      write_atomic(kdir / "build.json",
+                   json{{"seconds", kernel_seconds}, {"objects", objects}}.dump());
       say(fmt::format("kernel built in {:.0f}s", kernel_seconds));
     }
   }
@@ -320,7 +349,8 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
   if (!fs::exists(initramfs)) {
     fs::create_directories(initramfs.parent_path());
     cpio.write(initramfs);
-    say(fmt::format("initramfs: {} entries, {:.1f} MiB", cpio.size(), fs::file_size(initramfs) / 1048576.0));
+    say(fmt::format("initramfs: {} entries, {:.1f} MiB", cpio.size(),
+                    fs::file_size(initramfs) / 1048576.0));
   }
 
   // 3. The image: a manifest that ties them together.
@@ -336,20 +366,23 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   std::vector<std::string> patches;
   for (auto& p : req.patches) patches.push_back(fs::absolute(p).string());
-  json build_info = fs::exists(kdir / "build.json") ? json::parse(slurp(kdir / "build.json")) : json::object();
-  img.manifest = {{"key", img.key},
-                  {"label", req.label.empty() ? req.flavour : req.label},
-                  {"flavour", req.kernel.empty() ? req.flavour : "prebuilt"},
-                  {"kernel_key", kkey},
-                  {"initramfs_key", ikey},
-                  {"kernel", img.kernel.string()},
-                  {"initramfs", img.initramfs.string()},
-                  {"kernel_release", fs::exists(kdir / "release") ? trim(slurp(kdir / "release")) : ""},
-                  {"source", !req.kernel.empty() ? req.kernel.string()
-                             : !req.kernel_src.empty() ? tree_identity(req.kernel_src) : req.tarball.string()},
-                  {"patches", patches},
-                  {"kernel_build_seconds", build_info.value("seconds", 0.0)},
-                  {"built_at", ts}};
+  json build_info =
+      fs::exists(kdir / "build.json") ? json::parse(slurp(kdir / "build.json")) : json::object();
+  img.manifest = {
+      {"key", img.key},
+      {"label", req.label.empty() ? req.flavour : req.label},
+      {"flavour", req.kernel.empty() ? req.flavour : "prebuilt"},
+      {"kernel_key", kkey},
+      {"initramfs_key", ikey},
+      {"kernel", img.kernel.string()},
+      {"initramfs", img.initramfs.string()},
+      {"kernel_release", fs::exists(kdir / "release") ? trim(slurp(kdir / "release")) : ""},
+      {"source", !req.kernel.empty()       ? req.kernel.string()
+                 : !req.kernel_src.empty() ? tree_identity(req.kernel_src)
+                                           : req.tarball.string()},
+      {"patches", patches},
+      {"kernel_build_seconds", build_info.value("seconds", 0.0)},
+      {"built_at", ts}};
   write_atomic(img.dir / "manifest.json", img.manifest.dump(2));
   return img;
 }

@@ -13,19 +13,19 @@ namespace dt::image {
 
 struct BuildRequest {
   std::string flavour = "default";
-  std::filesystem::path kernel_src;   // a developer's tree (built out of tree with our fragments)
-  std::filesystem::path kernel;       // a prebuilt bzImage: no build at all
+  std::filesystem::path kernel_src;  // a developer's tree (built out of tree with our fragments)
+  std::filesystem::path kernel;      // a prebuilt bzImage: no build at all
   std::filesystem::path tarball = "/usr/src/linux-source-6.1.tar.xz";
   std::vector<std::filesystem::path> patches;  // applied to the Debian source
-  std::string label;  // names the image in listings, e.g. a mutant id
+  std::string label;                           // names the image in listings, e.g. a mutant id
   int jobs = 3;
 };
 
 struct Image {
-  std::string key;                 // content hash of kernel + initramfs
-  std::filesystem::path dir;       // images/<key>/ with manifest.json
-  std::filesystem::path kernel;    // bzImage
-  std::filesystem::path initramfs; // newc cpio
+  std::string key;                  // content hash of kernel + initramfs
+  std::filesystem::path dir;        // images/<key>/ with manifest.json
+  std::filesystem::path kernel;     // bzImage
+  std::filesystem::path initramfs;  // newc cpio
   nlohmann::json manifest;
   std::string kernel_release() const { return manifest.value("kernel_release", ""); }
   std::string flavour() const { return manifest.value("flavour", ""); }

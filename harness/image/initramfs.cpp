@@ -19,13 +19,15 @@ namespace fs = std::filesystem;
 namespace {
 
 // Host tools the guest needs, by the name the harness uses in the guest.
-const std::vector<std::string> kTools = {"mkfs.xfs", "xfs_repair", "xfs_io", "mke2fs", "e2fsck", "ndctl"};
+const std::vector<std::string> kTools = {"mkfs.xfs", "xfs_repair", "xfs_io",
+                                         "mke2fs",   "e2fsck",     "ndctl"};
 
 void add_with_libraries(CpioBuilder& out, const fs::path& exe, const std::string& guest_path) {
   out.add_file(guest_path, exe, 0755);
   auto r = run_capture({"ldd", exe.string()}, std::chrono::seconds(30));
   if (r.output.find("not a dynamic executable") != std::string::npos) return;
-  // "libuuid.so.1 => /lib/x86_64-linux-gnu/libuuid.so.1 (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)"
+  // "libuuid.so.1 => /lib/x86_64-linux-gnu/libuuid.so.1 (0x...)" and "/lib64/ld-linux-x86-64.so.2
+  // (0x...)"
   static const std::regex arrow(R"(=>\s+(/\S+))"), loader(R"(^\s*(/\S+)\s+\()");
   std::istringstream in(r.output);
   std::string line;
@@ -43,7 +45,8 @@ void add_with_libraries(CpioBuilder& out, const fs::path& exe, const std::string
 }  // namespace
 
 void assemble_initramfs(CpioBuilder& out) {
-  for (auto d : {"dev", "proc", "sys", "tmp", "run", "mnt/dax", "root", "etc", "usr/bin", "usr/sbin"})
+  for (auto d :
+       {"dev", "proc", "sys", "tmp", "run", "mnt/dax", "root", "etc", "usr/bin", "usr/sbin"})
     out.add_dir(d);
   // The kernel opens /dev/console for init before anything mounts devtmpfs.
   out.add_char_device("dev/console", 5, 1);
@@ -63,15 +66,19 @@ void assemble_initramfs(CpioBuilder& out) {
   std::istringstream list(applets.output);
   std::string applet;
   while (std::getline(list, applet))
-    if (!applet.empty() && !out.contains("bin/" + applet)) out.add_symlink("bin/" + applet, "busybox");
+    if (!applet.empty() && !out.contains("bin/" + applet))
+      out.add_symlink("bin/" + applet, "busybox");
 
   for (auto& tool : kTools) {
     fs::path p = find_program(tool);
-    if (p.empty()) throw InfraError(tool + " not found on the host (scripts/install-deps.sh installs it)");
+    if (p.empty())
+      throw InfraError(tool + " not found on the host (scripts/install-deps.sh installs it)");
     add_with_libraries(out, p, "bin/" + tool);
   }
-  for (auto alias : {"mkfs.ext4", "mkfs.ext2"}) out.add_symlink(std::string("bin/") + alias, "mke2fs");
-  for (auto alias : {"fsck.ext4", "fsck.ext2"}) out.add_symlink(std::string("bin/") + alias, "e2fsck");
+  for (auto alias : {"mkfs.ext4", "mkfs.ext2"})
+    out.add_symlink(std::string("bin/") + alias, "mke2fs");
+  for (auto alias : {"fsck.ext4", "fsck.ext2"})
+    out.add_symlink(std::string("bin/") + alias, "e2fsck");
   if (fs::exists("/etc/mke2fs.conf")) out.add_file("etc/mke2fs.conf", "/etc/mke2fs.conf", 0644);
   out.add_data("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0644);
   out.add_data("etc/group", "root:x:0:\n", 0644);

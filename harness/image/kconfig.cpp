@@ -34,7 +34,8 @@ void Kconfig::merge_text(std::string_view text, const std::string& origin_name) 
       sym = m[1], val = "n";
     } else if (std::regex_match(line, m, kSet)) {
       sym = m[1], val = trim(m[2]);
-      if (val.empty()) throw UsageError(fmt::format("{}:{}: {} has no value", origin_name, lineno, sym));
+      if (val.empty())
+        throw UsageError(fmt::format("{}:{}: {} has no value", origin_name, lineno, sym));
     } else if (line.empty() || line[0] == '#') {
       continue;
     } else {
@@ -59,7 +60,8 @@ void Kconfig::merge_file(const std::filesystem::path& p) {
 std::string Kconfig::render() const {
   std::string out;
   for (auto& [sym, v] : values_)
-    out += v.value == "n" ? fmt::format("# {} is not set\n", sym) : fmt::format("{}={}\n", sym, v.value);
+    out += v.value == "n" ? fmt::format("# {} is not set\n", sym)
+                          : fmt::format("{}={}\n", sym, v.value);
   return out;
 }
 
@@ -81,7 +83,9 @@ std::vector<Mismatch> verify(const Kconfig& requested, std::string_view resolved
   return out;
 }
 
-std::vector<std::string> flavours() { return {"default", "kasan"}; }
+std::vector<std::string> flavours() {
+  return {"default", "kasan"};
+}
 
 std::vector<std::string> flavour_fragments(const std::string& flavour) {
   std::vector<std::string> base{"base.config", "dax.config", "fs.config", "debug.config"};

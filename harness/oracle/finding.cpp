@@ -7,10 +7,14 @@ namespace dt::oracle {
 
 std::string to_string(Category c) {
   switch (c) {
-    case Category::Kernel: return "kernel";
-    case Category::Workload: return "workload";
-    case Category::Fsck: return "fsck";
-    case Category::Infra: return "infra";
+    case Category::Kernel:
+      return "kernel";
+    case Category::Workload:
+      return "workload";
+    case Category::Fsck:
+      return "fsck";
+    case Category::Infra:
+      return "infra";
   }
   return "?";
 }
@@ -23,9 +27,15 @@ static Category category_from(const std::string& s) {
 }
 
 nlohmann::json to_json(const Finding& f) {
-  return {{"category", to_string(f.category)}, {"kind", f.kind},     {"title", f.title},
-          {"hash", f.hash()},                  {"frame", f.frame},   {"text", f.text},
-          {"corrupted", f.corrupted},          {"expected", f.expected}, {"note", f.note}};
+  return {{"category", to_string(f.category)},
+          {"kind", f.kind},
+          {"title", f.title},
+          {"hash", f.hash()},
+          {"frame", f.frame},
+          {"text", f.text},
+          {"corrupted", f.corrupted},
+          {"expected", f.expected},
+          {"note", f.note}};
 }
 
 Finding finding_from_json(const nlohmann::json& j) {
@@ -64,7 +74,8 @@ Finding from_verdict(const std::string& workload, const nlohmann::json& v) {
 }
 
 std::vector<Finding> from_fsck(const std::string& fs, int exit_code, const std::string& output) {
-  bool complained = fs == "xfs" ? exit_code != 0 : (exit_code & ~1) != 0;  // e2fsck 1 = fixed (cannot with -n)
+  bool complained =
+      fs == "xfs" ? exit_code != 0 : (exit_code & ~1) != 0;  // e2fsck 1 = fixed (cannot with -n)
   if (!complained) return {};
   // Title from the first complaint line with numbers stripped, so the same damage dedups.
   static const std::regex numbers(R"(\b(0x[0-9a-fA-F]+|\d+)\b)");
@@ -72,7 +83,8 @@ std::vector<Finding> from_fsck(const std::string& fs, int exit_code, const std::
   std::istringstream in(output);
   for (std::string l; std::getline(in, l);) {
     if (l.empty() || l.rfind("Phase", 0) == 0 || l.find("- ") == 0 || l.rfind("Pass ", 0) == 0 ||
-        l.rfind("        - ", 0) == 0 || l.rfind("e2fsck ", 0) == 0 || l.rfind("No modify flag set", 0) == 0)
+        l.rfind("        - ", 0) == 0 || l.rfind("e2fsck ", 0) == 0 ||
+        l.rfind("No modify flag set", 0) == 0)
       continue;
     first = std::regex_replace(l, numbers, "N");
     break;
@@ -80,7 +92,8 @@ std::vector<Finding> from_fsck(const std::string& fs, int exit_code, const std::
   Finding f;
   f.category = Category::Fsck;
   f.kind = "fsck";
-  f.title = (fs == "xfs" ? "xfs_repair: " : "e2fsck: ") + (first.empty() ? "exit code " + std::to_string(exit_code) : first);
+  f.title = (fs == "xfs" ? "xfs_repair: " : "e2fsck: ") +
+            (first.empty() ? "exit code " + std::to_string(exit_code) : first);
   f.text = output;
   return {f};
 }
@@ -96,10 +109,12 @@ Finding infra(const std::string& title, const std::string& text) {
 
 Finding lost(const std::string& title, const std::string& console_tail) {
   Finding f;
-  f.category = Category::Kernel;  // a hung or dead guest is the kernel's problem until shown otherwise
-  f.kind = title.find("no output") != std::string::npos ? "no-output"
+  f.category =
+      Category::Kernel;  // a hung or dead guest is the kernel's problem until shown otherwise
+  f.kind = title.find("no output") != std::string::npos         ? "no-output"
            : title.find("lost connection") != std::string::npos ? "lost-connection"
-           : title.find("panic") != std::string::npos ? "panic" : "vm-crash";
+           : title.find("panic") != std::string::npos           ? "panic"
+                                                                : "vm-crash";
   f.title = title;
   f.text = console_tail;
   return f;

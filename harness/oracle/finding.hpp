@@ -13,13 +13,15 @@ std::string to_string(Category);
 
 struct Finding {
   Category category = Category::Kernel;
-  std::string kind;   // console kind ("lockdep", "warning", ...), a workload check, "fsck", "no-output", ...
+  std::string
+      kind;  // console kind ("lockdep", "warning", ...), a workload check, "fsck", "no-output", ...
   std::string title;  // the dedup key
   std::string frame;  // guilty frame, where there is one
   std::string text;   // full report / verdict / fsck output
   bool corrupted = false;
-  bool expected = false;  // a known consequence (canary, an injection window): recorded, never counted
-  std::string note;       // why it is expected, or other context
+  bool expected =
+      false;         // a known consequence (canary, an injection window): recorded, never counted
+  std::string note;  // why it is expected, or other context
   std::string hash() const { return console::title_hash(title); }
 };
 

@@ -15,7 +15,8 @@ Client::Client(const std::string& socket_path, double timeout_s)
 Client::Client(UniqueFd fd, double timeout_s) : fd_(std::move(fd)) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (greeting_.is_null()) {
-    double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+    double left =
+        std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0 || !read_some(left)) throw Error("QMP: no greeting from QEMU");
     while (auto l = lines_.next()) {
       auto j = json::parse(*l, nullptr, false);
@@ -78,7 +79,8 @@ json Client::read_message(double timeout_s) {
       replies_.pop_front();
       return j;
     }
-    double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+    double left =
+        std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) throw Error("QMP: timed out waiting for a reply");
     if (!fd_) throw Error("QMP: not connected");
     read_some(left);

@@ -32,7 +32,7 @@ class Client {
   std::string hmp(const std::string& command_line, double timeout_s = 10);
 
   int fd() const { return fd_.get(); }
-  void pump();                           // read what is available without blocking
+  void pump();  // read what is available without blocking
   std::deque<json> take_events();
   bool connected() const { return static_cast<bool>(fd_); }
   const json& greeting() const { return greeting_; }

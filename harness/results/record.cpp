@@ -7,10 +7,14 @@ namespace dt::results {
 
 std::string to_string(Status s) {
   switch (s) {
-    case Status::Pass: return "pass";
-    case Status::Findings: return "findings";
-    case Status::Error: return "error";
-    case Status::Skip: return "skip";
+    case Status::Pass:
+      return "pass";
+    case Status::Findings:
+      return "findings";
+    case Status::Error:
+      return "error";
+    case Status::Skip:
+      return "skip";
   }
   return "?";
 }
@@ -98,7 +102,8 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.dax_proof = j.value("dax_proof", nlohmann::json());
   r.workload_result = j.value("workload_result", nlohmann::json());
   r.injections = j.value("injections", nlohmann::json::array());
-  for (auto& f : j.value("findings", nlohmann::json::array())) r.findings.push_back(oracle::finding_from_json(f));
+  for (auto& f : j.value("findings", nlohmann::json::array()))
+    r.findings.push_back(oracle::finding_from_json(f));
   r.lockdep_disabled = j.value("lockdep_disabled", false);
   r.canary_seen = j.value("canary_seen", false);
   r.started_at = j.value("started_at", "");

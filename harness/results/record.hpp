@@ -15,25 +15,25 @@ std::string to_string(Status);
 Status status_from_string(const std::string&);
 
 struct RunRecord {
-  std::string run_id;       // unique: campaign + cell + attempt
-  std::string campaign;     // campaign name
-  std::string cell_id;      // "xfs/fault-vs-truncate/none/default/r0"
+  std::string run_id;    // unique: campaign + cell + attempt
+  std::string campaign;  // campaign name
+  std::string cell_id;   // "xfs/fault-vs-truncate/none/default/r0"
   std::size_t cell_index = 0;
   std::string fs, workload, injectors, kernel;  // cell labels (kernel: flavour or path)
-  nlohmann::json cell;      // full cell spec (fs opts, params, vm shape, seed) for repro
+  nlohmann::json cell;  // full cell spec (fs opts, params, vm shape, seed) for repro
   std::uint64_t seed = 0;
   int repetition = 0;
   std::string image_key, kernel_release, accel, backend;
   Status status = Status::Pass;
-  std::string error;        // infrastructure error, when status == Error
+  std::string error;  // infrastructure error, when status == Error
   double boot_to_ready_s = 0, setup_s = 0, workload_s = 0, total_s = 0;
   std::uint64_t iterations = 0, faults = 0, checks = 0, failed_checks = 0;
-  nlohmann::json dax_proof;     // dt-daxcheck output
+  nlohmann::json dax_proof;        // dt-daxcheck output
   nlohmann::json workload_result;  // the workload's final {"type":"result"} line
   nlohmann::json injections = nlohmann::json::array();  // what was injected, when
   std::vector<oracle::Finding> findings;
-  bool lockdep_disabled = false;  // lockdep switched itself off during the run
-  bool canary_seen = false;       // the deliberate splat was seen (or not requested: true)
+  bool lockdep_disabled = false;        // lockdep switched itself off during the run
+  bool canary_seen = false;             // the deliberate splat was seen (or not requested: true)
   std::string started_at, finished_at;  // UTC ISO 8601
   std::string workdir, console_path;
 

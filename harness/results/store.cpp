@@ -83,7 +83,9 @@ Store::Store(const fs::path& dir) : dir_(dir) {
   exec(kSchema);
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  sqlite3_close(db_);
+}
 
 void Store::exec(const std::string& sql) {
   char* err = nullptr;
@@ -95,7 +97,10 @@ void Store::exec(const std::string& sql) {
 }
 
 void Store::set_meta(const std::string& key, const std::string& value) {
-  Stmt(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)").bind(1, key).bind(2, value).step();
+  Stmt(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)")
+      .bind(1, key)
+      .bind(2, value)
+      .step();
 }
 
 std::string Store::meta(const std::string& key) const {
@@ -120,20 +125,38 @@ void Store::add_run(const RunRecord& r) {
   exec("BEGIN IMMEDIATE");
   try {
     Stmt(db_, "DELETE FROM findings WHERE run_id = ?").bind(1, r.run_id).step();
-    Stmt s(db_,
-           "INSERT OR REPLACE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    s.bind(1, r.run_id).bind(2, r.campaign).bind(3, r.cell_id).bind(4, static_cast<std::int64_t>(r.cell_index));
-    s.bind(5, r.fs).bind(6, r.workload).bind(7, r.injectors).bind(8, r.kernel).bind(9, r.kernel_release);
-    s.bind(10, r.image_key).bind(11, static_cast<std::int64_t>(r.seed)).bind(12, to_string(r.status));
+    Stmt s(db_, "INSERT OR REPLACE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, r.run_id)
+        .bind(2, r.campaign)
+        .bind(3, r.cell_id)
+        .bind(4, static_cast<std::int64_t>(r.cell_index));
+    s.bind(5, r.fs)
+        .bind(6, r.workload)
+        .bind(7, r.injectors)
+        .bind(8, r.kernel)
+        .bind(9, r.kernel_release);
+    s.bind(10, r.image_key)
+        .bind(11, static_cast<std::int64_t>(r.seed))
+        .bind(12, to_string(r.status));
     s.bind(13, r.accel).bind(14, r.boot_to_ready_s).bind(15, r.total_s);
-    s.bind(16, static_cast<std::int64_t>(r.iterations)).bind(17, static_cast<std::int64_t>(r.faults));
-    s.bind(18, static_cast<std::int64_t>(r.checks)).bind(19, static_cast<std::int64_t>(r.failed_checks));
+    s.bind(16, static_cast<std::int64_t>(r.iterations))
+        .bind(17, static_cast<std::int64_t>(r.faults));
+    s.bind(18, static_cast<std::int64_t>(r.checks))
+        .bind(19, static_cast<std::int64_t>(r.failed_checks));
     s.bind(20, r.started_at).bind(21, r.finished_at).bind(22, j.dump());
     s.step();
     for (auto& f : r.findings) {
-      Stmt fi(db_, "INSERT INTO findings(run_id,title,hash,category,kind,frame,expected,corrupted,text) VALUES(?,?,?,?,?,?,?,?,?)");
-      fi.bind(1, r.run_id).bind(2, f.title).bind(3, f.hash()).bind(4, oracle::to_string(f.category)).bind(5, f.kind);
-      fi.bind(6, f.frame).bind(7, static_cast<std::int64_t>(f.expected)).bind(8, static_cast<std::int64_t>(f.corrupted));
+      Stmt fi(db_,
+              "INSERT INTO findings(run_id,title,hash,category,kind,frame,expected,corrupted,text) "
+              "VALUES(?,?,?,?,?,?,?,?,?)");
+      fi.bind(1, r.run_id)
+          .bind(2, f.title)
+          .bind(3, f.hash())
+          .bind(4, oracle::to_string(f.category))
+          .bind(5, f.kind);
+      fi.bind(6, f.frame)
+          .bind(7, static_cast<std::int64_t>(f.expected))
+          .bind(8, static_cast<std::int64_t>(f.corrupted));
       fi.bind(9, f.text).step();
     }
     exec("COMMIT");
@@ -143,9 +166,14 @@ void Store::add_run(const RunRecord& r) {
   }
 }
 
-void Store::add_metric(const std::string& run_id, const std::string& name, const nlohmann::json& labels, double value) {
+void Store::add_metric(const std::string& run_id, const std::string& name,
+                       const nlohmann::json& labels, double value) {
   Stmt(db_, "INSERT INTO metrics(run_id,name,labels,value) VALUES(?,?,?,?)")
-      .bind(1, run_id).bind(2, name).bind(3, labels.dump()).bind(4, value).step();
+      .bind(1, run_id)
+      .bind(2, name)
+      .bind(3, labels.dump())
+      .bind(4, value)
+      .step();
 }
 
 std::set<std::string> Store::completed_cells() const {
@@ -177,12 +205,14 @@ std::vector<FindingSummary> Store::findings() const {
   }
   std::vector<FindingSummary> out;
   Stmt s(db_,
-         "SELECT f.title, f.hash, f.category, f.kind, f.frame, COUNT(DISTINCT f.run_id), MIN(r.started_at), "
+         "SELECT f.title, f.hash, f.category, f.kind, f.frame, COUNT(DISTINCT f.run_id), "
+         "MIN(r.started_at), "
          "MAX(r.started_at), GROUP_CONCAT(DISTINCT r.cell_id), MAX(f.run_id), MIN(f.expected) "
          "FROM findings f JOIN runs r ON r.run_id = f.run_id GROUP BY f.title ORDER BY 6 DESC, 1");
   while (s.step()) {
     FindingSummary f;
-    f.title = s.text(0), f.hash = s.text(1), f.category = s.text(2), f.kind = s.text(3), f.frame = s.text(4);
+    f.title = s.text(0), f.hash = s.text(1), f.category = s.text(2), f.kind = s.text(3),
+    f.frame = s.text(4);
     f.count = static_cast<int>(s.integer(5));
     f.runs_total = total;
     f.first_seen = s.text(6), f.last_seen = s.text(7);

@@ -17,8 +17,8 @@ namespace dt::results {
 
 struct FindingSummary {
   std::string title, hash, category, kind, frame;
-  int count = 0;           // occurrences (runs where it appeared)
-  int runs_total = 0;      // runs in the store
+  int count = 0;       // occurrences (runs where it appeared)
+  int runs_total = 0;  // runs in the store
   std::string first_seen, last_seen;
   std::vector<std::string> cells;  // where it was seen
   std::string example_run;         // a run that has it (for repro)
@@ -37,9 +37,11 @@ class Store {
 
   void add_run(const RunRecord& r);  // also writes runs/<run_id>.json
   // A numeric sample for history without Prometheus: metric name, labels, value.
-  void add_metric(const std::string& run_id, const std::string& name, const nlohmann::json& labels, double value);
+  void add_metric(const std::string& run_id, const std::string& name, const nlohmann::json& labels,
+                  double value);
 
-  std::set<std::string> completed_cells() const;  // cell ids with a finished run (any status but error)
+  std::set<std::string> completed_cells()
+      const;  // cell ids with a finished run (any status but error)
   std::vector<RunRecord> runs() const;
   std::optional<RunRecord> run(const std::string& run_id) const;
   std::vector<FindingSummary> findings() const;  // deduplicated by title, most frequent first

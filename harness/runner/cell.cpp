@@ -18,7 +18,9 @@ std::string make_run_id(const campaign::Cell& cell) {
   std::string id = cell.id;
   for (auto& c : id)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
   return fmt::format("{:04}-{}-{:x}", cell.index, id, ms & 0xffffffffff);
 }
 
@@ -37,7 +39,11 @@ json cell_json(const campaign::Cell& c) {
           {"workload", {{"name", c.workload.name}, {"params", params}}},
           {"injectors", inj},
           {"kernel", c.kernel},
-          {"vm", {{"vcpus", c.vm.vcpus}, {"memory", c.vm.memory_bytes}, {"nvdimm", c.vm.nvdimm_bytes}, {"nvdimms", c.vm.nvdimm_count}}},
+          {"vm",
+           {{"vcpus", c.vm.vcpus},
+            {"memory", c.vm.memory_bytes},
+            {"nvdimm", c.vm.nvdimm_bytes},
+            {"nvdimms", c.vm.nvdimm_count}}},
           {"duration_s", c.duration_s},
           {"iterations", c.iterations},
           {"repetition", c.repetition},
@@ -65,7 +71,8 @@ std::string injectors_label(const campaign::Cell& c) {
 
 }  // namespace
 
-results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img, const CellContext& ctx,
+results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
+                            const CellContext& ctx,
                             const std::function<void(const CellProgress&)>& progress) {
   results::RunRecord r;
   r.run_id = make_run_id(cell);
@@ -102,7 +109,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
 
   std::vector<std::unique_ptr<injectors::Injector>> injs;
   try {
-    for (auto& spec : cell.injectors) injs.push_back(injectors::make(spec, cell.fs.name, cell.seed));
+    for (auto& spec : cell.injectors)
+      injs.push_back(injectors::make(spec, cell.fs.name, cell.seed));
   } catch (const UsageError& e) {
     r.status = results::Status::Skip;
     r.error = e.what();
@@ -125,7 +133,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     for (auto& rep : s->take_reports()) {
       auto f = oracle::from_report(rep);
       // The canary's own hung-task report is the proof that we can see, not a bug.
-      if (ctx.canary && rep.kind == console::Kind::HungTask && rep.text.find("dt-canary") != std::string::npos) {
+      if (ctx.canary && rep.kind == console::Kind::HungTask &&
+          rep.text.find("dt-canary") != std::string::npos) {
         f.expected = true;
         f.note = "canary";
         r.canary_seen = true;
@@ -155,7 +164,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       auto c = s->exec({"dt-canary", "hung-task", kMountPoint}, 60);
       s->idle(1.0);  // the report's stack trace follows the first line
       collect_reports();
-      if (!r.canary_seen) r.error = "canary: no hung-task report seen on the console (" + c.output() + ")";
+      if (!r.canary_seen)
+        r.error = "canary: no hung-task report seen on the console (" + c.output() + ")";
     }
 
     report("workload");
@@ -209,7 +219,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     prog.iterations = r.iterations;
     if (wl.timed_out) {
       // The workload ignored its own budget: an operation is stuck in the kernel.
-      r.findings.push_back(oracle::lost("workload timed out (stuck operation?)", tail_lines(s->console_text(), 100)));
+      r.findings.push_back(oracle::lost("workload timed out (stuck operation?)",
+                                        tail_lines(s->console_text(), 100)));
     } else if (!r.workload_result.is_object() && wl.code != 4 && wl.code != 2 && wl.code != 127) {
       // Died without its closing verdict: a crash (SIGSEGV, SIGBUS where none was legal) or
       // an error it could not survive. Never a pass.
@@ -217,13 +228,15 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       f.category = oracle::Category::Workload;
       f.kind = "workload-died";
       f.title = "DATA: " + cell.workload.name + " died without a result";
-      f.text = fmt::format("exit {} signal {}\n{}", wl.code, wl.signal, wl.output().substr(0, 4000));
+      f.text =
+          fmt::format("exit {} signal {}\n{}", wl.code, wl.signal, wl.output().substr(0, 4000));
       r.findings.push_back(f);
     } else if (wl.code == 4) {
       r.status = results::Status::Skip;
       r.error = "workload skipped: " + wl.output().substr(0, 500);
     } else if (wl.code == 2 || wl.code == 127) {
-      throw InfraError("workload could not run (exit " + std::to_string(wl.code) + "): " + wl.output().substr(0, 500));
+      throw InfraError("workload could not run (exit " + std::to_string(wl.code) +
+                       "): " + wl.output().substr(0, 500));
     }
     s->idle(1.0);  // late console reports
     collect_reports();

@@ -21,7 +21,7 @@ struct CellContext {
   vm::Accel accel = vm::Accel::Tcg;
   std::filesystem::path out;  // results dir: runs/<run_id>/ holds logs (and artifacts if kept)
   bool keep_artifacts = false;
-  bool canary = false;        // provoke the hung-task canary in this run
+  bool canary = false;  // provoke the hung-task canary in this run
   SessionOptions session;
   std::function<bool()> should_abort;
 };
@@ -39,7 +39,8 @@ nlohmann::json cell_json(const campaign::Cell& cell);
 
 // Never throws for guest trouble (that becomes findings or an error status); throws
 // Interrupted when should_abort() turns true.
-results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img, const CellContext& ctx,
+results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
+                            const CellContext& ctx,
                             const std::function<void(const CellProgress&)>& progress = {});
 
 }  // namespace dt::runner

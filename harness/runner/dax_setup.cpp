@@ -23,8 +23,8 @@ DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
   double start = vm::steady_now();
   for (int i = 0; i < nvdimm_count; ++i) {
     // The label area makes the namespace configurable; fsdax with 2M alignment allows PMD faults.
-    s.exec_checked({"ndctl", "create-namespace", "-f", "-e", fmt::format("namespace{}.0", i), "-m", "fsdax",
-                    "--align", "2M"},
+    s.exec_checked({"ndctl", "create-namespace", "-f", "-e", fmt::format("namespace{}.0", i), "-m",
+                    "fsdax", "--align", "2M"},
                    120);
   }
   std::vector<std::string> mkfs = {fs.name == "xfs" ? "mkfs.xfs" : "mke2fs"};
@@ -39,10 +39,12 @@ DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
   std::string console = s.console_text();
   for (auto needle : {"Turning off DAX", "DAX unsupported", "DAX enabled. Warning: EXPERIMENTAL"}) {
     auto pos = console.find(needle);
-    if (pos == std::string::npos || std::string(needle).find("EXPERIMENTAL") != std::string::npos) continue;
+    if (pos == std::string::npos || std::string(needle).find("EXPERIMENTAL") != std::string::npos)
+      continue;
     auto b = console.rfind('\n', pos);
     auto e = console.find('\n', pos);
-    p.message = "the kernel turned DAX off: " + console.substr(b == std::string::npos ? 0 : b + 1, e - b - 1);
+    p.message = "the kernel turned DAX off: " +
+                console.substr(b == std::string::npos ? 0 : b + 1, e - b - 1);
     p.seconds = vm::steady_now() - start;
     return p;
   }
@@ -50,11 +52,14 @@ DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
   if (!p.ok && p.message.empty()) {
     std::vector<std::string> missing;
     if (p.check.is_object()) {
-      if (!p.check.value("dax_mount", false)) missing.push_back("no dax option in /proc/mounts (" + p.check.value("options", "") + ")");
-      if (!p.check.value("map_sync", false) && p.check.value("map_sync_required", true)) missing.push_back("MAP_SYNC mmap refused (" + p.check.value("map_sync_error", "") + ")");
+      if (!p.check.value("dax_mount", false))
+        missing.push_back("no dax option in /proc/mounts (" + p.check.value("options", "") + ")");
+      if (!p.check.value("map_sync", false) && p.check.value("map_sync_required", true))
+        missing.push_back("MAP_SYNC mmap refused (" + p.check.value("map_sync_error", "") + ")");
       if (!p.check.value("statx_dax", false)) missing.push_back("STATX_ATTR_DAX not set");
     }
-    p.message = "DAX is not on: " + (missing.empty() ? r.output() : fmt::format("{}", fmt::join(missing, "; ")));
+    p.message = "DAX is not on: " +
+                (missing.empty() ? r.output() : fmt::format("{}", fmt::join(missing, "; ")));
   }
   p.seconds = vm::steady_now() - start;
   return p;

@@ -15,7 +15,7 @@ campaign::FsSpec default_fs(const std::string& name);  // throws UsageError for 
 
 struct DaxProof {
   bool ok = false;
-  std::string message;  // why not, in one line
+  std::string message;   // why not, in one line
   nlohmann::json check;  // dt-daxcheck's output
   double seconds = 0;    // namespace + mkfs + mount + proof
 };

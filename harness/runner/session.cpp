@@ -53,7 +53,8 @@ void Session::handle(const json& msg) {
   } else if (type == "error") {
     // A request the agent could not run: fail every command still waiting for a start.
     for (auto& [id, p] : pending_)
-      if (!p.done && p.result.out.empty()) p.result.err.push_back("agent: " + msg.value("message", ""));
+      if (!p.done && p.result.out.empty())
+        p.result.err.push_back("agent: " + msg.value("message", ""));
   }
   if (on_event) on_event(msg);
 }
@@ -119,7 +120,8 @@ void Session::check_alive() {
   double now = vm::steady_now();
   double silent = now - std::max(last_console_, last_agent_);
   if (silent > opts_.silence_timeout_s) throw GuestLost("no output from test machine");
-  if (now - last_agent_ > opts_.silence_timeout_s) throw GuestLost("lost connection to test machine");
+  if (now - last_agent_ > opts_.silence_timeout_s)
+    throw GuestLost("lost connection to test machine");
 }
 
 void Session::wait_ready() {
@@ -127,7 +129,9 @@ void Session::wait_ready() {
   try {
     while (hello_.is_null()) {
       if (vm::steady_now() > deadline)
-        throw vm::BootError(fmt::format("boot timed out: no agent after {:.0f}s", opts_.ready_timeout_s), console_text());
+        throw vm::BootError(
+            fmt::format("boot timed out: no agent after {:.0f}s", opts_.ready_timeout_s),
+            console_text());
       pump(0.05);
     }
   } catch (const GuestLost& e) {
@@ -169,8 +173,9 @@ ExecResult Session::exec_checked(const std::vector<std::string>& argv, double ti
     std::string cmd;
     for (auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
     throw InfraError(fmt::format("guest command failed ({}): {}\n{}",
-                                 r.timed_out ? "timed out" : r.signal ? fmt::format("signal {}", r.signal)
-                                                                      : fmt::format("exit {}", r.code),
+                                 r.timed_out ? "timed out"
+                                 : r.signal  ? fmt::format("signal {}", r.signal)
+                                             : fmt::format("exit {}", r.code),
                                  cmd, r.output()));
   }
   return r;

@@ -58,7 +58,8 @@ class Session {
   // the command's process group (it is a result, not an exception); GuestLost if the guest dies.
   ExecResult exec(const std::vector<std::string>& argv, double timeout_s,
                   const std::function<void(const std::string&)>& on_line = {});
-  ExecResult exec_checked(const std::vector<std::string>& argv, double timeout_s);  // throws on failure
+  ExecResult exec_checked(const std::vector<std::string>& argv,
+                          double timeout_s);  // throws on failure
   bool write_file(const std::string& path, const std::string& data, double timeout_s = 10);
 
   // Pump console and agent for a while (also after the workload, to catch late reports).

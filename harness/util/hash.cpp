@@ -16,7 +16,9 @@ Hasher::Hasher() : ctx_(reinterpret_cast<Impl*>(EVP_MD_CTX_new())) {
   EVP_DigestInit_ex(reinterpret_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
 }
 
-Hasher::~Hasher() { EVP_MD_CTX_free(reinterpret_cast<EVP_MD_CTX*>(ctx_)); }
+Hasher::~Hasher() {
+  EVP_MD_CTX_free(reinterpret_cast<EVP_MD_CTX*>(ctx_));
+}
 
 void Hasher::update(const void* data, std::size_t n) {
   EVP_DigestUpdate(reinterpret_cast<EVP_MD_CTX*>(ctx_), data, n);

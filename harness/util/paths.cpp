@@ -32,7 +32,8 @@ fs::path guest_bin_dir() {
 }
 
 fs::path find_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? fs::path(name) : fs::path();
+  if (name.find('/') != std::string::npos)
+    return access(name.c_str(), X_OK) == 0 ? fs::path(name) : fs::path();
   std::string path = env("PATH") ? env("PATH") : "/usr/bin:/bin";
   path += ":/usr/local/sbin:/usr/sbin:/sbin";
   std::stringstream ss(path);

@@ -53,7 +53,8 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const SpawnOptions&
     : own_group_(opts.new_process_group) {
   if (argv.empty()) throw UsageError("empty command");
   auto exe = find_program(argv[0]);
-  if (exe.empty()) throw InfraError(argv[0] + " not found (is it installed? scripts/install-deps.sh)");
+  if (exe.empty())
+    throw InfraError(argv[0] + " not found (is it installed? scripts/install-deps.sh)");
 
   UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   Pipe pin, pout, perr;
@@ -80,10 +81,10 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const SpawnOptions&
   };
   std::error_code ec;
   auto start_dir = opts.cwd.empty() ? std::filesystem::current_path() : opts.cwd;
-  impl_ = std::make_unique<Impl>(Impl{bp::child(
-      bp::exe = exe.string(), bp::args = args, bp::start_dir = start_dir.string(),
-      bp::posix::fd.bind(0, child_in), bp::posix::fd.bind(1, child_out),
-      bp::posix::fd.bind(2, child_err), bp::extend::on_exec_setup = setup, ec)});
+  impl_ = std::make_unique<Impl>(
+      Impl{bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = start_dir.string(),
+                     bp::posix::fd.bind(0, child_in), bp::posix::fd.bind(1, child_out),
+                     bp::posix::fd.bind(2, child_err), bp::extend::on_exec_setup = setup, ec)});
   if (ec) throw InfraError("cannot start " + argv[0] + ": " + ec.message());
   in_ = std::move(pin.w);
   out_ = std::move(pout.r);
@@ -96,7 +97,9 @@ Subprocess::~Subprocess() {
   wait();
 }
 
-pid_t Subprocess::pid() const { return impl_->child.id(); }
+pid_t Subprocess::pid() const {
+  return impl_->child.id();
+}
 
 void Subprocess::kill_group(int sig) {
   if (status_) return;
@@ -111,7 +114,7 @@ std::optional<ExitStatus> Subprocess::poll() {
   pid_t r = ::waitpid(pid(), &st, WNOHANG);
   if (r == pid()) {
     status_ = decode(st);
-    impl_->child.detach();  // reaped by us; keep Boost from waiting again
+    impl_->child.detach();                    // reaped by us; keep Boost from waiting again
     if (own_group_) ::kill(-pid(), SIGKILL);  // leftovers in its group go too
   } else if (r < 0 && errno == ECHILD) {
     status_ = ExitStatus{};  // reaped elsewhere; status unknown
@@ -152,12 +155,14 @@ RunResult run_capture(const std::vector<std::string>& argv, std::chrono::millise
   int open_streams = 2;
   char buf[65536];
   while (open_streams > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       r.timed_out = true;
       break;
     }
-    if (::poll(fds.data(), fds.size(), static_cast<int>(std::min<long>(left.count(), 1000))) < 0 && errno != EINTR)
+    if (::poll(fds.data(), fds.size(), static_cast<int>(std::min<long>(left.count(), 1000))) < 0 &&
+        errno != EINTR)
       break;
     for (auto& f : fds) {
       if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP | POLLERR))) continue;

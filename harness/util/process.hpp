@@ -26,8 +26,8 @@ struct SpawnOptions {
 };
 
 struct ExitStatus {
-  int code = -1;    // exit code, or -1 if killed
-  int signal = 0;   // terminating signal, or 0
+  int code = -1;   // exit code, or -1 if killed
+  int signal = 0;  // terminating signal, or 0
   bool ok() const { return code == 0; }
   std::string str() const;
 };

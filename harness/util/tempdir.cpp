@@ -14,7 +14,8 @@ TempDir::TempDir(const fs::path& parent, const std::string& prefix) {
   std::string tmpl = (parent / (prefix + "XXXXXX")).string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
-  if (!mkdtemp(buf.data())) throw_errno("cannot create a temporary directory in " + parent.string());
+  if (!mkdtemp(buf.data()))
+    throw_errno("cannot create a temporary directory in " + parent.string());
   path_ = buf.data();
 }
 

@@ -45,10 +45,26 @@ namespace {
 
 // Boot the kernel alone under KVM and watch the console for the kernel's banner.
 bool kvm_boots(const fs::path& kernel, double timeout_s) {
-  std::vector<std::string> argv = {"qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
-                                   "-machine", "q35", "-accel", "kvm", "-cpu", "host", "-m", "256M",
-                                   "-kernel", kernel.string(), "-append", "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1",
-                                   "-serial", "stdio", "-no-reboot"};
+  std::vector<std::string> argv = {"qemu-system-x86_64",
+                                   "-nodefaults",
+                                   "-no-user-config",
+                                   "-display",
+                                   "none",
+                                   "-machine",
+                                   "q35",
+                                   "-accel",
+                                   "kvm",
+                                   "-cpu",
+                                   "host",
+                                   "-m",
+                                   "256M",
+                                   "-kernel",
+                                   kernel.string(),
+                                   "-append",
+                                   "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1",
+                                   "-serial",
+                                   "stdio",
+                                   "-no-reboot"};
   Subprocess p(argv);
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
@@ -67,11 +83,13 @@ bool kvm_boots(const fs::path& kernel, double timeout_s) {
 
 }  // namespace
 
-AccelChoice resolve_accel(Accel requested, const fs::path& kernel, const fs::path& cache, double probe_timeout_s) {
+AccelChoice resolve_accel(Accel requested, const fs::path& kernel, const fs::path& cache,
+                          double probe_timeout_s) {
   std::string why;
   if (requested == Accel::Tcg) return {Accel::Tcg, "accel: TCG (as requested)"};
   if (requested == Accel::Kvm) {
-    if (!kvm_device_usable(&why)) throw UsageError("--accel kvm: KVM is not available (" + why + ")");
+    if (!kvm_device_usable(&why))
+      throw UsageError("--accel kvm: KVM is not available (" + why + ")");
     return {Accel::Kvm, "accel: KVM (as requested)"};
   }
   if (!kvm_device_usable(&why)) return {Accel::Tcg, "accel: TCG (no KVM: " + why + ")"};
@@ -89,15 +107,18 @@ AccelChoice resolve_accel(Accel requested, const fs::path& kernel, const fs::pat
     bool kvm = j[key].value("kvm", false);
     return {kvm ? Accel::Kvm : Accel::Tcg,
             kvm ? "accel: KVM (probed earlier on this host)"
-                : "accel: TCG (KVM probe on this host showed no console progress; cached in " + memo.string() + ")"};
+                : "accel: TCG (KVM probe on this host showed no console progress; cached in " +
+                      memo.string() + ")"};
   }
   bool kvm = kvm_boots(kernel, probe_timeout_s);
   j[key] = {{"kvm", kvm}, {"host", host}};
   fs::create_directories(cache);
   std::ofstream(memo, std::ios::trunc) << j.dump(2);
   if (kvm) return {Accel::Kvm, "accel: KVM (probe boot reached the kernel banner)"};
-  return {Accel::Tcg, fmt::format("accel: TCG (KVM probe showed no console progress in {:.0f}s; falling back; "
-                                  "verdict cached in {})", probe_timeout_s, memo.string())};
+  return {Accel::Tcg,
+          fmt::format("accel: TCG (KVM probe showed no console progress in {:.0f}s; falling back; "
+                      "verdict cached in {})",
+                      probe_timeout_s, memo.string())};
 }
 
 }  // namespace dt::vm

@@ -16,8 +16,8 @@ struct AccelChoice {
 };
 
 // Throws UsageError when kvm is asked for but /dev/kvm is unusable.
-AccelChoice resolve_accel(Accel requested, const std::filesystem::path& kernel, const std::filesystem::path& cache,
-                          double probe_timeout_s = 20);
+AccelChoice resolve_accel(Accel requested, const std::filesystem::path& kernel,
+                          const std::filesystem::path& cache, double probe_timeout_s = 20);
 std::string host_identity();  // what the cached verdict is keyed by
 bool kvm_device_usable(std::string* why = nullptr);
 

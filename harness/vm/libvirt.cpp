@@ -4,7 +4,6 @@
 // monitor passthrough; QMP events (GUEST_PANICKED) and lifecycle events arrive on libvirt's
 // default event loop, run by one thread per process.
 #include "vm/libvirt.hpp"
-#include "vm/nvdimm.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -27,6 +26,7 @@
 #include "qmp/qmp.hpp"
 #include "util/error.hpp"
 #include "util/tempdir.hpp"
+#include "vm/nvdimm.hpp"
 #include "vm/qemu.hpp"  // kernel_cmdline(): one kernel command line for every backend
 
 namespace dt::vm {
@@ -523,7 +523,6 @@ class LibvirtInstance : public Instance {
         VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), make_opaque(), free_sink);
     if (life_cb_ < 0) log("lifecycle event registration failed: " + last_error().message + "\n");
   }
-
 
   void log(const std::string& s) { std::ofstream(log_path_, std::ios::app) << s; }
 

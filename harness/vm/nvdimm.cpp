@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
   if (!cfg.nvdimm_files.empty()) {
-    if (cfg.nvdimm_files.size() != cfg.nvdimms.size()) throw UsageError("NVDIMM file count does not match the VM shape");
+    if (cfg.nvdimm_files.size() != cfg.nvdimms.size())
+      throw UsageError("NVDIMM file count does not match the VM shape");
     return cfg.nvdimm_files;
   }
   std::uint64_t need = 0;
@@ -22,8 +23,9 @@ std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
   if (statvfs(cfg.workdir.c_str(), &sv) == 0) {
     std::uint64_t have = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
     if (have < need)
-      throw InfraError(fmt::format("not enough disk space for the NVDIMM backing files: need {} MiB, {} MiB free in {}",
-                                   need >> 20, have >> 20, cfg.workdir.string()));
+      throw InfraError(fmt::format(
+          "not enough disk space for the NVDIMM backing files: need {} MiB, {} MiB free in {}",
+          need >> 20, have >> 20, cfg.workdir.string()));
   }
   std::vector<fs::path> files;
   for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {

@@ -2,7 +2,6 @@
 // (drained to disk by a thread so the guest never blocks on a full pipe), QMP and the agent
 // port on unix sockets, NVDIMMs as sparse backing files.
 #include "vm/qemu.hpp"
-#include "vm/nvdimm.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -20,6 +19,7 @@
 #include "util/paths.hpp"
 #include "util/process.hpp"
 #include "util/tempdir.hpp"
+#include "vm/nvdimm.hpp"
 
 namespace dt::vm {
 namespace fs = std::filesystem;
@@ -37,31 +37,37 @@ std::vector<std::string> qemu_argv(const Config& cfg, const QemuPaths& p) {
   std::uint64_t mib = 1ull << 20;
   std::uint64_t nvdimm_total = 0;
   for (auto n : cfg.nvdimms) nvdimm_total += n;
-  std::vector<std::string> a = {"qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
-                                "-machine", "q35,nvdimm=on"};
+  std::vector<std::string> a = {"qemu-system-x86_64", "-nodefaults", "-no-user-config",
+                                "-display",           "none",        "-machine",
+                                "q35,nvdimm=on"};
   if (cfg.accel == Accel::Kvm)
     a.insert(a.end(), {"-accel", "kvm", "-cpu", "host"});
   else
     a.insert(a.end(), {"-accel", "tcg,thread=multi", "-cpu", "max"});
-  a.insert(a.end(), {"-smp", std::to_string(cfg.vcpus), "-m",
-                     fmt::format("{}M,slots={},maxmem={}M", cfg.memory_bytes / mib, cfg.nvdimms.size() + 1,
-                                 (cfg.memory_bytes + nvdimm_total) / mib + 1024)});
+  a.insert(a.end(),
+           {"-smp", std::to_string(cfg.vcpus), "-m",
+            fmt::format("{}M,slots={},maxmem={}M", cfg.memory_bytes / mib, cfg.nvdimms.size() + 1,
+                        (cfg.memory_bytes + nvdimm_total) / mib + 1024)});
   for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {
-    a.insert(a.end(), {"-object", fmt::format("memory-backend-file,id=mem{0},share=on,mem-path={1},size={2}M,align=2M",
-                                              i, p.nvdimm_files.at(i).string(), cfg.nvdimms[i] / mib),
-                       "-device", fmt::format("nvdimm,id=nvdimm{0},memdev=mem{0},label-size=128K", i)});
+    a.insert(a.end(),
+             {"-object",
+              fmt::format("memory-backend-file,id=mem{0},share=on,mem-path={1},size={2}M,align=2M",
+                          i, p.nvdimm_files.at(i).string(), cfg.nvdimms[i] / mib),
+              "-device", fmt::format("nvdimm,id=nvdimm{0},memdev=mem{0},label-size=128K", i)});
   }
-  a.insert(a.end(), {"-kernel", cfg.kernel.string(), "-initrd", cfg.initramfs.string(), "-append", kernel_cmdline(cfg)});
+  a.insert(a.end(), {"-kernel", cfg.kernel.string(), "-initrd", cfg.initramfs.string(), "-append",
+                     kernel_cmdline(cfg)});
   if (cfg.interactive)
     a.insert(a.end(), {"-serial", "mon:stdio"});
   else
     a.insert(a.end(), {"-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"});
-  a.insert(a.end(), {"-chardev", fmt::format("socket,id=qmp,path={},server=on,wait=off", p.qmp_socket.string()),
-                     "-mon", "chardev=qmp,mode=control",
-                     "-device", "virtio-serial-pci,id=vser0",
-                     "-chardev", fmt::format("socket,id=agent,path={},server=on,wait=off", p.agent_socket.string()),
-                     "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.daxtorture.agent",
-                     "-device", "pvpanic", "-no-reboot"});
+  a.insert(
+      a.end(),
+      {"-chardev", fmt::format("socket,id=qmp,path={},server=on,wait=off", p.qmp_socket.string()),
+       "-mon", "chardev=qmp,mode=control", "-device", "virtio-serial-pci,id=vser0", "-chardev",
+       fmt::format("socket,id=agent,path={},server=on,wait=off", p.agent_socket.string()),
+       "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.daxtorture.agent", "-device",
+       "pvpanic", "-no-reboot"});
   return a;
 }
 
@@ -87,12 +93,19 @@ class QemuInstance : public Instance {
     paths_.qmp_socket = sockdir_.path() / "qmp";
     paths_.agent_socket = sockdir_.path() / "agent";
     paths_.nvdimm_files = prepare_nvdimm_files(cfg_);
-    if (!fs::exists(cfg_.kernel)) throw InfraError("kernel image missing: " + cfg_.kernel.string() + " (run: daxtorture image build)");
-    if (!fs::exists(cfg_.initramfs)) throw InfraError("initramfs missing: " + cfg_.initramfs.string() + " (run: daxtorture image build)");
+    if (!fs::exists(cfg_.kernel))
+      throw InfraError("kernel image missing: " + cfg_.kernel.string() +
+                       " (run: daxtorture image build)");
+    if (!fs::exists(cfg_.initramfs))
+      throw InfraError("initramfs missing: " + cfg_.initramfs.string() +
+                       " (run: daxtorture image build)");
 
-    console_fd_ = UniqueFd(::open(console_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    qemu_log_fd_ = UniqueFd(::open(qemu_log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    if (!console_fd_ || !qemu_log_fd_) throw_errno("cannot create logs in " + cfg_.workdir.string());
+    console_fd_ =
+        UniqueFd(::open(console_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    qemu_log_fd_ =
+        UniqueFd(::open(qemu_log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!console_fd_ || !qemu_log_fd_)
+      throw_errno("cannot create logs in " + cfg_.workdir.string());
 
     auto argv = qemu_argv(cfg_, paths_);
     {
@@ -116,7 +129,8 @@ class QemuInstance : public Instance {
       auto ex = proc_->wait_for(std::chrono::milliseconds(2000));
       stop_reader();
       std::string out = slurp_tail(qemu_log_path_, 4096);
-      throw BootError(ex ? "QEMU failed to start (" + ex->str() + ")" : std::string("QEMU monitor unreachable: ") + e.what(),
+      throw BootError(ex ? "QEMU failed to start (" + ex->str() + ")"
+                         : std::string("QEMU monitor unreachable: ") + e.what(),
                       out);
     }
   }
@@ -176,7 +190,8 @@ class QemuInstance : public Instance {
         if (qmp_) qmp_->execute("quit", json::object(), 1);
       } catch (const std::exception&) {
       }
-      if (!proc_->wait_for(std::chrono::milliseconds(1500))) proc_->terminate(std::chrono::milliseconds(1500));
+      if (!proc_->wait_for(std::chrono::milliseconds(1500)))
+        proc_->terminate(std::chrono::milliseconds(1500));
     }
     stop_reader();
     qmp_.reset();
@@ -186,7 +201,6 @@ class QemuInstance : public Instance {
   double boot_started() const override { return started_; }
 
  private:
-
   // Console and QEMU's own stderr go to disk the moment they arrive.
   void drain() {
     std::vector<pollfd> fds;
@@ -216,7 +230,8 @@ class QemuInstance : public Instance {
   void stop_reader() {
     if (reader_.joinable()) {
       // Give the reader a moment to drain what QEMU wrote before it exited.
-      for (int i = 0; i < 20 && proc_ && !proc_->poll(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      for (int i = 0; i < 20 && proc_ && !proc_->poll(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       stop_ = true;
       reader_.join();
     }

@@ -17,7 +17,9 @@ std::map<std::string, BackendFactory>& registry() {
 }
 }  // namespace
 
-void register_backend(const std::string& name, BackendFactory f) { registry()[name] = std::move(f); }
+void register_backend(const std::string& name, BackendFactory f) {
+  registry()[name] = std::move(f);
+}
 
 std::unique_ptr<Backend> make_backend(const std::string& name, const json& options) {
   auto& r = registry();
@@ -38,9 +40,12 @@ std::vector<std::string> backend_names() {
 
 std::string to_string(Accel a) {
   switch (a) {
-    case Accel::Auto: return "auto";
-    case Accel::Kvm: return "kvm";
-    case Accel::Tcg: return "tcg";
+    case Accel::Auto:
+      return "auto";
+    case Accel::Kvm:
+      return "kvm";
+    case Accel::Tcg:
+      return "tcg";
   }
   return "?";
 }

@@ -29,7 +29,7 @@ struct Config {
   int vcpus = 2;
   std::uint64_t memory_bytes = 1024ull << 20;
   std::vector<std::uint64_t> nvdimms{514ull << 20};
-  Accel accel = Accel::Tcg;  // resolved (not Auto) by the time an instance is created
+  Accel accel = Accel::Tcg;       // resolved (not Auto) by the time an instance is created
   std::filesystem::path workdir;  // per-instance: console.log, sockets, NVDIMM backing files
   // Reuse NVDIMM backing files (power-cut: the next boot sees what the last one left).
   std::vector<std::filesystem::path> nvdimm_files;
@@ -81,7 +81,8 @@ class Backend {
 
 using BackendFactory = std::function<std::unique_ptr<Backend>(const json& options)>;
 void register_backend(const std::string& name, BackendFactory f);
-std::unique_ptr<Backend> make_backend(const std::string& name, const json& options = json::object());
+std::unique_ptr<Backend> make_backend(const std::string& name,
+                                      const json& options = json::object());
 std::vector<std::string> backend_names();
 
 double steady_now();

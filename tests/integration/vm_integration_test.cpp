@@ -25,7 +25,9 @@ namespace {
 
 image::Image default_image() {
   auto img = image::ImageStore().find(image::BuildRequest{});
-  if (!img) throw std::runtime_error("default image not built: run scripts/setup.sh (daxtorture image build)");
+  if (!img)
+    throw std::runtime_error(
+        "default image not built: run scripts/setup.sh (daxtorture image build)");
   return *img;
 }
 
@@ -51,7 +53,8 @@ std::vector<pid_t> qemu_with(const std::string& needle) {
     std::ifstream st("/proc/" + std::string(e->d_name) + "/stat");
     std::string f1, f2, state;
     st >> f1 >> f2 >> state;
-    if (state != "Z" && cmd.find("qemu-system") != std::string::npos && cmd.find(needle) != std::string::npos)
+    if (state != "Z" && cmd.find("qemu-system") != std::string::npos &&
+        cmd.find(needle) != std::string::npos)
       out.push_back(pid);
   }
   closedir(d);
@@ -88,9 +91,12 @@ struct RunningHarness {
   }
 };
 
-RunningHarness start_run(const std::string& campaign, const fs::path& out, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv = {DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/" + campaign, "--out", out.string(),
-                                   "--accel", "tcg", "--jobs", "2"};
+RunningHarness start_run(const std::string& campaign, const fs::path& out,
+                         std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {
+      DT_BIN,  "run",        std::string(DT_CAMPAIGNS) + "/" + campaign,
+      "--out", out.string(), "--accel",
+      "tcg",   "--jobs",     "2"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   SpawnOptions o;
   o.new_process_group = false;  // like a user's shell would run it
@@ -100,7 +106,8 @@ RunningHarness start_run(const std::string& campaign, const fs::path& out, std::
 }  // namespace
 
 TEST(BootDax, EveryFilesystemProvesDax) {
-  auto r = run_capture({DT_BIN, "boot", "--fs", "xfs,ext4,ext2", "--json", "--accel", "auto"}, std::chrono::minutes(10));
+  auto r = run_capture({DT_BIN, "boot", "--fs", "xfs,ext4,ext2", "--json", "--accel", "auto"},
+                       std::chrono::minutes(10));
   ASSERT_EQ(r.status.code, 0) << r.output;
   std::istringstream in(r.output);
   std::map<std::string, nlohmann::json> by_fs;
@@ -161,8 +168,8 @@ TEST(Watchdog, StoppedVcpusAreNoOutputNotAHang) {
 
 TEST(Campaign, TwoVmsInParallelWriteTheStore) {
   TempDir out("/tmp", "dt-it-pair-");
-  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/pair.yaml", "--out", (out.path() / "o").string(),
-                        "--accel", "tcg", "--jobs", "2"},
+  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/pair.yaml", "--out",
+                        (out.path() / "o").string(), "--accel", "tcg", "--jobs", "2"},
                        std::chrono::minutes(10));
   ASSERT_EQ(r.status.code, 0) << r.output;
   results::Store store(out.path() / "o");
@@ -178,7 +185,8 @@ TEST(Campaign, TwoVmsInParallelWriteTheStore) {
   }
   EXPECT_TRUE(canary) << "the deliberate hung-task canary was not recognised";
   // The two runs overlapped in time: parallel, not sequential.
-  EXPECT_LT(std::max(runs[0].started_at, runs[1].started_at), std::min(runs[0].finished_at, runs[1].finished_at));
+  EXPECT_LT(std::max(runs[0].started_at, runs[1].started_at),
+            std::min(runs[0].finished_at, runs[1].finished_at));
 }
 
 TEST(Interrupt, SigintLeavesNoQemuAndAResumableStore) {
@@ -195,11 +203,13 @@ TEST(Interrupt, SigintLeavesNoQemuAndAResumableStore) {
   EXPECT_TRUE(qemu_with(o.string()).empty()) << "stray QEMU after SIGINT";
   std::size_t before = results::Store(o).runs().size();
   EXPECT_LT(before, 4u);
-  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/interrupt.yaml", "--out", o.string(), "--accel",
-                        "tcg", "--jobs", "2", "--resume", "--no-canary"},
+  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/interrupt.yaml", "--out",
+                        o.string(), "--accel", "tcg", "--jobs", "2", "--resume", "--no-canary"},
                        std::chrono::minutes(10));
   EXPECT_EQ(r.status.code, 0) << r.output;
-  EXPECT_NE(r.output.find("resume: " + std::to_string(before) + " of 4 cells already done"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("resume: " + std::to_string(before) + " of 4 cells already done"),
+            std::string::npos)
+      << r.output;
   EXPECT_EQ(results::Store(o).completed_cells().size(), 4u);
 }
 
@@ -223,8 +233,9 @@ TEST(Interrupt, SigkillOfTheHarnessTakesQemuDown) {
 }
 
 TEST(Campaign, MalformedFileGetsALineNumberedError) {
-  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/broken.yaml", "--out", "/tmp/dt-never"},
-                       std::chrono::seconds(30));
+  auto r = run_capture(
+      {DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/broken.yaml", "--out", "/tmp/dt-never"},
+      std::chrono::seconds(30));
   EXPECT_EQ(r.status.code, 2);
   EXPECT_NE(r.output.find("broken.yaml:6:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("pinch"), std::string::npos) << r.output;
@@ -234,8 +245,8 @@ TEST(Campaign, MalformedFileGetsALineNumberedError) {
 TEST(PositiveControl, CanaryIsOneDedupedFindingAndReproduces) {
   TempDir out("/tmp", "dt-it-canary-");
   fs::path o = out.path() / "o";
-  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/pair.yaml", "--out", o.string(), "--accel", "tcg",
-                        "--jobs", "2", "--canary", "every"},
+  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/pair.yaml", "--out",
+                        o.string(), "--accel", "tcg", "--jobs", "2", "--canary", "every"},
                        std::chrono::minutes(10));
   ASSERT_EQ(r.status.code, 0) << r.output;  // expected findings never fail a campaign
   results::Store store(o);
@@ -245,8 +256,8 @@ TEST(PositiveControl, CanaryIsOneDedupedFindingAndReproduces) {
   EXPECT_EQ(f[0].title.rfind("INFO: task hung in ", 0), 0u) << f[0].title;
   EXPECT_EQ(f[0].count, 2);  // deduplicated across both runs
   EXPECT_TRUE(f[0].expected_only);
-  auto rep = run_capture({DT_BIN, "repro", f[0].example_run, "--from", o.string(), "--count", "1", "--accel", "tcg",
-                          "--canary"},
+  auto rep = run_capture({DT_BIN, "repro", f[0].example_run, "--from", o.string(), "--count", "1",
+                          "--accel", "tcg", "--canary"},
                          std::chrono::minutes(10));
   EXPECT_EQ(rep.status.code, 0) << rep.output;
   EXPECT_NE(rep.output.find("1/1  " + f[0].title), std::string::npos) << rep.output;
@@ -255,9 +266,10 @@ TEST(PositiveControl, CanaryIsOneDedupedFindingAndReproduces) {
 TEST(Injectors, EachFiresWithKernelEvidence) {
   TempDir out("/tmp", "dt-it-inj-");
   fs::path o = out.path() / "o";
-  auto r = run_capture({DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/injectors.yaml", "--out", o.string(), "--accel",
-                        "tcg", "--jobs", "2", "--no-canary", "--silence-timeout", "60"},
-                       std::chrono::minutes(15));
+  auto r = run_capture(
+      {DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/injectors.yaml", "--out", o.string(), "--accel",
+       "tcg", "--jobs", "2", "--no-canary", "--silence-timeout", "60"},
+      std::chrono::minutes(15));
   // Exit 1 is allowed: clean 6.1 oopses in dax_layout_busy_page_range after an xfs unbind.
   ASSERT_TRUE(r.status.code == 0 || r.status.code == 1) << r.output;
   results::Store store(o);
@@ -279,6 +291,7 @@ TEST(Injectors, EachFiresWithKernelEvidence) {
     if (name == "unbind") EXPECT_TRUE(ev["unbound"].get<bool>());
     // Expected consequences are recorded but never counted; only kernel oopses may remain.
     for (auto& f : run.findings)
-      if (!f.expected && name != "unbind") ADD_FAILURE() << run.cell_id << ": unexpected " << f.title;
+      if (!f.expected && name != "unbind")
+        ADD_FAILURE() << run.cell_id << ": unexpected " << f.title;
   }
 }

@@ -54,7 +54,8 @@ workloads: [fault-vs-truncate]
   EXPECT_EQ(c.name, "defaults");  // from the file name
   ASSERT_EQ(c.filesystems.size(), 3u);
   EXPECT_EQ(c.filesystems[0].mkfs_args,
-            (std::vector<std::string>{"-f", "-d", "su=2m,sw=1,agcount=2", "-m", "rmapbt=1", "-l", "size=64m"}));
+            (std::vector<std::string>{"-f", "-d", "su=2m,sw=1,agcount=2", "-m", "rmapbt=1", "-l",
+                                      "size=64m"}));
   EXPECT_EQ(c.filesystems[0].mount_opts, "dax=always");
   EXPECT_EQ(c.filesystems[1].mkfs_args, (std::vector<std::string>{"-F", "-b", "4096"}));
   EXPECT_EQ(c.filesystems[2].mount_opts, "dax");

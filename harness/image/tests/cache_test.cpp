@@ -14,7 +14,9 @@ using namespace dt::image;
 namespace fs = std::filesystem;
 
 namespace {
-void write(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::trunc) << s; }
+void write(const fs::path& p, const std::string& s) {
+  std::ofstream(p, std::ios::trunc) << s;
+}
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
@@ -131,7 +133,9 @@ TEST(Cpio, ReproducibleAndWellFormed) {
   EXPECT_EQ(a.size() % 4, 0u);
   // cpio(1) itself can list it.
   auto listing = tmp.path() / "list";
-  ASSERT_EQ(system(("cd " + tmp.path().string() + " && cpio -it < a.cpio > list 2>/dev/null").c_str()), 0);
+  ASSERT_EQ(
+      system(("cd " + tmp.path().string() + " && cpio -it < a.cpio > list 2>/dev/null").c_str()),
+      0);
   auto l = slurp(listing);
   EXPECT_NE(l.find("bin/busybox"), std::string::npos);
   EXPECT_NE(l.find("dev/console"), std::string::npos);

@@ -1,6 +1,7 @@
+#include "image/kconfig.hpp"
+
 #include <gtest/gtest.h>
 
-#include "image/kconfig.hpp"
 #include "util/error.hpp"
 #include "util/paths.hpp"
 
@@ -38,7 +39,9 @@ TEST(Kconfig, MalformedLineNamesFileAndLine) {
 
 TEST(Kconfig, VerifyFindsDroppedOptionsAndUntrimmedOnes) {
   Kconfig want;
-  want.merge_text("CONFIG_KPROBES=y\nCONFIG_FS_DAX=y\n# CONFIG_HWMON is not set\n# CONFIG_NET is not set\n", "f");
+  want.merge_text(
+      "CONFIG_KPROBES=y\nCONFIG_FS_DAX=y\n# CONFIG_HWMON is not set\n# CONFIG_NET is not set\n",
+      "f");
   auto m = verify(want, "CONFIG_FS_DAX=y\nCONFIG_HWMON=y\n# CONFIG_NET is not set\n");
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[0].symbol, "CONFIG_HWMON");
@@ -51,16 +54,18 @@ TEST(Kconfig, VerifyFindsDroppedOptionsAndUntrimmedOnes) {
 TEST(Kconfig, ShippedFlavoursMergeAndCarryTheDaxEssentials) {
   for (auto& flavour : flavours()) {
     Kconfig k;
-    for (auto& f : flavour_fragments(flavour)) k.merge_file(dt::source_dir() / "guest-images/config" / f);
-    for (auto sym : {"CONFIG_FS_DAX", "CONFIG_ACPI_NFIT", "CONFIG_BLK_DEV_PMEM", "CONFIG_NVDIMM_PFN",
-                     "CONFIG_ZONE_DEVICE", "CONFIG_XFS_FS", "CONFIG_EXT4_FS", "CONFIG_EXT2_FS",
-                     "CONFIG_PROVE_LOCKING", "CONFIG_FAIL_FUNCTION", "CONFIG_MEMORY_FAILURE",
-                     "CONFIG_VIRTIO_CONSOLE", "CONFIG_PRINTK_CALLER"})
+    for (auto& f : flavour_fragments(flavour))
+      k.merge_file(dt::source_dir() / "guest-images/config" / f);
+    for (auto sym : {"CONFIG_FS_DAX", "CONFIG_ACPI_NFIT", "CONFIG_BLK_DEV_PMEM",
+                     "CONFIG_NVDIMM_PFN", "CONFIG_ZONE_DEVICE", "CONFIG_XFS_FS", "CONFIG_EXT4_FS",
+                     "CONFIG_EXT2_FS", "CONFIG_PROVE_LOCKING", "CONFIG_FAIL_FUNCTION",
+                     "CONFIG_MEMORY_FAILURE", "CONFIG_VIRTIO_CONSOLE", "CONFIG_PRINTK_CALLER"})
       EXPECT_EQ(k.values().at(sym).value, "y") << flavour << " " << sym;
     EXPECT_TRUE(k.overrides().empty()) << flavour << ": fragments contradict each other";
   }
   Kconfig kasan;
-  for (auto& f : flavour_fragments("kasan")) kasan.merge_file(dt::source_dir() / "guest-images/config" / f);
+  for (auto& f : flavour_fragments("kasan"))
+    kasan.merge_file(dt::source_dir() / "guest-images/config" / f);
   EXPECT_EQ(kasan.values().at("CONFIG_KASAN").value, "y");
   EXPECT_THROW(flavour_fragments("debug"), dt::UsageError);
 }

@@ -7,15 +7,19 @@ using namespace dt::oracle;
 TEST(Fsck, CleanXfsRepairIsNoFinding) {
   // xfs_repair -n on a clean filesystem (xfsprogs 6.1 wording, exit 0)
   std::string out =
-      "Phase 1 - find and verify superblock...\nPhase 2 - using internal log\n        - zero log...\n"
-      "No modify flag set, skipping phase 5\nPhase 7 - verify link counts...\nNo modify flag set, skipping filesystem flush and exiting.\n";
+      "Phase 1 - find and verify superblock...\nPhase 2 - using internal log\n        - zero "
+      "log...\n"
+      "No modify flag set, skipping phase 5\nPhase 7 - verify link counts...\nNo modify flag set, "
+      "skipping filesystem flush and exiting.\n";
   EXPECT_TRUE(from_fsck("xfs", 0, out).empty());
 }
 
 TEST(Fsck, XfsComplaintGetsANumberFreeTitle) {
   std::string out =
-      "Phase 1 - find and verify superblock...\nPhase 3 - for each AG...\n        - scan (but don't clear) agi unlinked lists...\n"
-      "data fork in ino 131 claims free block 4096\nWould have reset inode 131 nlinks from 0 to 1\n";
+      "Phase 1 - find and verify superblock...\nPhase 3 - for each AG...\n        - scan (but "
+      "don't clear) agi unlinked lists...\n"
+      "data fork in ino 131 claims free block 4096\nWould have reset inode 131 nlinks from 0 to "
+      "1\n";
   auto f = from_fsck("xfs", 1, out);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].title, "xfs_repair: data fork in ino N claims free block N");
@@ -32,8 +36,10 @@ TEST(Fsck, E2fsckExitCodes) {
 }
 
 TEST(Verdict, TitleIsStableAcrossOffsetsAndSeeds) {
-  auto a = from_verdict("fault-vs-truncate", {{"check", "stale-data"}, {"offset", 4096}, {"seed", 1}});
-  auto b = from_verdict("fault-vs-truncate", {{"check", "stale-data"}, {"offset", 8192}, {"seed", 7}});
+  auto a =
+      from_verdict("fault-vs-truncate", {{"check", "stale-data"}, {"offset", 4096}, {"seed", 1}});
+  auto b =
+      from_verdict("fault-vs-truncate", {{"check", "stale-data"}, {"offset", 8192}, {"seed", 7}});
   EXPECT_EQ(a.title, b.title);
   EXPECT_EQ(a.title, "DATA: stale-data in fault-vs-truncate");
   EXPECT_EQ(a.hash(), b.hash());

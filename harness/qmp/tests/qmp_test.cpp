@@ -1,12 +1,12 @@
 // The QMP client against a scripted peer that replays QEMU 7.2's own wording (greeting,
 // replies, events, errors) on a socketpair.
+#include "qmp/qmp.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <thread>
-
-#include "qmp/qmp.hpp"
 
 using namespace dt;
 
@@ -20,7 +20,9 @@ std::string read_line(int fd) {
   while (::read(fd, &c, 1) == 1 && c != '\n') s += c;
   return s;
 }
-void say(int fd, const std::string& s) { write_all(fd, s + "\r\n"); }
+void say(int fd, const std::string& s) {
+  write_all(fd, s + "\r\n");
+}
 }  // namespace
 
 TEST(Qmp, HandshakeCommandsEventsAndErrors) {
@@ -35,11 +37,14 @@ TEST(Qmp, HandshakeCommandsEventsAndErrors) {
     EXPECT_EQ(q["execute"], "query-status");
     // An event arrives before the reply: it must be queued, not mistaken for the reply.
     say(fd, R"({"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"})");
-    say(fd, R"({"return": {"status": "paused", "singlestep": false, "running": false}, "id": )" + q["id"].dump() + "}");
+    say(fd, R"({"return": {"status": "paused", "singlestep": false, "running": false}, "id": )" +
+                q["id"].dump() + "}");
     auto bad = nlohmann::json::parse(read_line(fd));
-    say(fd, R"({"id": )" + bad["id"].dump() +
-                R"(, "error": {"class": "CommandNotFound", "desc": "The command no-such-command has not been found"}})");
-    say(fd, R"({"timestamp": {"seconds": 3, "microseconds": 4}, "event": "GUEST_PANICKED", "data": {"action": "pause"}})");
+    say(fd,
+        R"({"id": )" + bad["id"].dump() +
+            R"(, "error": {"class": "CommandNotFound", "desc": "The command no-such-command has not been found"}})");
+    say(fd,
+        R"({"timestamp": {"seconds": 3, "microseconds": 4}, "event": "GUEST_PANICKED", "data": {"action": "pause"}})");
     ::close(fd);
   });
   qmp::Client c(UniqueFd(sv[0]), 5);

@@ -1,12 +1,14 @@
+#include "results/store.hpp"
+
 #include <gtest/gtest.h>
 
-#include "results/store.hpp"
 #include "util/tempdir.hpp"
 
 using namespace dt::results;
 
 namespace {
-RunRecord make(const std::string& id, const std::string& cell, std::vector<std::string> titles, Status st = Status::Findings) {
+RunRecord make(const std::string& id, const std::string& cell, std::vector<std::string> titles,
+               Status st = Status::Findings) {
   RunRecord r;
   r.run_id = id;
   r.campaign = "quick";
@@ -30,7 +32,8 @@ TEST(Store, DedupsFindingsByTitleWithRate) {
   {
     Store s(d.path());
     s.add_run(make("run-1", "xfs/a/none/default/r0", {"WARNING in dax_associate_entry"}));
-    s.add_run(make("run-2", "xfs/a/none/default/r1", {"WARNING in dax_associate_entry", "possible deadlock in dax_iomap_fault"}));
+    s.add_run(make("run-2", "xfs/a/none/default/r1",
+                   {"WARNING in dax_associate_entry", "possible deadlock in dax_iomap_fault"}));
     s.add_run(make("run-3", "ext4/a/none/default/r0", {}, Status::Pass));
   }
   Store s(d.path());  // reopened: everything persisted

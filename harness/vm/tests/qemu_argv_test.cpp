@@ -24,11 +24,14 @@ TEST(QemuArgv, NvdimmMachineAndDevices) {
   auto a = qemu_argv(c, p);
   EXPECT_TRUE(has_pair(a, "-machine", "q35,nvdimm=on"));
   EXPECT_TRUE(has_pair(a, "-m", "1024M,slots=3,maxmem=3076M"));
-  EXPECT_TRUE(has_pair(a, "-object", "memory-backend-file,id=mem1,share=on,mem-path=/w/nvdimm1.img,size=514M,align=2M"));
+  EXPECT_TRUE(
+      has_pair(a, "-object",
+               "memory-backend-file,id=mem1,share=on,mem-path=/w/nvdimm1.img,size=514M,align=2M"));
   EXPECT_TRUE(has_pair(a, "-device", "nvdimm,id=nvdimm0,memdev=mem0,label-size=128K"));
   EXPECT_TRUE(has_pair(a, "-accel", "tcg,thread=multi"));
   EXPECT_TRUE(has_pair(a, "-cpu", "max"));
-  EXPECT_TRUE(has_pair(a, "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.daxtorture.agent"));
+  EXPECT_TRUE(
+      has_pair(a, "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.daxtorture.agent"));
   EXPECT_NE(std::find(a.begin(), a.end(), "-no-reboot"), a.end());
 }
 

@@ -63,14 +63,8 @@ void mutate(HotFile& hot, Worker& w, Run& run, const std::vector<std::string>& o
 int body(Run& run) {
   const Options& o = run.opt();
   HotFile hot(run, "hot", o.file_size);
-  if (!hot.ok()) {
-    std::fprintf(stderr, "dt-%s: cannot create %s: %s\n", o.workload.c_str(), hot.path().c_str(),
-                 std::strerror(errno));
-    return kExitUsage;
-  }
-  run.set_dax(probe_dax(hot.fd()));
-  run.set_hot_bytes(o.file_size);
-  run.track(hot.model(), hot.fd());
+  if (!hot.ok()) return hot.creation_failed(run);
+  hot.attach_as_hot(run, o.file_size);
   const auto ops = probe_layout_ops(run, o.ops);
   if (ops.empty()) return run.skip_all("none of the requested layout operations is supported");
   run.start({{"hot_blocks", hot.max_blocks()}, {"ops", ops}});

@@ -50,14 +50,8 @@ void fault(HotFile& hot, Worker& w, char* map) {
 int body(Run& run) {
   const Options& o = run.opt();
   HotFile hot(run, "hot", o.file_size);
-  if (!hot.ok()) {
-    std::fprintf(stderr, "dt-%s: cannot create %s: %s\n", o.workload.c_str(), hot.path().c_str(),
-                 std::strerror(errno));
-    return kExitUsage;
-  }
-  run.set_dax(probe_dax(hot.fd()));
-  run.set_hot_bytes(o.file_size);
-  run.track(hot.model(), hot.fd());
+  if (!hot.ok()) return hot.creation_failed(run);
+  hot.attach_as_hot(run, o.file_size);
   run.start({{"hot_blocks", hot.max_blocks()}});
   run.run_threads(o.threads, [&](unsigned t) {
     Worker w(o.seed, t);

@@ -136,9 +136,7 @@ int body(Run& run) {
                  o.dir.c_str(), std::strerror(errno));
     return kExitUsage;
   }
-  run.set_dax(probe_dax(hot.fd()));
-  run.set_hot_bytes(3 * o.file_size);
-  run.track(hot.model(), hot.fd());
+  hot.attach_as_hot(run, 3 * o.file_size);
   run.track(src.model(), src.fd());
   const std::string sink_path = run.file_path("sink");
   run.remove_at_end(sink_path);

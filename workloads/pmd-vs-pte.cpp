@@ -177,18 +177,12 @@ int body(Run& run) {
   if (o.file_size < kPmd || o.file_size % kPmd)
     return run.skip_all("--file-size must be a multiple of 2 MiB for PMD faults");
   HotFile hot(run, "hot", o.file_size, false);
-  if (!hot.ok()) {
-    std::fprintf(stderr, "dt-%s: cannot create %s: %s\n", o.workload.c_str(), hot.path().c_str(),
-                 std::strerror(errno));
-    return kExitUsage;
-  }
+  if (!hot.ok()) return hot.creation_failed(run);
   // Allocate in one go first: the best chance of 2 MiB-aligned extents.
   if (do_fallocate(hot.fd(), 0, 0, o.file_size) != 0) do_ftruncate(hot.fd(), o.file_size);
   hot.model().set_size(o.file_size);
   for (uint64_t b = 0; b < hot.max_blocks(); ++b) hot.pwrite_stamp(b, 0);
-  run.set_dax(probe_dax(hot.fd()));
-  run.set_hot_bytes(o.file_size);
-  run.track(hot.model(), hot.fd());
+  hot.attach_as_hot(run, o.file_size);
   const bool punch = !probe_layout_ops(run, {"punch"}).empty();
   Mapping huge(hot.fd(), 0, o.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, kPmd);
   if (!huge.ok()) return run.skip_all("2 MiB-aligned mapping failed: " + errno_name(huge.error()));

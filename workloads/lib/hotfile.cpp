@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 
+#include "cli.hpp"
 #include "run.hpp"
 #include "sigbus.hpp"
 #include "verify.hpp"
@@ -197,6 +198,18 @@ bool HotFile::judge_data(const ReadSnap& snap, const void* data, const OpCtx& ct
   }
   if (content_legal(data, v.legal)) return true;
   return report(classify(model_->ident(), snap.block, data, v.legal, ctx));
+}
+
+int HotFile::creation_failed(const Run& run) const {
+  std::fprintf(stderr, "dt-%s: cannot create %s: %s\n", run.opt().workload.c_str(), path().c_str(),
+               std::strerror(errno));
+  return kExitUsage;
+}
+
+void HotFile::attach_as_hot(Run& run, uint64_t hot_bytes) {
+  run.set_dax(probe_dax(fd()));
+  run.set_hot_bytes(hot_bytes);
+  run.track(model(), fd());
 }
 
 }  // namespace dt::workload

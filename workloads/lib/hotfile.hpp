@@ -28,6 +28,12 @@ class HotFile {
   HotFile(Run& run, const std::string& name, uint64_t max_size, bool populate = true);
 
   bool ok() const { return bool(fd_); }
+  // For a file that could not be created: one line naming it and the errno, then the
+  // usage exit code for body() to return.
+  int creation_failed(const Run& run) const;
+  // Makes this the run's file under attack: whether it is really DAX, how many bytes are
+  // attacked, and its model tracked for the final verification.
+  void attach_as_hot(Run& run, uint64_t hot_bytes);
   int fd() const { return fd_.get(); }
   FileModel& model() { return *model_; }
   const std::string& path() const { return model_->path(); }

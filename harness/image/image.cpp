@@ -310,7 +310,6 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
       {
         // Unpack happens inside the script on first use; patches need the tree, so unpack first.
         if (!req.patches.empty() && !fs::exists(src / ".daxtorture-unpacked")) {
-          auto unpack = argv;
           run_build({"bash", "-c",
                      fmt::format("mkdir -p '{0}' && tar -xf '{1}' -C '{0}' --strip-components=1 && "
                                  "touch '{0}/.daxtorture-unpacked'",

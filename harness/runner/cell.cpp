@@ -145,11 +145,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
   };
 
   try {
-    try {
-      s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
-    } catch (const vm::BootError& e) {
-      throw;
-    }
+    s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
     s->should_abort = ctx.should_abort;
     s->wait_ready();
     r.boot_to_ready_s = s->boot_to_ready_s();

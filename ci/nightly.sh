@@ -14,6 +14,12 @@
 #   --kernel-src DIR     test a developer's kernel tree: the image is built from it and
 #                        cached by its commit; the campaign's kernel axis is replaced by it
 #   --baseline FILE      known findings (default baselines/6.1-clean.yaml, if present)
+#   --baseline-state F   last_seen of each baseline entry, carried from night to night (CI
+#                        caches it): merged into this night's copy of the baseline, updated
+#                        with tonight's sightings, written back. Without it the dates in
+#                        --baseline are used as they are.
+#   --fixed-after N      nights an entry may go unseen before it is reported as possibly
+#                        fixed (default 7); listed in OUT/possibly-fixed.txt
 #   --pushgateway URL    push run metrics to a Prometheus Pushgateway
 #   --backend NAME       qemu (default) or libvirt
 #   --connect URI        libvirt URI (repeatable; implies --backend libvirt)
@@ -32,6 +38,8 @@ fs_filter=""
 kernel_src=""
 baseline=baselines/6.1-clean.yaml
 baseline_given=0
+baseline_state=""
+fixed_after=7
 pushgateway=""
 backend=""
 connect=()
@@ -56,6 +64,8 @@ while [[ $# -gt 0 ]]; do
     --fs) need_arg "$@"; fs_filter=$2; shift 2 ;;
     --kernel-src) need_arg "$@"; kernel_src=$2; shift 2 ;;
     --baseline) need_arg "$@"; baseline=$2; baseline_given=1; shift 2 ;;
+    --baseline-state) need_arg "$@"; baseline_state=$2; shift 2 ;;
+    --fixed-after) need_arg "$@"; fixed_after=$2; shift 2 ;;
     --pushgateway) need_arg "$@"; pushgateway=$2; shift 2 ;;
     --backend) need_arg "$@"; backend=$2; shift 2 ;;
     --connect) need_arg "$@"; connect+=("$2"); shift 2 ;;
@@ -74,6 +84,7 @@ if [[ -n $shard ]]; then
   ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= BASH_REMATCH[2])) || die "--shard $shard: K must be in 1..N"
 fi
 [[ -f $campaign ]] || die "campaign file not found: $campaign"
+[[ $fixed_after =~ ^[1-9][0-9]*$ ]] || die "--fixed-after must be a positive number of nights, not '$fixed_after'"
 [[ ${#connect[@]} -gt 0 && -z $backend ]] && backend=libvirt
 if [[ $list_only -eq 1 ]]; then
   out=$(mktemp -d /tmp/dt-nightly-list-XXXXXX)  # only a derived campaign goes here
@@ -156,6 +167,32 @@ if [[ ! -f $baseline ]]; then
   log "no baseline at $baseline: every finding counts as new"
   baseline=""
 fi
+# ---- baseline state: tonight's copy of the baseline with the last_seen dates of past nights
+if [[ -n $baseline && -n $baseline_state ]]; then
+  python3 - "$baseline" "$baseline_state" "$out/baseline.yaml" <<'PY' || exit 2
+import os, sys, yaml
+src, state, dst = sys.argv[1:4]
+with open(src) as f:
+    b = yaml.safe_load(f) or {}
+seen = {}
+if os.path.isfile(state):
+    with open(state) as f:
+        s = yaml.safe_load(f) or {}
+    for e in s.get("entries") or []:
+        k = (e.get("title"), e.get("kind") or "", str(e.get("fs", "*")), str(e.get("kernel", "*")))
+        seen[k] = str(e.get("last_seen") or "")
+for e in b.get("entries") or []:
+    k = (e.get("title"), e.get("kind") or "", str(e.get("fs", "*")), str(e.get("kernel", "*")))
+    last = max(str(e.get("last_seen") or ""), seen.get(k, ""))
+    if last:
+        e["last_seen"] = last
+with open(dst, "w") as f:
+    f.write("# ci/nightly.sh: %s with last_seen carried in %s\n" % (src, state))
+    yaml.safe_dump(b, f, sort_keys=False)
+PY
+  log "baseline: $baseline, last_seen from $baseline_state"
+  baseline=$out/baseline.yaml
+fi
 # Flags `run` grew later are passed when this build has them; the report step covers the rest.
 if [[ -n $pushgateway ]]; then
   if supports --pushgateway; then args+=(--pushgateway "$pushgateway"); else log "this build's run has no --pushgateway: metrics not pushed"; fi
@@ -175,14 +212,25 @@ log "run exited $rc_run"
 # ---- report: text for humans, JUnit for CI, the baseline applied (new findings only)
 rc_report=$rc_run
 if [[ -d $out/results ]]; then
-  rep=(report --out "$out/results")
+  rep=(report --out "$out/results" --fixed-after "$fixed_after")
   [[ -n $baseline ]] && rep+=(--baseline "$baseline")
+  [[ -n $baseline && -n $baseline_state ]] && rep+=(--update-baseline)
   [[ $run_has_junit -eq 0 ]] && rep+=(--junit "$out/junit.xml")
   set +e
   "$DT" "${rep[@]}" >"$out/report.txt" 2>>"$out/run.log"
   rc_report=$?
   set -e
   cat "$out/report.txt"
+  grep -- '-> possibly fixed' "$out/report.txt" | sed 's/  -> possibly fixed$//; s/^ *//' >"$out/possibly-fixed.txt" || true
+  if [[ -s $out/possibly-fixed.txt ]]; then
+    log "baseline entries not seen for $fixed_after nights or more (possibly fixed):"
+    sed 's/^/nightly:   /' "$out/possibly-fixed.txt" >&2
+  fi
+  if [[ -n $baseline && -n $baseline_state ]]; then
+    mkdir -p "$(dirname "$baseline_state")"
+    cp "$baseline" "$baseline_state.tmp.$$" && mv -f "$baseline_state.tmp.$$" "$baseline_state"
+    log "baseline state: $baseline_state"
+  fi
 fi
 
 # ---- artifacts: the results store, the report, and the console logs of runs with findings
@@ -201,7 +249,7 @@ for name in sorted(f for f in os.listdir(runs) if f.endswith(".json")) if os.pat
             print(p)
 PY
 tar_list=()
-for f in results report.txt junit.xml run.log run.jsonl campaign.yaml; do
+for f in results report.txt junit.xml run.log run.jsonl campaign.yaml baseline.yaml possibly-fixed.txt; do
   [[ -e $out/$f ]] && tar_list+=("$f")
 done
 consoles=$out/consoles

@@ -43,6 +43,9 @@ for name, job in jobs.items():
     steps = job.get("steps") or []
     runs = " ".join(s.get("run", "") for s in steps)
     check(f"github: jobs.{name} calls ci/nightly.sh with --shard", "ci/nightly.sh" in runs and "--shard" in runs)
+    check(f"github: jobs.{name} carries the baseline state across nights",
+          "--baseline-state" in runs and any("baseline-state" in str((s.get("with") or {}).get("path", ""))
+                                            for s in steps if str(s.get("uses", "")).startswith("actions/cache")))
     uploads = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact")]
     check(f"github: jobs.{name} uploads artifacts", bool(uploads))
     check(f"github: jobs.{name} upload step has if: always()", any(str(s.get("if", "")).strip() == "always()" for s in uploads))
@@ -67,6 +70,10 @@ for name, job in gjobs.items():
     check(f"gitlab: {name} has a timeout", bool(job.get("timeout")))
     script = "\n".join(job.get("script") or [])
     check(f"gitlab: {name} calls ci/nightly.sh with --shard", "ci/nightly.sh" in script and "--shard" in script)
+    caches = job.get("cache") or []
+    caches = caches if isinstance(caches, list) else [caches]
+    check(f"gitlab: {name} carries the baseline state across nights",
+          "--baseline-state" in script and any(any("baseline-state" in p for p in (c.get("paths") or [])) for c in caches))
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -1,10 +1,14 @@
 #pragma once
 // The libvirt backend: the same guest as the direct QEMU backend (q35, NVDIMMs on shared
-// file-backed memory with a label area, direct kernel boot, serial console to a file, the
-// agent's virtio-serial port on a unix socket, pvpanic), started as a transient
-// auto-destroying libvirt domain so it dies with our connection. Options:
-//   {"connect": ["qemu:///system", "qemu+ssh://host2/system", ...]}
-// Several URIs spread instances round-robin across the hosts.
+// file-backed memory with a label area, direct kernel boot, serial console, the agent's
+// virtio-serial port, pvpanic), started as a transient auto-destroying libvirt domain so it
+// dies with our connection. Console and agent travel over the libvirt connection as streams
+// (virDomainOpenConsole/virDomainOpenChannel), so a URI may name another host; for such a
+// host the kernel, initramfs and NVDIMM backing files live in a libvirt storage pool there
+// (uploaded once per content hash). Options:
+//   {"connect": ["qemu:///system", "qemu+ssh://host2/system", ...],
+//    "pool_dir": "/var/tmp/daxtorture-pool"}   // directory of the remote hosts' pool
+// Several URIs spread instances across the hosts: the least loaded first, ties in turn.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -13,11 +17,15 @@
 
 namespace dt::vm {
 
+// Where the files of one domain are, as seen by the host that runs it.
 struct LibvirtPaths {
   std::string name;  // domain name, unique per instance
-  std::filesystem::path console_log, agent_socket;
+  std::filesystem::path kernel, initramfs;
   std::vector<std::filesystem::path> nvdimm_files;
 };
+
+inline constexpr const char* kAgentChannel = "org.daxtorture.agent";
+inline constexpr const char* kDefaultPoolDir = "/var/tmp/daxtorture-pool";
 
 struct DomainXmlOptions {
   // <cpu mode='maximum'> (libvirt >= 7.1) for TCG; without it TCG gets QEMU's default model.
@@ -30,9 +38,12 @@ std::string domain_xml(const Config& cfg, const LibvirtPaths& paths,
 
 // The "connect" option: a string or a list of URIs; default qemu:///system. UsageError if bad.
 std::vector<std::string> connect_uris(const json& options);
-// True when the URI names no host (qemu:///system, qemu+unix:///system): the console file and
-// the agent socket are then readable here.
+// True when the URI names no host (qemu:///system, qemu+unix:///system): the daemon sees
+// this machine's files. Any host part, localhost included, makes the backend stage the
+// files in the host's storage pool (so qemu+ssh://root@localhost/system exercises it).
 bool uri_is_local(const std::string& uri);
+// Index of the host to use next: the least loaded, ties broken by `turn` (round-robin).
+std::size_t pick_host(const std::vector<int>& load, std::size_t turn);
 // XML text escaping for element content and attribute values.
 std::string xml_escape(const std::string& s);
 

@@ -25,8 +25,13 @@ Config two_nvdimms() {
   return c;
 }
 
+// The host's view of the files: on a remote host they are storage-pool volumes, so the XML
+// takes them from here, not from the Config.
 LibvirtPaths paths() {
-  return {"daxtorture-t-1", "/w/console.log", "/s/agent", {"/w/nvdimm0.img", "/w/nvdimm1.img"}};
+  return {"daxtorture-t-1",
+          "/pool/1234-bzImage",
+          "/pool/5678-initramfs.cpio",
+          {"/w/nvdimm0.img", "/w/nvdimm1.img"}};
 }
 
 bool has(const std::string& x, const std::string& frag) {
@@ -51,8 +56,9 @@ TEST(LibvirtXml, MachineNvdimmsAndDevices) {
   EXPECT_TRUE(has(x, "<domain type='qemu'>"));
   EXPECT_TRUE(has(x, "<name>daxtorture-t-1</name>"));
   EXPECT_TRUE(has(x, "machine='q35'"));
-  EXPECT_TRUE(has(x, "<kernel>/k/bzImage</kernel>"));
-  EXPECT_TRUE(has(x, "<initrd>/k/initramfs.cpio</initrd>"));
+  EXPECT_TRUE(has(x, "<kernel>/pool/1234-bzImage</kernel>"));
+  EXPECT_TRUE(has(x, "<initrd>/pool/5678-initramfs.cpio</initrd>"));
+  EXPECT_FALSE(has(x, "/k/bzImage"));
   EXPECT_TRUE(has(x, "<acpi/>"));
   // slots = NVDIMMs + 1, maxmem = RAM + NVDIMMs + 1 GiB (as the QEMU backend's -m).
   EXPECT_TRUE(has(x, "<maxMemory slots='3' unit='KiB'>3149824</maxMemory>"));
@@ -63,8 +69,9 @@ TEST(LibvirtXml, MachineNvdimmsAndDevices) {
   EXPECT_TRUE(has(x, "<alignsize unit='KiB'>2048</alignsize>"));
   EXPECT_TRUE(has(x, "<size unit='KiB'>526336</size>"));
   EXPECT_TRUE(has(x, "<label>\n          <size unit='KiB'>128</size>"));
-  EXPECT_TRUE(has(x, "<serial type='file'>\n      <source path='/w/console.log'/>"));
-  EXPECT_TRUE(has(x, "<source mode='bind' path='/s/agent'/>"));
+  // Console and agent are streams over the connection: no host paths in the XML.
+  EXPECT_TRUE(has(x, "<serial type='pty'>\n      <target port='0'/>"));
+  EXPECT_TRUE(has(x, "<channel type='unix'>\n      <source mode='bind'/>"));
   EXPECT_TRUE(has(x, "<target type='virtio' name='org.daxtorture.agent'/>"));
   EXPECT_TRUE(has(x, "<panic model='isa'/>"));
   EXPECT_TRUE(has(x, "<on_reboot>destroy</on_reboot>"));  // = -no-reboot
@@ -82,7 +89,7 @@ TEST(LibvirtXml, KvmUsesHostCpuAndTcgFallback) {
   Config c;
   c.accel = Accel::Kvm;
   c.vcpus = 1;
-  LibvirtPaths p{"n", "/c", "/a", {"/n0"}};
+  LibvirtPaths p{"n", "/k", "/i", {"/n0"}};
   auto x = domain_xml(c, p);
   EXPECT_TRUE(has(x, "<domain type='kvm'>"));
   EXPECT_TRUE(has(x, "<cpu mode='host-passthrough' check='none'>"));
@@ -96,7 +103,7 @@ TEST(LibvirtXml, KvmUsesHostCpuAndTcgFallback) {
 
 TEST(LibvirtXml, FileCountMustMatch) {
   Config c;
-  EXPECT_THROW(domain_xml(c, LibvirtPaths{"n", "/c", "/a", {}}), dt::UsageError);
+  EXPECT_THROW(domain_xml(c, LibvirtPaths{"n", "/k", "/i", {}}), dt::UsageError);
 }
 
 TEST(LibvirtXml, SchemaValidTcg) {
@@ -108,7 +115,7 @@ TEST(LibvirtXml, SchemaValidKvmOneNvdimm) {
   c.kernel = "/k/bzImage";
   c.initramfs = "/k/initramfs.cpio";
   c.accel = Accel::Kvm;
-  expect_schema_valid(domain_xml(c, LibvirtPaths{"n", "/c", "/a", {"/n0"}}));
+  expect_schema_valid(domain_xml(c, LibvirtPaths{"n", "/k/bzImage", "/k/initramfs.cpio", {"/n0"}}));
 }
 
 TEST(LibvirtOptions, ConnectUris) {
@@ -124,9 +131,31 @@ TEST(LibvirtOptions, ConnectUris) {
 TEST(LibvirtOptions, LocalUris) {
   EXPECT_TRUE(uri_is_local("qemu:///system"));
   EXPECT_TRUE(uri_is_local("qemu+unix:///system?socket=/run/x.sock"));
-  EXPECT_TRUE(uri_is_local("qemu+ssh://root@localhost/system"));
+  // Any host part, localhost too, goes through the remote path (files staged in a pool).
+  EXPECT_FALSE(uri_is_local("qemu+ssh://root@localhost/system?keyfile=/k&no_verify=1"));
   EXPECT_FALSE(uri_is_local("qemu+ssh://user@host2/system"));
   EXPECT_FALSE(uri_is_local("qemu+tcp://10.0.0.2:16509/system"));
+}
+
+TEST(LibvirtOptions, PickHostLeastLoadedThenInTurn) {
+  EXPECT_EQ(pick_host({0}, 7), 0u);
+  // Equal load: round-robin by turn.
+  EXPECT_EQ(pick_host({0, 0}, 0), 0u);
+  EXPECT_EQ(pick_host({0, 0}, 1), 1u);
+  EXPECT_EQ(pick_host({1, 1, 1}, 5), 2u);
+  // The least loaded wins whatever the turn.
+  EXPECT_EQ(pick_host({2, 0, 1}, 0), 1u);
+  EXPECT_EQ(pick_host({2, 0, 1}, 2), 1u);
+  // Ties among the least loaded: the first at or after the turn.
+  EXPECT_EQ(pick_host({1, 0, 0}, 0), 1u);
+  EXPECT_EQ(pick_host({0, 1, 0}, 1), 2u);
+  EXPECT_THROW(pick_host({}, 0), std::logic_error);
+}
+
+TEST(LibvirtOptions, PoolDirMustBeAbsolute) {
+  EXPECT_THROW(make_backend("libvirt", json{{"pool_dir", "relative/dir"}}), dt::UsageError);
+  EXPECT_THROW(make_backend("libvirt", json{{"pool_dir", 3}}), dt::UsageError);
+  EXPECT_NO_THROW(make_backend("libvirt", json{{"pool_dir", "/srv/dt-pool"}}));
 }
 
 TEST(LibvirtBackend, RegisteredAndNoDaemonIsInfraError) {

@@ -1,10 +1,18 @@
 #!/bin/bash
 # Boot the real guest image through the libvirt backend and check the DAX proof, then that the
-# transient domain is gone and its console was kept. Args: DAXTORTURE_BIN [FS]
+# transient domain is gone and its console was kept. With a URI that names a host (qemu+ssh),
+# also that the files were staged in the host's storage pool and the NVDIMM volume deleted.
+# Args: DAXTORTURE_BIN [FS [URI|@FILE]]   (@FILE: read the URI from FILE)
 set -euo pipefail
 DT=$1
 FS=${2:-xfs}
-URI=${DT_LIBVIRT_URI:-qemu:///system}
+URI=${3:-${DT_LIBVIRT_URI:-qemu:///system}}
+if [[ $URI == @* ]]; then
+  [[ -s ${URI#@} ]] || { echo "FAIL: no URI in ${URI#@} (fixture not started?)"; exit 1; }
+  URI=$(cat "${URI#@}")
+fi
+remote=0
+[[ $URI =~ ^[a-z+]+:/// ]] || remote=1
 tmp=$(mktemp -d /tmp/dt-lv-boot-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -34,6 +42,15 @@ if [[ -s $tmp/out.json ]]; then
   name=$(sed -n 's/^domain //p' "$work/libvirt.log" | head -n1)
   check "domain name recorded ($name)" '[[ -n $name ]]'
   check "the transient domain is gone" '! virsh -q -c "$URI" domstate "$name" >/dev/null 2>&1'
+  check "the VM ran at $URI" 'grep -qxF "uri $URI" "$work/libvirt.log"'
+  check "console and agent are streams (pty serial, no host paths)" 'grep -q "<serial type=.pty.>" "$work/domain.xml"'
+  if [[ $remote -eq 1 ]]; then
+    check "kernel and initramfs staged in the pool" 'grep -q "^staged in pool daxtorture" "$work/libvirt.log"'
+    pool=$(virsh -q -c "$URI" pool-dumpxml daxtorture 2>/dev/null | sed -n 's:.*<path>\(.*\)</path>.*:\1:p' | head -n1)
+    check "the domain booted from the pool ($pool)" '[[ -n $pool ]] && grep -q "<kernel>$pool/" "$work/domain.xml"'
+    check "its NVDIMM volume is deleted" '! virsh -q -c "$URI" vol-list daxtorture 2>/dev/null | grep -q "$name-nvdimm"'
+    check "no NVDIMM file was made locally" '! ls "$work"/nvdimm*.img >/dev/null 2>&1'
+  fi
   rm -rf "$work"
 fi
 if [[ $fail -eq 0 ]]; then echo "libvirt boot: all checks passed"; else echo "libvirt boot: $fail checks failed"; fi

@@ -1,10 +1,24 @@
 #!/bin/bash
 # The same tiny campaign with the same seed through the QEMU and the libvirt backends: every
 # cell must get the same verdict (status and finding titles), and `run` the same exit code.
-# Args: DAXTORTURE_BIN
+# With several URIs (one `--connect` each) the VMs must have landed on every one of them, and
+# on a URI that names a host the files must have been staged in its storage pool.
+# Args: DAXTORTURE_BIN [URI|@FILE ...]   (@FILE: the URI is in that file, e.g. start-sshd.sh's)
+# Env: DT_COMPARE_CAMPAIGN (default tiny.yaml next to this script)
 set -euo pipefail
 DT=$1
-URI=${DT_LIBVIRT_URI:-qemu:///system}
+shift
+uris=()
+for u in "$@"; do
+  if [[ $u == @* ]]; then
+    [[ -s ${u#@} ]] || { echo "FAIL: no URI in ${u#@} (fixture not started?)"; exit 1; }
+    u=$(cat "${u#@}")
+  fi
+  uris+=("$u")
+done
+[[ ${#uris[@]} -gt 0 ]] || uris=("${DT_LIBVIRT_URI:-qemu:///system}")
+connect=()
+for u in "${uris[@]}"; do connect+=(--connect "$u"); done
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d /tmp/dt-lv-cmp-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -13,11 +27,12 @@ if ! "$DT" run --help 2>&1 | grep -q -- --backend; then
   echo "SKIP: this daxtorture's run has no --backend"
   exit 0
 fi
-common=(run "$here/tiny.yaml" --accel tcg --jobs 1 --no-canary --json)
+campaign=${DT_COMPARE_CAMPAIGN:-$here/tiny.yaml}
+common=(run "$campaign" --accel tcg --jobs 1 --no-canary --json)
 set +e
 "$DT" "${common[@]}" --out "$tmp/qemu" --backend qemu >"$tmp/qemu.jsonl" 2>"$tmp/qemu.err"
 rc_q=$?
-"$DT" "${common[@]}" --out "$tmp/libvirt" --backend libvirt --connect "$URI" >"$tmp/libvirt.jsonl" 2>"$tmp/libvirt.err"
+"$DT" "${common[@]}" --out "$tmp/libvirt" --backend libvirt "${connect[@]}" >"$tmp/libvirt.jsonl" 2>"$tmp/libvirt.err"
 rc_l=$?
 set -e
 tail -n 5 "$tmp/qemu.err" "$tmp/libvirt.err" >&2
@@ -49,5 +64,15 @@ if ! diff <(sed 's/ backend=.*//' "$tmp/q.txt") <(sed 's/ backend=.*//' "$tmp/l.
   fail=1
 fi
 grep -q "backend=libvirt" "$tmp/l.txt" || { echo "FAIL: the libvirt runs do not say backend=libvirt"; fail=1; }
-[[ $fail -eq 0 ]] && echo "same verdicts on both backends"
+# Where each VM ran: libvirt.log in every run directory starts with "uri <URI>".
+for u in "${uris[@]}"; do
+  n=$(grep -lxF "uri $u" "$tmp"/libvirt/runs/*/libvirt.log 2>/dev/null | wc -l)
+  echo "VMs on $u: $n"
+  [[ $n -gt 0 ]] || { echo "FAIL: no VM ran on $u"; fail=1; }
+  if [[ ! $u =~ ^[a-z+]+:/// ]]; then
+    staged=$(grep -lxF "uri $u" "$tmp"/libvirt/runs/*/libvirt.log 2>/dev/null | xargs -r grep -l "^staged in pool daxtorture" | wc -l)
+    [[ $staged -eq $n ]] || { echo "FAIL: $((n - staged)) of $n VMs on $u did not stage their files in the pool"; fail=1; }
+  fi
+done
+[[ $fail -eq 0 ]] && echo "same verdicts on both backends (libvirt on ${#uris[@]} URI(s))"
 exit $fail

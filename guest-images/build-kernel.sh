@@ -7,10 +7,11 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 --src DIR [--tarball T.tar.xz] --obj DIR --config FRAG --out DIR [--jobs N]" >&2
+  echo "usage: $0 --src DIR [--tarball T.tar.xz] --obj DIR --config FRAG --out DIR [--jobs N]" \
+    "[--module SRCDIR]" >&2
   exit 2
 }
-src="" tarball="" obj="" frag="" out="" jobs=3
+src="" tarball="" obj="" frag="" out="" jobs=3 module=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --src) src=$2; shift 2 ;;
@@ -19,6 +20,7 @@ while [[ $# -gt 0 ]]; do
     --config) frag=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --module) module=$2; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -42,11 +44,23 @@ make -s -C "$src" O="$obj" x86_64_defconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" >/dev/null
 make -s -C "$src" O="$obj" olddefconfig >/dev/null
 
-# 3. Build. Only bzImage: the guest has no modules.
+# 3. Build. Only bzImage: the guest needs no in-tree modules.
 log "make -j$jobs bzImage"
 start=$(date +%s)
 make -C "$src" O="$obj" -j"$jobs" bzImage
 log "built in $(( $(date +%s) - start ))s"
+
+# 4. Out-of-tree modules (the canary) against exactly this build. Nothing is built as =m, so
+# vmlinux's symbol versions are all there is to resolve against.
+if [[ -n $module ]]; then
+  log "module $module"
+  [[ -e $obj/Module.symvers ]] || cp "$obj/vmlinux.symvers" "$obj/Module.symvers"
+  make -s -C "$src" O="$obj" -j"$jobs" modules_prepare
+  rm -rf "$out/module" && cp -r "$module" "$out/module"
+  make -C "$src" O="$obj" M="$out/module" modules
+  cp "$out/module/"*.ko "$out/"
+  rm -rf "$out/module"
+fi
 
 cp "$obj/arch/x86/boot/bzImage" "$out/bzImage.tmp" && mv "$out/bzImage.tmp" "$out/bzImage"
 cp "$obj/.config" "$out/config"

@@ -4,11 +4,19 @@
 //   dt-canary hung-task DIR   freeze the filesystem at DIR, block a writer on it in D state
 //                             with hung_task_timeout_secs=1 until the kernel reports
 //                             "INFO: task dt-canary:PID blocked for more than 1 seconds",
-//                             then thaw and restore the timeout.
-// Needs no kernel patch, so it works on any kernel the user brings. Prints one JSON line.
+//                             then thaw and restore the timeout. Needs no kernel module, so
+//                             it works on any kernel the user brings.
+//   dt-canary lockdep|warn|kasan
+//                             load /lib/daxtorture/dt_canary.ko (built against the image's
+//                             own kernel) with action=KIND: a deliberate lock inversion, WARN
+//                             or use-after-free. Lockdep reports once per boot, so a lockdep
+//                             canary must come last.
+// As the `control` workload it is called dt-control --kind KIND --dir DIR [ignored args...].
+// Prints one JSON line.
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,9 +49,11 @@ double now() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+std::string g_kind = "hung-task";
+
 int fail(const std::string& why) {
-  std::printf("{\"type\":\"canary\",\"kind\":\"hung-task\",\"fired\":false,\"error\":\"%s\"}\n",
-              why.c_str());
+  std::printf("{\"type\":\"canary\",\"kind\":\"%s\",\"fired\":false,\"error\":\"%s\"}\n",
+              g_kind.c_str(), why.c_str());
   return 1;
 }
 
@@ -95,12 +105,55 @@ int hung_task(const std::string& dir) {
   return fired ? 0 : 1;
 }
 
+// The module does its damage in init and refuses to stay loaded (ECANCELED), so the same
+// canary can fire again; any other outcome means the report cannot have happened.
+int module_canary(const std::string& kind) {
+  const char* path = "/lib/daxtorture/dt_canary.ko";
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(std::string(path) + ": " + strerror(errno) +
+                " (image built without the canary module?)");
+  std::string params = "action=" + kind;
+  double start = now();
+  long rc = syscall(SYS_finit_module, fd, params.c_str(), 0);
+  int err = errno;
+  close(fd);
+  if (rc == 0) return fail("module loaded but did not refuse: unknown result");
+  if (err != ECANCELED) return fail(std::string("finit_module: ") + strerror(err));
+  std::printf("{\"type\":\"canary\",\"kind\":\"%s\",\"fired\":true,\"seconds\":%.2f}\n",
+              kind.c_str(), now() - start);
+  return 0;
+}
+
+int run(const std::string& kind, const std::string& dir) {
+  g_kind = kind;
+  if (kind == "hung-task") return hung_task(dir);
+  if (kind == "lockdep" || kind == "warn" || kind == "kasan") return module_canary(kind);
+  std::fprintf(stderr, "dt-canary: unknown kind '%s' (hung-task, lockdep, warn, kasan)\n",
+               kind.c_str());
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3 || std::string(argv[1]) != "hung-task") {
-    std::fprintf(stderr, "usage: dt-canary hung-task DIR\n");
+  std::string kind, dir;
+  if (argc >= 2 && std::string(argv[1]).rfind("--", 0) == 0) {
+    // Workload form: the harness passes --dir/--seed/--duration; only --kind and --dir matter.
+    for (int i = 1; i + 1 < argc; i += 2) {
+      std::string k = argv[i];
+      if (k == "--kind") kind = argv[i + 1];
+      if (k == "--dir") dir = argv[i + 1];
+    }
+    if (kind.empty()) kind = "warn";
+    int rc = run(kind, dir);
+    std::printf("{\"type\":\"result\",\"workload\":\"control\",\"kind\":\"%s\",\"ok\":%s}\n",
+                kind.c_str(), rc == 0 ? "true" : "false");
+    return rc;
+  }
+  if (argc < 2 || (std::string(argv[1]) == "hung-task" && argc < 3)) {
+    std::fprintf(stderr, "usage: dt-canary hung-task DIR | lockdep | warn | kasan\n");
     return 2;
   }
-  return hung_task(argv[2]);
+  return run(argv[1], argc >= 3 ? argv[2] : "");
 }

@@ -32,7 +32,8 @@ const std::vector<WorkloadDef> kWorkloads = {
     {"write-vs-fault", {{"direct_io", T::kBool}, {"sync_storm", T::kBool}}},
     {"pin-vs-truncate",
      {{"pin", T::kChoiceList, 0, 0, {"odirect", "vmsplice"}}, {"op_timeout", T::kDuration, 0.001}}},
-    {"map-sync", {}, {{"ext2", "ext2 does not support MAP_SYNC"}}},
+    // ext2 refuses MAP_SYNC: map-sync then acknowledges after msync(MS_SYNC) instead.
+    {"map-sync", {}},
     {"reflink",
      {},
      {{"ext4", "reflink needs xfs (ext4 cannot share extents)"},
@@ -44,6 +45,9 @@ const std::vector<WorkloadDef> kWorkloads = {
        0,
        {"read", "write", "fault", "truncate", "punch", "collapse", "insert", "zero", "pin",
         "msync"}}}},
+    // Positive control: a deliberate kernel report (dt-canary), so a campaign or selftest can
+    // show the whole pipeline sees a report of that kind on the kernel under test.
+    {"control", {{"kind", T::kChoice, 0, 0, {"warn", "lockdep", "kasan", "hung-task"}, true}}},
 };
 
 const std::vector<ParamDef> kFailParams = {
@@ -54,7 +58,11 @@ const std::vector<ParamDef> kFailParams = {
 
 const std::vector<InjectorDef> kInjectors = {
     {"unbind", {{"at", T::kDuration}, {"rebind", T::kBool}}},
-    {"poison", {{"count", T::kInt, 1, 1e6}}},
+    {"poison",
+     {{"count", T::kInt, 1, 1e6},
+      {"at", T::kDuration},
+      {"duration", T::kDuration, 0.1},
+      {"mappers", T::kInt, 1, 8}}},
     {"failslab", kFailParams},
     {"fail-page-alloc", kFailParams},
     {"fail-function",
@@ -62,7 +70,11 @@ const std::vector<InjectorDef> kInjectors = {
       {"probability", T::kInt, 0, 100},
       {"times", T::kInt, -1, 1e9}}},
     {"pause-jitter", {{"interval", T::kDuration, 0.001}, {"pause", T::kDuration, 0.001}}},
-    {"power-cut", {{"cuts", T::kInt, 1, 1e6}, {"mode", T::kChoice, 0, 0, {"kill", "reset"}}}},
+    {"power-cut",
+     {{"cuts", T::kInt, 1, 1e6},
+      {"mode", T::kChoice, 0, 0, {"kill", "reset"}},
+      {"earliest", T::kDuration},
+      {"latest", T::kDuration}}},
     // The guest needs a CPU left online to run the workload while another one is unplugged.
     {"cpu-hotplug", {{"interval", T::kDuration, 0.001}}, 2},
 };

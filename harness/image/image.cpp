@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -52,6 +53,18 @@ fs::path config_dir() {
 }
 fs::path build_script() {
   return source_dir() / "guest-images" / "build-kernel.sh";
+}
+// Out-of-tree canary module, built against each kernel (it must match that build exactly).
+fs::path kmod_dir() {
+  return source_dir() / "guest-images" / "kmod";
+}
+std::vector<fs::path> kmod_sources() {
+  std::vector<fs::path> files;
+  if (fs::is_directory(kmod_dir()))
+    for (auto& e : fs::directory_iterator(kmod_dir()))
+      if (e.is_regular_file()) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 // Hashing the 138 MB tarball costs ~0.5 s; remember it by (path, size, mtime).
@@ -204,6 +217,7 @@ std::string ImageStore::kernel_key(const BuildRequest& req) const {
   h.add(req.kernel_src.empty() ? "debian:" + tarball_digest(cache_, req.tarball)
                                : tree_identity(req.kernel_src));
   h.add(req.flavour).add(merged_fragment(req.flavour)).add_file(build_script());
+  for (auto& f : kmod_sources()) h.add(f.filename().string()).add_file(f);
   for (auto& p : req.patches) {
     if (!fs::is_regular_file(p)) throw UsageError("--patch " + p.string() + ": no such file");
     h.add_file(p);
@@ -302,6 +316,7 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
                                        "--out",    kdir.string(),
                                        "--jobs",   std::to_string(req.jobs)};
       if (req.kernel_src.empty()) argv.insert(argv.end(), {"--tarball", req.tarball.string()});
+      if (!kmod_sources().empty()) argv.insert(argv.end(), {"--module", kmod_dir().string()});
       say(fmt::format("building kernel ({} flavour{}) in {}", req.flavour,
                       req.patches.empty() ? "" : fmt::format(", {} patches", req.patches.size()),
                       obj.string()));
@@ -359,6 +374,27 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
   img.kernel = kdir / "bzImage";
   img.initramfs = initramfs;
   fs::create_directories(img.dir);
+  // Modules built against this kernel ride in a second cpio appended to the shared one (the
+  // kernel unpacks concatenated archives), so the big shared archive stays kernel-neutral.
+  CpioBuilder mods;
+  for (auto& e : fs::directory_iterator(kdir))
+    if (e.path().extension() == ".ko")
+      mods.add_file("lib/daxtorture/" + e.path().filename().string(), e.path(), 0644);
+  if (mods.size() > 0) {
+    fs::path overlay = img.dir / "modules.cpio", joined = img.dir / "initramfs.cpio";
+    mods.write(overlay);
+    {
+      std::ofstream out(joined.string() + ".tmp", std::ios::binary | std::ios::trunc);
+      for (auto& part : {initramfs, overlay}) {
+        std::ifstream in(part, std::ios::binary);
+        out << in.rdbuf();
+      }
+      if (!out.flush()) throw_errno("cannot write " + joined.string());
+    }
+    fs::rename(joined.string() + ".tmp", joined);
+    fs::remove(overlay);
+    img.initramfs = joined;
+  }
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   char ts[32];

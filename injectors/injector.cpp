@@ -12,6 +12,10 @@ std::unique_ptr<Injector> make_fault_inject(const campaign::InjectorSpec&, const
                                             std::uint64_t);
 std::unique_ptr<Injector> make_unbind(const campaign::InjectorSpec&, const std::string&,
                                       std::uint64_t);
+std::unique_ptr<Injector> make_poison(const campaign::InjectorSpec&, const std::string&,
+                                      std::uint64_t);
+std::unique_ptr<Injector> make_power_cut(const campaign::InjectorSpec&, const std::string&,
+                                         std::uint64_t);
 
 Injector::Injector(const campaign::InjectorSpec& spec, std::string fs, std::uint64_t seed)
     : spec_(spec), fs_(std::move(fs)), rng_(seed ^ std::hash<std::string>{}(spec.name)) {
@@ -58,9 +62,11 @@ std::unique_ptr<Injector> make(const campaign::InjectorSpec& spec, const std::st
   if (spec.name == "failslab" || spec.name == "fail-page-alloc" || spec.name == "fail-function")
     return make_fault_inject(spec, fs, seed);
   if (spec.name == "unbind") return make_unbind(spec, fs, seed);
+  if (spec.name == "poison") return make_poison(spec, fs, seed);
+  if (spec.name == "power-cut") return make_power_cut(spec, fs, seed);
   throw UsageError("injector '" + spec.name +
                    "' is not implemented in this build (have: pause-jitter, cpu-hotplug, "
-                   "failslab, fail-page-alloc, fail-function, unbind)");
+                   "failslab, fail-page-alloc, fail-function, unbind, poison, power-cut)");
 }
 
 }  // namespace dt::injectors

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "campaign/campaign.hpp"
@@ -28,6 +29,19 @@ class Injector {
   // Whether the injection left the filesystem unusable for fsck (device gone).
   virtual bool skip_fsck() const { return false; }
   virtual bool expected(const oracle::Finding&) const { return false; }
+  // Every JSON line the workload prints (power-cut keeps the acknowledged writes here).
+  virtual void on_workload_line(const nlohmann::json&) {}
+  // Findings the injector itself judged (deviations from the expected per-fs behaviour,
+  // post-cut verification); taken by the cell after disarm and after every reboot.
+  std::vector<oracle::Finding> take_findings() { return std::exchange(findings_, {}); }
+
+  // Power-cut style injectors end the VM on purpose (from tick(), or cut_now() when the
+  // workload finished first). The cell then boots a fresh VM on the same NVDIMM files and
+  // calls recover(), which returns true when the workload should run again for another cut.
+  virtual bool cut_pending() const { return false; }
+  virtual bool wants_cut() const { return false; }
+  virtual void cut_now(runner::Session&, double /*t*/) {}
+  virtual bool recover(runner::Session&, const campaign::FsSpec&) { return false; }
   nlohmann::json record() const { return record_; }
   Injector(const campaign::InjectorSpec& spec, std::string fs, std::uint64_t seed);
 
@@ -40,6 +54,7 @@ class Injector {
   std::string fs_;
   std::mt19937_64 rng_;
   nlohmann::json record_;
+  std::vector<oracle::Finding> findings_;
 };
 
 // Throws UsageError for an injector this build does not have.

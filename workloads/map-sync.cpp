@@ -70,6 +70,10 @@ int body(Run& run) {
   if (!sync) run.rep().skip("MAP_SYNC unsupported (not DAX): acks follow msync(MS_SYNC)");
   const bool punch = !probe_layout_ops(run, {"punch"}).empty();
   run.start({{"hot_blocks", hot.max_blocks()}, {"ack_log", log_path}, {"map_sync", sync}});
+  if (o.ack_stdout)
+    log.set_mirror([&run](const nlohmann::json& rec) {
+      run.rep().emit({{"type", "ack-log"}, {"rec", rec}});
+    });
   run.run_threads(std::max(o.threads, 2u), [&](unsigned t) {
     Worker w(o.seed, t);
     const int flags = sync ? MAP_SHARED_VALIDATE | MAP_SYNC : MAP_SHARED;

@@ -9,7 +9,8 @@ set(DT_WORKLOAD_PROGRAMS
   pin-vs-truncate
   map-sync
   reflink
-  mixed)
+  mixed
+  poison)
 foreach(prog IN LISTS DT_WORKLOAD_PROGRAMS)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/${prog}.cpp)
     dt_guest_program(dt-${prog} ${CMAKE_CURRENT_LIST_DIR}/${prog}.cpp)

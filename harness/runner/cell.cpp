@@ -165,7 +165,6 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     }
 
     report("workload");
-    s->exec_checked({"mkdir", "-p", std::string(kMountPoint) + "/work"}, 30);
     double budget = cell.duration_s > 0 ? cell.duration_s : 3600;
     double wl_start = vm::steady_now();
     int verdicts = 0;
@@ -184,27 +183,72 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       } else if (type == "result") {
         r.workload_result = j;
       }
+      for (auto& inj : injs) inj->on_workload_line(j);
     };
-    auto argv = cell.workload_argv(std::string(kMountPoint) + "/work");
-    for (auto& inj : injs) {
-      inj->arm(*s);
-      argv = inj->wrap(argv);
+    auto take_injector_findings = [&] {
+      for (auto& inj : injs)
+        for (auto& f : inj->take_findings()) r.findings.push_back(std::move(f));
+    };
+    // One pass per power cut (one pass without a power-cut injector): the cut ends the VM on
+    // purpose, a fresh VM boots on the same NVDIMM files, the injector recovers and checks.
+    injectors::Injector* cutter = nullptr;
+    for (auto& inj : injs)
+      if (inj->wants_cut()) cutter = inj.get();
+    ExecResult wl;
+    bool cut_run = false;
+    for (;;) {
+      s->exec_checked({"mkdir", "-p", std::string(kMountPoint) + "/work"}, 30);
+      auto argv = cell.workload_argv(std::string(kMountPoint) + "/work");
+      for (auto& inj : injs) {
+        inj->arm(*s);
+        argv = inj->wrap(argv);
+      }
+      wl_start = vm::steady_now();
+      if (!injs.empty())
+        s->on_tick = [&] {
+          double t = vm::steady_now() - wl_start;
+          for (auto& inj : injs) inj->tick(*s, t);
+        };
+      cut_run = false;
+      try {
+        wl = s->exec(argv, budget + 120, on_line);
+        s->on_tick = nullptr;
+        if (cutter && cutter->wants_cut()) {
+          cutter->cut_now(*s, vm::steady_now() - wl_start);  // the workload finished first
+          s->idle(30);
+        }
+      } catch (const GuestLost&) {
+        s->on_tick = nullptr;
+        if (!cutter || !cutter->cut_pending()) throw;
+      }
+      if (!cutter || !cutter->cut_pending()) break;
+      // The power is off: what the old VM printed is in; boot on the same NVDIMM files.
+      cut_run = true;
+      r.workload_s += vm::steady_now() - wl_start;
+      auto files = s->instance().nvdimm_files();
+      s->close();
+      collect_reports();
+      cfg.nvdimm_files = files;
+      report("booting");
+      s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
+      s->should_abort = ctx.should_abort;
+      s->wait_ready();
+      report("recovery");
+      bool again = cutter->recover(*s, cell.fs);
+      take_injector_findings();
+      collect_reports();
+      if (!again) break;
+      r.workload_result = json();
+      report("workload");
     }
-    wl_start = vm::steady_now();
-    if (!injs.empty())
-      s->on_tick = [&] {
-        double t = vm::steady_now() - wl_start;
-        for (auto& inj : injs) inj->tick(*s, t);
-      };
-    auto wl = s->exec(argv, budget + 120, on_line);
-    s->on_tick = nullptr;
-    r.workload_s = vm::steady_now() - wl_start;
+    if (!cut_run) r.workload_s += vm::steady_now() - wl_start;
     bool skip_fsck = false;
     for (auto& inj : injs) {
       inj->disarm(*s);
       r.injections.push_back(inj->record());
       skip_fsck |= inj->skip_fsck();
     }
+    take_injector_findings();
     if (r.workload_result.is_object()) {
       r.iterations = r.workload_result.value("iterations", std::uint64_t{0});
       r.faults = r.workload_result.value("faults", std::uint64_t{0});
@@ -213,7 +257,9 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     }
     prog.iterations_delta += r.iterations > prog.iterations ? r.iterations - prog.iterations : 0;
     prog.iterations = r.iterations;
-    if (wl.timed_out) {
+    if (cut_run) {
+      // The last pass ended in a power cut: no result line; recover() judged the data.
+    } else if (wl.timed_out) {
       // The workload ignored its own budget: an operation is stuck in the kernel.
       r.findings.push_back(oracle::lost("workload timed out (stuck operation?)",
                                         tail_lines(s->console_text(), 100)));
@@ -275,7 +321,10 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
   }
 
   if (r.injections.empty())  // the guest died before disarm: keep what each injector did
-    for (auto& inj : injs) r.injections.push_back(inj->record());
+    for (auto& inj : injs) {
+      r.injections.push_back(inj->record());
+      for (auto& f : inj->take_findings()) r.findings.push_back(std::move(f));
+    }
   for (auto& f : r.findings)
     for (auto& inj : injs)
       if (!f.expected && inj->expected(f)) {

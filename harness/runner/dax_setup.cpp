@@ -19,7 +19,6 @@ campaign::FsSpec default_fs(const std::string& name) {
 }
 
 DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
-  DaxProof p;
   double start = vm::steady_now();
   for (int i = 0; i < nvdimm_count; ++i) {
     // The label area makes the namespace configurable; fsdax with 2M alignment allows PMD faults.
@@ -32,6 +31,19 @@ DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
   mkfs.insert(mkfs.end(), fs.mkfs_args.begin(), fs.mkfs_args.end());
   mkfs.push_back("/dev/pmem0");
   s.exec_checked(mkfs, 300);
+  auto p = mount_and_prove(s, fs);
+  p.seconds = vm::steady_now() - start;
+  return p;
+}
+
+DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs) {
+  DaxProof p;
+  double start = vm::steady_now();
+  // After a reboot the namespace comes back from the label area: wait for its block device.
+  s.exec_checked({"sh", "-c",
+                  "i=0; while [ ! -b /dev/pmem0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); "
+                  "done; [ -b /dev/pmem0 ] || { echo 'no /dev/pmem0' >&2; exit 1; }"},
+                 60);
   s.exec_checked({"mount", "-t", fs.name, "-o", fs.mount_opts, "/dev/pmem0", kMountPoint}, 120);
   auto r = s.exec({"dt-daxcheck", kMountPoint}, 60);
   if (!r.out.empty()) p.check = nlohmann::json::parse(r.out.back(), nullptr, false);

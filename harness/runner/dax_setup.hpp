@@ -24,6 +24,9 @@ struct DaxProof {
 // A kernel that says "Turning off DAX" fails the proof with that message.
 DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count = 1);
 
+// Mount an existing filesystem on /dev/pmem0 (after a reboot: log recovery) and prove DAX.
+DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs);
+
 // umount and run the filesystem's checker read-only; returns {exit code, output}.
 std::pair<int, std::string> unmount_and_fsck(Session& s, const std::string& fs);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -198,6 +199,11 @@ class QemuInstance : public Instance {
   }
 
   std::vector<fs::path> nvdimm_files() const override { return paths_.nvdimm_files; }
+  bool kill_now() override {
+    if (!proc_ || proc_->poll()) return false;
+    proc_->kill_group(SIGKILL);
+    return true;
+  }
   double boot_started() const override { return started_; }
 
  private:

@@ -68,6 +68,9 @@ class Instance {
   // Graceful quit, then kill; never leaves a process behind. Idempotent.
   virtual void close() = 0;
   virtual std::vector<std::filesystem::path> nvdimm_files() const = 0;
+  // Power cut: end the VM at once (SIGKILL), no guest or QEMU shutdown. false if the backend
+  // cannot (the caller then falls back to the monitor's quit).
+  virtual bool kill_now() { return false; }
   virtual double boot_started() const = 0;  // steady-clock seconds when the VM was started
 };
 

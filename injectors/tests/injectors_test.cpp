@@ -6,16 +6,42 @@
 using namespace dt;
 
 TEST(Injectors, FactoryKnowsWhatItHasAndSaysWhatItLacks) {
-  for (auto n : {"pause-jitter", "cpu-hotplug", "failslab", "fail-page-alloc", "unbind"}) {
+  for (auto n : {"pause-jitter", "cpu-hotplug", "failslab", "fail-page-alloc", "unbind", "poison",
+                 "power-cut"}) {
     campaign::InjectorSpec s{n, {}};
     EXPECT_EQ(injectors::make(s, "xfs", 1)->name(), n);
   }
   try {
-    injectors::make(campaign::InjectorSpec{"power-cut", {}}, "xfs", 1);
+    injectors::make(campaign::InjectorSpec{"thermal-runaway", {}}, "xfs", 1);
     FAIL();
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("not implemented"), std::string::npos);
   }
+}
+
+TEST(Injectors, PowerCutMirrorsTheAckLogOfMapSyncOnly) {
+  auto i = injectors::make(campaign::InjectorSpec{"power-cut", {{"cuts", "3"}}}, "ext4", 7);
+  EXPECT_TRUE(i->wants_cut());
+  EXPECT_FALSE(i->cut_pending());
+  EXPECT_FALSE(i->skip_fsck());
+  auto w = i->wrap({"dt-map-sync", "--dir", "/mnt/dax/work", "--seed", "7"});
+  ASSERT_GE(w.size(), 8u);
+  EXPECT_EQ(w[5], "--ack-log");
+  EXPECT_EQ(w[6], "/mnt/dax/work/acklog");
+  EXPECT_EQ(w[7], "--ack-stdout");
+  auto other = i->wrap({"dt-fault-vs-truncate", "--dir", "/mnt/dax/work"});
+  EXPECT_EQ(other.size(), 3u);  // no acks to keep: mount + fsck only
+  EXPECT_THROW(injectors::make(campaign::InjectorSpec{"power-cut", {{"mode", "unplug"}}}, "xfs", 1),
+               UsageError);
+}
+
+TEST(Injectors, PoisonExpectsNothingUntilItFired) {
+  auto i = injectors::make(campaign::InjectorSpec{"poison", {}}, "ext4", 1);
+  oracle::Finding f;
+  f.category = oracle::Category::Workload;
+  f.kind = "unexpected-sigbus";
+  EXPECT_FALSE(i->expected(f));
+  EXPECT_TRUE(i->take_findings().empty());
 }
 
 TEST(Injectors, FaultInjectionIsScopedToTheWorkload) {

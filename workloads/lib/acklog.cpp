@@ -25,6 +25,17 @@ void AckLog::append(const nlohmann::json& rec) {
   const std::string line = rec.dump() + "\n";
   pwrite_full(fd_.get(), line.data(), line.size(), 0);  // O_APPEND: offset ignored
   ::fdatasync(fd_.get());
+  if (mirror_)
+    mirror_(rec);
+  else if (early_.size() < 64)
+    early_.push_back(rec);
+}
+
+void AckLog::set_mirror(std::function<void(const nlohmann::json&)> mirror) {
+  std::lock_guard lk(mu_);
+  mirror_ = std::move(mirror);
+  for (auto& r : early_) mirror_(r);
+  early_.clear();
 }
 
 void AckLog::record(nlohmann::json rec) {

@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "fs.hpp"
 #include "report.hpp"
@@ -25,12 +27,18 @@ class AckLog {
   void record(nlohmann::json rec);      // header/file/state records
   uint64_t intent(nlohmann::json rec);  // returns the op id to ack
   void ack(uint64_t op);
+  // Every record, once it is durable (after its fdatasync), is also passed to mirror: the
+  // harness keeps its own copy of what was acknowledged, so a power cut cannot take the
+  // evidence with it. Records logged before the mirror is set are passed at once, in order.
+  void set_mirror(std::function<void(const nlohmann::json&)> mirror);
 
  private:
   void append(const nlohmann::json& rec);
   std::mutex mu_;
   Fd fd_;
   uint64_t next_op_ = 1;
+  std::function<void(const nlohmann::json&)> mirror_;
+  std::vector<nlohmann::json> early_;  // before set_mirror
 };
 
 // Checks every file named in the log; verdicts go to rep. Returns the number

@@ -44,7 +44,7 @@ void usage(const Spec& spec) {
       spec.extras & kSyncStorm ? " [--sync-storm 0|1]" : "",
       spec.extras & kPin ? " [--pin odirect,vmsplice]" : "",
       spec.extras & kOpTimeout ? " [--op-timeout S]" : "",
-      spec.extras & kAckLog ? " [--ack-log PATH]" : "",
+      spec.extras & kAckLog ? " [--ack-log PATH] [--ack-stdout]" : "",
       spec.extras & kVerifyOnly ? " [--verify-only]" : "");
   if (!spec.all_ops.empty()) {
     std::printf("values for --%s:", spec.extras & kPin ? "pin" : "ops");
@@ -88,6 +88,8 @@ std::optional<Options> parse_cli(int argc, char** argv, const Spec& spec) {
       std::exit(0);
     } else if (arg == "--keep-files" && !has_value) {
       o.keep_files = true;
+    } else if (arg == "--ack-stdout" && allowed(kAckLog) && !has_value) {
+      o.ack_stdout = true;
     } else if (arg == "--verify-only" && allowed(kVerifyOnly) && !has_value) {
       o.verify_only = true;
     } else if (arg == "--dir") {

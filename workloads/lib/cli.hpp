@@ -25,6 +25,7 @@ struct Options {
   double op_timeout = 10;
   std::string ack_log;
   bool verify_only = false;
+  bool ack_stdout = false;  // mirror each durable ack-log record to stdout (power-cut)
   bool keep_files = false;
   unsigned max_verdicts = 50;
 };

@@ -1,0 +1,143 @@
+// poison: memory failure on DAX-mapped file pages while the file is truncated and punched. The
+// guest half is dt-poison (workloads/poison.cpp): mapper processes hold the page, the parent
+// calls madvise(MADV_HWPOISON) on it (checked phase) and writes pmem pfns to hwpoison_inject's
+// corrupt-pfn while a mutator truncates/punches the same file (racing phase). It runs beside
+// the cell's workload, from `at` for `duration`.
+//
+// Evidence: the kernel's "Memory failure: 0x...: recovery action for dax page: Recovered"
+// lines and "Injecting memory failure at pfn" lines, dt-poison's madvise/corrupt-pfn counts and
+// the SIGBUS counts of every mapper.
+//
+// Expected on clean 6.1 (measured, see README.md): on every filesystem each mapper that has
+// the poisoned page mapped gets a SIGBUS (BUS_MCEERR_AO, early kill) for a checked poison:
+// ext4/ext2 through mf_generic_kill_procs, xfs (rmapbt=1) through xfs_dax_notify_failure ->
+// mf_dax_kill_procs. A mapper without its SIGBUS, a mapper killed, or dt-poison dying is a
+// finding; so is any kernel report in the window.
+#include <fmt/format.h>
+
+#include "injector.hpp"
+#include "runner/dax_setup.hpp"
+
+namespace dt::injectors {
+namespace {
+
+using json = nlohmann::json;
+
+class Poison : public Injector {
+ public:
+  using Injector::Injector;
+  std::string name() const override { return "poison"; }
+  void arm(runner::Session& s) override {
+    console_start_ = s.console_text().size();
+    ran_ = false;
+  }
+  void tick(runner::Session& s, double t) override {
+    if (ran_ || t < param("at", 1.0)) return;
+    run(s, t);
+  }
+  void disarm(runner::Session& s) override {
+    if (!ran_) run(s, -1);  // the workload ended first: poison anyway, it must fire
+    record_["evidence"] = evidence(s);
+    record_["fired"] = fired_;
+  }
+  bool expected(const oracle::Finding& f) const override {
+    if (!fired_) return false;
+    // A racing corrupt-pfn may hit a block the cell's workload reused at once: its mappers
+    // get the SIGBUS then. Data verdicts (poison here is simulated, data stays) remain.
+    return f.category == oracle::Category::Workload &&
+           (f.kind == "unexpected-sigbus" || f.kind == "workload-died");
+  }
+
+ private:
+  void run(runner::Session& s, double t) {
+    ran_ = true;
+    const std::string dir = std::string(runner::kMountPoint) + "/poison";
+    s.exec({"mkdir", "-p", dir}, 30);
+    double duration = param("duration", 3.0);
+    std::vector<std::string> argv = {"dt-poison",
+                                     "--dir",
+                                     dir,
+                                     "--seed",
+                                     std::to_string(rng_() % 1000000),
+                                     "--duration",
+                                     fmt::format("{}", duration),
+                                     "--threads",
+                                     fmt::format("{}", static_cast<int>(param("mappers", 2))),
+                                     "--fill-files",
+                                     "0"};
+    if (auto n = static_cast<long>(param("count", 0)); n > 0)
+      argv.insert(argv.end(), {"--iterations", std::to_string(n)});
+    event(t, "dt-poison started", {{"argv", argv}});
+    auto r = s.exec(argv, duration + 120, [&](const std::string& line) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("type", "") == "result") result_ = j;
+    });
+    event(t, "dt-poison finished", {{"code", r.code}, {"signal", r.signal}});
+    judge(r);
+  }
+
+  void add(const std::string& title, const std::string& text) {
+    oracle::Finding f;
+    f.category = oracle::Category::Workload;
+    f.kind = "poison";
+    f.title = "POISON: " + title + " (" + fs_ + ")";
+    f.text = text;
+    findings_.push_back(f);
+  }
+
+  void judge(const runner::ExecResult& r) {
+    if (!result_.is_object()) {
+      add("dt-poison died without a result",
+          fmt::format("exit {} signal {}\n{}", r.code, r.signal, r.output().substr(0, 4000)));
+      return;
+    }
+    if (result_.value("status", "") == "skip") return;  // not DAX: said so in its skip line
+    auto d = result_.value("delivery", json::object());
+    long checked = result_.value("checked_poisons", 0L);
+    long missing = d.value("missing", 0L);
+    fired_ = result_["madvise"].value("ok", 0L) > 0 || result_["corrupt_pfn"].value("ok", 0L) > 0;
+    // Every filesystem delivers a SIGBUS to every mapper of a checked page on 6.1.
+    if (checked > 0 && missing > 0)
+      add("mapper without SIGBUS after MADV_HWPOISON",
+          fmt::format("{} of {} expected SIGBUS deliveries missing\n{}", missing,
+                      d.value("expected", 0L), result_.dump()));
+    for (auto& m : result_.value("mappers", json::array()))
+      if (m.value("signal", 0) != 0 || m.value("exit", 0) != 0)
+        add("mapper process killed by memory failure",
+            fmt::format("mapper exit {} signal {}\n{}", m.value("exit", 0), m.value("signal", 0),
+                        result_.dump()));
+  }
+
+  json evidence(runner::Session& s) {
+    auto text = [&](const char* needle) { return count_console(s, needle, console_start_); };
+    json ev = {
+        {"kernel_dax_recovered", text("recovery action for dax page: Recovered")},
+        {"kernel_dax_failed", text("recovery action for dax page: Failed")},
+        {"kernel_other_recovery_actions",
+         text("recovery action for") - text("recovery action for dax page")},
+        {"kernel_injecting_lines", text("Injecting memory failure at pfn")},
+    };
+    if (result_.is_object())
+      for (auto k : {"checked_poisons", "delivery", "mappers", "madvise", "corrupt_pfn",
+                     "poisoner_sigbus", "mutator", "iterations"})
+        if (result_.contains(k)) ev[k] = result_[k];
+    // Fired only with the kernel's own word for it, not just dt-poison's.
+    fired_ = fired_ && ev["kernel_dax_recovered"].get<std::size_t>() +
+                               ev["kernel_dax_failed"].get<std::size_t>() >
+                           0;
+    return ev;
+  }
+
+  bool ran_ = false, fired_ = false;
+  json result_;
+  std::size_t console_start_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Injector> make_poison(const campaign::InjectorSpec& s, const std::string& fs,
+                                      std::uint64_t seed) {
+  return std::make_unique<Poison>(s, fs, seed);
+}
+
+}  // namespace dt::injectors

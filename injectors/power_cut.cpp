@@ -1,0 +1,226 @@
+// power-cut: end the VM at a seeded random moment of the workload (SIGKILL of QEMU, or QMP
+// system_reset, which -no-reboot turns into an exit), boot a fresh VM on the same NVDIMM
+// backing files, mount (log recovery), verify every write the workload acknowledged, unmount,
+// fsck, repair if needed, and run the workload again: `cuts` times per cell.
+//
+// The acknowledgements survive the cut because the host holds them: dt-map-sync runs with
+// --ack-stdout, so every ack-log record reaches the harness (over the agent channel) only
+// after it was fdatasync'ed in the guest. After the reboot the guest's own ack log (on the DAX
+// filesystem) must still hold every record the host saw (fdatasync's promise), and
+// `dt-map-sync --verify-only` checks every acknowledged MAP_SYNC store, punch and truncate
+// against the files. Other workloads have no acks: mount and fsck are still checked.
+//
+// QEMU does not model CPU caches: guest stores to the NVDIMM land in the host's page cache of
+// the backing file at once. So this checks filesystem metadata ordering and the durability
+// promises of MAP_SYNC, fsync, fdatasync and msync, not cache-flush instructions.
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "injector.hpp"
+#include "runner/dax_setup.hpp"
+#include "util/error.hpp"
+
+namespace dt::injectors {
+namespace {
+
+using json = nlohmann::json;
+
+class PowerCut : public Injector {
+ public:
+  PowerCut(const campaign::InjectorSpec& spec, const std::string& fs, std::uint64_t seed)
+      : Injector(spec, fs, seed) {
+    cuts_ = static_cast<int>(param("cuts", 1));
+    mode_ = param_str("mode", "kill");
+    if (mode_ != "kill" && mode_ != "reset")
+      throw UsageError("power-cut: mode must be kill or reset, not '" + mode_ + "'");
+    record_["evidence"] = {{"cuts", json::array()}};
+  }
+  std::string name() const override { return "power-cut"; }
+
+  void arm(runner::Session& s) override {
+    if (console_start_ == 0) console_start_ = s.console_text().size();
+    host_.clear();
+    std::uniform_real_distribution<double> u(param("earliest", 1.0), param("latest", 4.0));
+    cut_at_ = u(rng_);
+  }
+  std::vector<std::string> wrap(std::vector<std::string> argv) override {
+    log_.clear();
+    if (argv.empty() || argv[0] != "dt-map-sync") return argv;
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i)
+      if (argv[i] == "--dir") dir_ = argv[i + 1];
+    if (dir_.empty()) return argv;
+    log_ = dir_ + "/acklog";
+    argv.insert(argv.end(), {"--ack-log", log_, "--ack-stdout"});
+    return argv;
+  }
+  void on_workload_line(const json& j) override {
+    if (j.value("type", "") == "ack-log" && j.contains("rec")) host_.push_back(j["rec"]);
+  }
+  void tick(runner::Session& s, double t) override {
+    if (wants_cut() && t >= cut_at_) cut_now(s, t);
+  }
+  bool cut_pending() const override { return pending_; }
+  bool wants_cut() const override { return !pending_ && done_ < cuts_; }
+
+  void cut_now(runner::Session& s, double t) override {
+    pending_ = true;
+    cut_t_ = t;
+    bool killed = false;
+    try {
+      if (mode_ == "reset")
+        s.instance().monitor("system_reset");
+      else
+        killed = s.instance().kill_now();
+      if (!killed && mode_ == "kill") s.instance().monitor("quit");
+    } catch (const std::exception&) {
+      // The monitor closing under us is the cut taking effect.
+    }
+    event(t, "cut", {{"mode", mode_}, {"acked_ops", acked_ops()}, {"records", host_.size()}});
+  }
+
+  bool recover(runner::Session& s, const campaign::FsSpec& fs) override {
+    pending_ = false;
+    ++done_;
+    json cut = {{"cut", done_}, {"t", cut_t_}, {"mode", mode_}};
+    auto note = fmt::format("after power cut {} of {} (t={:.2f}s)", done_, cuts_, cut_t_);
+    auto keep = [&](oracle::Finding f) {
+      f.note = note;
+      findings_.push_back(std::move(f));
+    };
+
+    auto proof = runner::mount_and_prove(s, fs);
+    cut["mount"] = proof.ok;
+    if (!proof.ok) {
+      keep(oracle::infra("power-cut: filesystem does not mount with DAX after the cut",
+                         proof.message));
+    } else if (!log_.empty() && !host_.empty()) {
+      verify_acks(s, cut, keep);
+    }
+    cut["host_records"] = host_.size();
+    cut["acked_ops"] = acked_ops();
+
+    auto [code, out] = runner::unmount_and_fsck(s, fs.name);
+    cut["fsck"] = code;
+    if (code == -1 && out.rfind("umount failed", 0) == 0)
+      keep(oracle::infra("power-cut: umount failed after the cut", out));
+    else
+      for (auto& f : oracle::from_fsck(fs.name, code, out)) keep(f);
+    if (code != 0) {
+      // Repair so the next cut starts from a consistent filesystem (already reported).
+      auto rep = fs.name == "xfs" ? s.exec({"xfs_repair", "/dev/pmem0"}, 600)
+                                  : s.exec({"e2fsck", "-fy", "/dev/pmem0"}, 600);
+      cut["repair"] = rep.code;
+    }
+    acked_total_ += acked_ops();
+    record_["evidence"]["cuts"].push_back(cut);
+    record_["fired"] = true;
+    if (done_ >= cuts_) return false;
+    auto again = runner::mount_and_prove(s, fs);
+    if (!again.ok) {
+      keep(oracle::infra("power-cut: filesystem does not mount after repair", again.message));
+      return false;
+    }
+    if (!dir_.empty()) s.exec({"rm", "-rf", dir_}, 120);
+    return true;
+  }
+
+  void disarm(runner::Session& s) override {
+    auto& ev = record_["evidence"];
+    auto text = [&](const char* needle) { return count_console(s, needle, console_start_); };
+    ev["cuts_done"] = done_;
+    ev["acked_ops_verified"] = acked_total_;
+    ev["verify_failed_checks"] = failed_total_;
+    ev["lost_log_records"] = lost_records_;
+    // The kernel's word that it found a dirty log and replayed it.
+    ev["kernel_xfs_recovery"] = text("Starting recovery");
+    ev["kernel_ext4_recovery"] = text("recovery complete");
+    ev["kernel_ext2_unchecked"] = text("mounting unchecked fs");
+    record_["fired"] = done_ > 0;
+  }
+
+  // recover() ran its own fsck; the cell's closing fsck would find the fs unmounted.
+  bool skip_fsck() const override { return done_ > 0; }
+
+ private:
+  std::size_t acked_ops() const {
+    std::size_t n = 0;
+    for (auto& r : host_) n += r.value("rec", "") == "ack";
+    return n;
+  }
+
+  template <class Keep>
+  void verify_acks(runner::Session& s, json& cut, Keep& keep) {
+    // The guest's log must hold every record the host saw: they were durable when sent.
+    auto cat = s.exec({"cat", log_}, 120);
+    std::set<std::pair<std::string, std::uint64_t>> disk;
+    for (auto& line : cat.out) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.contains("op"))
+        disk.insert({j.value("rec", ""), j.value("op", std::uint64_t{0})});
+    }
+    std::size_t lost = 0;
+    std::string first;
+    for (auto& r : host_) {
+      if (!r.contains("op")) continue;
+      if (!disk.count({r.value("rec", ""), r.value("op", std::uint64_t{0})})) {
+        if (!lost++) first = r.dump();
+      }
+    }
+    cut["log_lines"] = cat.out.size();
+    cut["lost_log_records"] = lost;
+    lost_records_ += lost;
+    std::string verify_log = log_;
+    if (lost > 0 || !cat.ok()) {
+      oracle::Finding f;
+      f.category = oracle::Category::Workload;
+      f.kind = "lost-write";
+      f.title = "DATA: power-cut lost fdatasync'ed ack-log records (" + fs_ + ")";
+      f.text = fmt::format("{} records the host received are missing from {} (first: {}); cat: {}",
+                           lost, log_, first, cat.output().substr(0, 500));
+      keep(f);
+      // Verify against the host's copy instead (a prefix of what the guest logged).
+      std::string data;
+      for (auto& r : host_) data += r.dump() + "\n";
+      verify_log = "/tmp/dt-host-acklog";
+      s.write_file(verify_log, data, 60);
+    }
+    json result;
+    std::size_t failed = 0;
+    auto v = s.exec({"dt-map-sync", "--dir", dir_, "--verify-only", "--ack-log", verify_log,
+                     "--fill-files", "0"},
+                    300, [&](const std::string& line) {
+                      auto j = json::parse(line, nullptr, false);
+                      if (!j.is_object()) return;
+                      if (j.value("type", "") == "verdict" && ++failed <= 50)
+                        keep(oracle::from_verdict("map-sync", j));
+                      if (j.value("type", "") == "result") result = j;
+                    });
+    cut["verify"] = {{"code", v.code},
+                     {"checks", result.value("checks", 0)},
+                     {"failed_checks", result.value("failed_checks", 0)},
+                     {"files", result.value("files_verified", 0)}};
+    failed_total_ += result.value("failed_checks", std::size_t{0});
+    if (!result.is_object())
+      keep(oracle::infra("power-cut: ack verification did not run",
+                         fmt::format("exit {}: {}", v.code, v.output().substr(0, 2000))));
+  }
+
+  int cuts_ = 1, done_ = 0;
+  std::string mode_, dir_, log_;
+  std::vector<json> host_;
+  double cut_at_ = 0, cut_t_ = 0;
+  bool pending_ = false;
+  std::size_t console_start_ = 0, acked_total_ = 0, failed_total_ = 0, lost_records_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Injector> make_power_cut(const campaign::InjectorSpec& s, const std::string& fs,
+                                         std::uint64_t seed) {
+  return std::make_unique<PowerCut>(s, fs, seed);
+}
+
+}  // namespace dt::injectors

@@ -141,6 +141,15 @@ class PowerCut : public Injector {
     record_["fired"] = done_ > 0;
   }
 
+  // ext2 has no journal: metadata that no fsync covered (bitmaps, link counts, summary
+  // counters) is inconsistent after a cut, and e2fsck is its documented recovery (the kernel
+  // says "mounting unchecked fs"). Measured on clean 6.1: every ext2 cut leaves e2fsck -n
+  // complaints. Acknowledged data lost is still a finding, on every filesystem.
+  bool expected(const oracle::Finding& f) const override {
+    return fs_ == "ext2" && f.category == oracle::Category::Fsck &&
+           f.note.rfind("after power cut", 0) == 0;
+  }
+
   // recover() ran its own fsck; the cell's closing fsck would find the fs unmounted.
   bool skip_fsck() const override { return done_ > 0; }
 

@@ -47,6 +47,16 @@ int body(Run& run) {
     return kExitUsage;
   }
   ::fsync(hot.fd());
+  // The files' names must survive a power cut too: fsync their directories (ext2 does not
+  // persist a new directory entry with the file's own fsync; xfs and ext4 journal it).
+  auto dir_of = [](const std::string& f) {
+    const auto slash = f.rfind('/');
+    return slash == std::string::npos ? std::string(".") : slash == 0 ? "/" : f.substr(0, slash);
+  };
+  for (const std::string& d : {dir_of(hot.path()), dir_of(log_path), dir_of(hot.path()) + "/.."}) {
+    Fd dir(::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir) ::fsync(dir.get());
+  }
   run.set_dax(probe_dax(hot.fd()));
   run.set_hot_bytes(o.file_size);
   run.track(hot.model(), hot.fd(), true, /*keep=*/true);  // for a later --verify-only

@@ -76,6 +76,7 @@ thread_local int t_code = 0;
 MapperState* g_self = nullptr;  // this process's counters (mappers), or nullptr
 char* g_base = nullptr;
 std::atomic<uint64_t> g_parent_ao{0}, g_parent_ar{0}, g_parent_other{0};
+std::atomic<int> g_parent_other_code{0};
 
 void on_sigbus(int, siginfo_t* si, void*) {
   const int code = si->si_code;
@@ -92,6 +93,7 @@ void on_sigbus(int, siginfo_t* si, void*) {
      : code == BUS_MCEERR_AR ? g_parent_ar
                              : g_parent_other)
         .fetch_add(1);
+    if (code != BUS_MCEERR_AO && code != BUS_MCEERR_AR) g_parent_other_code = code;
   }
   if (t_jmp && code != BUS_MCEERR_AO) {
     t_code = code;
@@ -211,8 +213,10 @@ int body(Run& run) {
   };
   for (uint64_t b = 0; b < nb; ++b) write_block(b);
   ::fsync(fd.get());
-  run.set_dax(probe_dax(fd.get()));
-  if (!run.dax()) {
+  // STATX_ATTR_DAX alone: ext2 maps DAX pages but refuses MAP_SYNC.
+  const DaxProbe dax = probe_dax(fd.get());
+  run.set_dax(dax);
+  if (!dax.statx_dax) {
     ::unlink(path.c_str());
     return run.skip_all("not a DAX file: memory failure on page-cache pages is not this test");
   }
@@ -353,7 +357,7 @@ int body(Run& run) {
         continue;
       }
       const std::string v = std::to_string(pfn);
-      if (::pwrite(corrupt.get(), v.data(), v.size(), 0) == ssize_t(v.size()))
+      if (::write(corrupt.get(), v.data(), v.size()) == ssize_t(v.size()))  // debugfs: no pwrite
         ++corrupt_ok;
       else
         ++corrupt_err[std::strerror(errno)];
@@ -389,6 +393,7 @@ int body(Run& run) {
   run.add_result("poisoner_sigbus", {{"ao", g_parent_ao.load()},
                                      {"ar", g_parent_ar.load()},
                                      {"other", g_parent_other.load()},
+                                     {"other_si_code", g_parent_other_code.load()},
                                      {"on_access", own_sigbus_on_access}});
   run.add_result("mutator", {{"truncates", truncates.load()},
                              {"punches", punches.load()},

@@ -158,6 +158,16 @@ class Loader {
           r_.error(node, key, fmt::format("kernel image '{}' not found", kernel));
           continue;
         }
+      } else if (kernel.rfind("mutant:", 0) == 0) {
+        // A patch in guest-images/mutants/ (checked when its image is built).
+        auto id = kernel.substr(7);
+        if (id.empty() || !std::all_of(id.begin(), id.end(), [](unsigned char ch) {
+              return std::islower(ch) || std::isdigit(ch) || ch == '-';
+            })) {
+          r_.error(node, key,
+                   fmt::format("bad mutant kernel '{}' (mutant:<id>, id in a-z0-9-)", kernel));
+          continue;
+        }
       } else if (std::find(kKernelFlavours.begin(), kKernelFlavours.end(), kernel) ==
                  kKernelFlavours.end()) {
         r_.error(node, key,

@@ -43,6 +43,7 @@ struct RunOptions {
   double silence = 150;
   std::string metrics_listen, pushgateway, metrics_textfile;
   std::string baseline, junit;
+  std::vector<std::string> kernels;  // replaces the campaign's kernel axis
 };
 
 // SIGINT/SIGTERM/SIGHUP are taken by one thread (sigwait), so no handler runs in a VM thread
@@ -89,6 +90,10 @@ class SignalGuard {
 
 int run(const RunOptions& o) {
   auto camp = campaign::load_file(o.campaign);
+  if (!o.kernels.empty()) {
+    for (auto& k : o.kernels) (void)request_for_kernel(k);  // unknown mutant: say so now
+    camp.kernels = o.kernels;
+  }
   auto cells = camp.cells();
   for (auto& n : camp.notes) info("note: " + n.str());
   if (!o.shard.empty()) {
@@ -314,6 +319,9 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("-j,--jobs", o->jobs, "VMs at once (default: from cores and memory)");
   cmd->add_option("--shard", o->shard, "run slice K of N (1-based) of the matrix, e.g. 2/4");
   cmd->add_flag("--resume", o->resume, "continue an interrupted campaign in --out");
+  cmd->add_option("--kernel", o->kernels,
+                  "run on this kernel instead of the campaign's (default, kasan, mutant:<id> or "
+                  "a bzImage path; repeatable)");
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
   cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
   cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");

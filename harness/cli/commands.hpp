@@ -12,4 +12,5 @@ void add_run_command(CLI::App& app, std::function<int()>& action);
 void add_report_command(CLI::App& app, std::function<int()>& action);
 void add_shell_command(CLI::App& app, std::function<int()>& action);
 void add_repro_command(CLI::App& app, std::function<int()>& action);
+void add_selftest_command(CLI::App& app, std::function<int()>& action);
 }  // namespace dt::cli

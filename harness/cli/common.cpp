@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "selftest/mutants.hpp"
 #include "util/error.hpp"
 #include "util/paths.hpp"
 
@@ -32,10 +33,16 @@ image::BuildRequest ImageOptions::request() const {
 
 image::BuildRequest request_for_kernel(const std::string& kernel) {
   image::BuildRequest r;
-  if (kernel == "default" || kernel == "kasan")
+  if (kernel == "default" || kernel == "kasan") {
     r.flavour = kernel;
-  else
+  } else if (kernel.rfind("mutant:", 0) == 0) {
+    auto m = selftest::find_mutant(selftest::load_mutants(selftest::default_mutants_file()),
+                                   kernel.substr(7));
+    r.patches.push_back(m.patch);
+    r.label = kernel;
+  } else {
     r.kernel = kernel;
+  }
   return r;
 }
 

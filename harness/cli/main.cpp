@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cli::add_report_command(app, action);
   cli::add_shell_command(app, action);
   cli::add_repro_command(app, action);
+  cli::add_selftest_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -52,6 +52,8 @@ void Progress::finished(const results::RunRecord& r) {
     std::cout << nlohmann::json{{"event", "run"},
                                 {"run_id", r.run_id},
                                 {"cell", r.cell_id},
+                                {"fs", r.fs},
+                                {"kernel_release", r.kernel_release},
                                 {"status", results::to_string(r.status)},
                                 {"boot_to_ready_s", r.boot_to_ready_s},
                                 {"total_s", r.total_s},

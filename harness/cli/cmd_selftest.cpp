@@ -1,0 +1,290 @@
+// daxtorture selftest: prove the suite can see. Each mutant kernel (Debian 6.1 with one known
+// DAX bug class put back) is built incrementally from the default kernel's object tree and
+// its campaign runs under a time budget until the first new finding kills it; the clean
+// kernel then runs the same campaigns for the same budget and must find nothing new.
+// Campaigns run as `daxtorture run --json` children, so a selftest is made of ordinary,
+// resumable, reportable campaign results (one results directory per mutant).
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "metrics/exposition.hpp"
+#include "report/baseline.hpp"
+#include "selftest/judge.hpp"
+#include "selftest/mutants.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/paths.hpp"
+#include "util/process.hpp"
+#include "vm/vm.hpp"
+
+namespace dt::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct SelftestOptions {
+  std::vector<std::string> mutants;
+  bool all = false, list = false, no_clean = false, json = false;
+  std::string budget = "5m";
+  std::string out = "daxtorture-selftest";
+  std::string catalogue;
+  std::string baseline;
+  std::string accel = "auto";
+  int jobs = 0;
+  std::string metrics_textfile;
+};
+
+double parse_budget(const std::string& s) {
+  try {
+    std::size_t used = 0;
+    double v = std::stod(s, &used);
+    std::string unit = s.substr(used);
+    double mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
+    if (mult > 0 && v > 0) return v * mult;
+  } catch (const std::exception&) {
+  }
+  throw UsageError("--budget '" + s + "': expected a duration like 90s, 5m or 1h");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// SIGINT/SIGTERM stop the current campaign (it keeps its results) and end the selftest.
+std::atomic<int> g_signal{0};
+extern "C" void on_signal(int sig) {
+  g_signal = sig;
+}
+
+// Run one campaign on one kernel as a child `daxtorture run --json`, judging each finished run
+// as it arrives. A mutant stops at its first kill; the clean kernel runs out its budget.
+void run_campaign(const SelftestOptions& o, const fs::path& campaign, const std::string& kernel,
+                  const fs::path& out, double budget_s, const std::string& accel,
+                  const report::Baseline* baseline, const std::vector<std::string>& expect,
+                  bool stop_at_kill, selftest::Outcome& r) {
+  std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(),
+                                   "run",
+                                   campaign.string(),
+                                   "--kernel",
+                                   kernel,
+                                   "--out",
+                                   out.string(),
+                                   "--json",
+                                   "--no-canary",
+                                   "--accel",
+                                   accel};
+  if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
+  if (baseline) argv.insert(argv.end(), {"--baseline", baseline->path});
+  SpawnOptions so;
+  so.err = SpawnOptions::Stream::Inherit;  // the campaign's own progress lines
+  auto start = std::chrono::steady_clock::now();
+  Subprocess child(argv, so);
+  LineBuffer lines;
+  bool interrupted = false;
+  char buf[8192];
+  for (;;) {
+    bool over = seconds_since(start) >= budget_s || g_signal != 0 || (stop_at_kill && r.kill);
+    if (over && !interrupted) {
+      child.kill_group(SIGINT);  // the run closes its VMs and keeps what it found
+      interrupted = true;
+    }
+    pollfd p{child.stdout_fd(), POLLIN, 0};
+    int n = ::poll(&p, 1, 500);
+    if (n > 0) {
+      ssize_t got = ::read(child.stdout_fd(), buf, sizeof buf);
+      if (got <= 0) break;
+      lines.feed(std::string_view(buf, static_cast<std::size_t>(got)));
+      while (auto l = lines.next()) {
+        auto ev = json::parse(*l, nullptr, false);
+        if (!ev.is_object() || ev.value("event", "") != "run") continue;
+        ++r.runs;
+        auto kill = selftest::judge_run(ev, baseline, expect);
+        if (!kill) continue;
+        ++r.new_findings;
+        if (!r.kill) {
+          r.kill = kill;
+          r.elapsed_s = seconds_since(start);
+        }
+      }
+    }
+  }
+  auto st = child.wait_for(std::chrono::seconds(120));
+  if (!st) st = child.terminate();
+  if (!r.kill) r.elapsed_s += seconds_since(start);
+  // 0/1 ran to the end, 130 was stopped by us; anything else means it could not run.
+  if (st->code != 0 && st->code != 1 && st->code != 130 && !r.kill)
+    r.error = fmt::format("campaign {} on {} failed ({}); see {}", campaign.filename().string(),
+                          kernel, st->str(), out.string());
+}
+
+int selftest(const SelftestOptions& o) {
+  auto catalogue = selftest::load_mutants(o.catalogue.empty() ? selftest::default_mutants_file()
+                                                              : fs::path(o.catalogue));
+  if (o.list) {
+    for (auto& m : catalogue)
+      std::cout << fmt::format("{:<32} {}\n{:<32} campaign {}\n", m.id, m.breaks, "",
+                               fs::relative(m.campaign, source_dir()).string());
+    return kClean;
+  }
+  std::vector<selftest::Mutant> chosen;
+  if (o.all) chosen = catalogue;
+  for (auto& id : o.mutants) chosen.push_back(selftest::find_mutant(catalogue, id));
+  if (chosen.empty()) {
+    std::string known;
+    for (auto& m : catalogue) known += (known.empty() ? "" : ", ") + m.id;
+    throw UsageError("name the mutants: --mutant ID (repeatable) or --all (known: " + known + ")");
+  }
+  double budget = parse_budget(o.budget);
+  if (fs::exists(o.out) && !fs::is_empty(o.out))
+    throw UsageError(o.out + " already exists and is not empty; pass another --out");
+  fs::create_directories(o.out);
+  std::string bpath =
+      o.baseline.empty() ? (source_dir() / "baselines" / "6.1-clean.yaml").string() : o.baseline;
+  auto baseline = report::load_baseline(bpath);
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  auto clean_img = ensure_image(request_for_kernel("default"), true);
+  auto accel = choose_accel(o.accel, clean_img);
+  info(accel.reason);
+  std::string accel_name = vm::to_string(accel.accel);
+
+  auto write_summary = [&](const std::vector<selftest::Outcome>& ms,
+                           const std::optional<selftest::Outcome>& clean) {
+    json j = {{"mutants", json::array()}, {"budget_s", budget}};
+    int killed = 0;
+    for (auto& m : ms) j["mutants"].push_back(selftest::to_json(m)), killed += m.kill.has_value();
+    j["killed"] = killed;
+    j["kill_rate"] = ms.empty() ? 0.0 : static_cast<double>(killed) / ms.size();
+    if (clean) j["clean"] = selftest::to_json(*clean);
+    std::ofstream(fs::path(o.out) / "selftest.json") << j.dump(2) << "\n";
+    return j;
+  };
+
+  std::vector<selftest::Outcome> outcomes;
+  for (auto& m : chosen) {
+    if (g_signal) break;
+    selftest::Outcome r;
+    r.id = m.id;
+    r.kernel = "mutant:" + m.id;
+    r.breaks = m.breaks;
+    r.budget_s = budget;
+    info(fmt::format("selftest: mutant {} ({}): building", m.id, m.breaks));
+    try {
+      auto t = std::chrono::steady_clock::now();
+      ensure_image(request_for_kernel(r.kernel), true);
+      r.build_s = seconds_since(t);
+      info(fmt::format("selftest: mutant {}: image ready in {:.0f}s; running {} for up to {:.0f}s",
+                       m.id, r.build_s, m.campaign.filename().string(), budget));
+      run_campaign(o, m.campaign, r.kernel, fs::path(o.out) / m.id, budget, accel_name, &baseline,
+                   m.expect, true, r);
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    info(r.kill ? fmt::format("selftest: mutant {} KILLED after {:.0f}s by {} [{}]", m.id,
+                              r.elapsed_s, r.kill->title, r.kill->kind)
+         : r.error.empty() ? fmt::format("selftest: mutant {} SURVIVED {:.0f}s", m.id, budget)
+                           : fmt::format("selftest: mutant {}: ERROR {}", m.id, r.error));
+    outcomes.push_back(r);
+    write_summary(outcomes, std::nullopt);
+  }
+
+  std::optional<selftest::Outcome> clean;
+  if (!o.no_clean && !g_signal) {
+    clean = selftest::Outcome{};
+    clean->id = "clean";
+    clean->kernel = "default";
+    std::set<fs::path> campaigns;
+    for (auto& m : chosen) campaigns.insert(m.campaign);
+    clean->budget_s = budget * static_cast<double>(campaigns.size());
+    for (auto& c : campaigns) {
+      if (g_signal) break;
+      info(fmt::format("selftest: clean kernel: running {} for {:.0f}s", c.filename().string(),
+                       budget));
+      selftest::Outcome part;
+      try {
+        run_campaign(o, c, "default", fs::path(o.out) / ("clean-" + c.stem().string()), budget,
+                     accel_name, &baseline, {}, false, part);
+      } catch (const std::exception& e) {
+        part.error = e.what();
+      }
+      clean->runs += part.runs;
+      clean->new_findings += part.new_findings;
+      clean->elapsed_s += part.elapsed_s;
+      if (!clean->kill && part.kill) clean->kill = part.kill;
+      if (clean->error.empty()) clean->error = part.error;
+    }
+  }
+
+  auto j = write_summary(outcomes, clean);
+  if (o.json)
+    std::cout << j.dump() << "\n";
+  else
+    std::cout << selftest::render_table(outcomes, clean);
+  if (!o.metrics_textfile.empty()) {
+    // Hand-written families: a selftest is one-shot, so gauges per mutant are the whole story.
+    std::string t =
+        "# HELP daxtorture_selftest_mutant_killed 1 if the mutant was detected within the budget.\n"
+        "# TYPE daxtorture_selftest_mutant_killed gauge\n";
+    for (auto& m : outcomes)
+      t += fmt::format("daxtorture_selftest_mutant_killed{{mutant=\"{}\"}} {}\n", m.id,
+                       m.kill ? 1 : 0);
+    t += "# HELP daxtorture_selftest_detection_seconds Campaign time until the first new "
+         "finding.\n# TYPE daxtorture_selftest_detection_seconds gauge\n";
+    for (auto& m : outcomes)
+      if (m.kill)
+        t += fmt::format("daxtorture_selftest_detection_seconds{{mutant=\"{}\"}} {:.3f}\n", m.id,
+                         m.elapsed_s);
+    t += "# HELP daxtorture_selftest_kill_ratio Killed mutants over mutants run.\n"
+         "# TYPE daxtorture_selftest_kill_ratio gauge\n";
+    t += fmt::format("daxtorture_selftest_kill_ratio {}\n", j.value("kill_rate", 0.0));
+    if (clean)
+      t += "# HELP daxtorture_selftest_clean_new_findings New findings on the clean kernel.\n"
+           "# TYPE daxtorture_selftest_clean_new_findings gauge\n" +
+           fmt::format("daxtorture_selftest_clean_new_findings {}\n", clean->new_findings);
+    metrics::write_textfile(o.metrics_textfile, t);
+  }
+  if (g_signal) return 130;
+  return selftest::selftest_exit_code(outcomes, clean);
+}
+
+}  // namespace
+
+void add_selftest_command(CLI::App& app, std::function<int()>& action) {
+  auto o = std::make_shared<SelftestOptions>();
+  auto* cmd = app.add_subcommand(
+      "selftest",
+      "positive controls: run mutant kernels (known DAX bugs put back) and report "
+      "which ones the suite detects, plus the clean kernel over the same budget");
+  cmd->add_option("--mutant", o->mutants, "mutant id (repeatable; see --list)");
+  cmd->add_flag("--all", o->all, "every mutant in the catalogue");
+  cmd->add_flag("--list", o->list, "list the mutants and exit");
+  cmd->add_option("--budget", o->budget, "campaign time per mutant (and per clean campaign)");
+  cmd->add_flag("--no-clean", o->no_clean, "skip the clean-kernel comparison");
+  cmd->add_option("-o,--out", o->out, "results directory (one campaign store per mutant)");
+  cmd->add_option("--catalogue", o->catalogue,
+                  "mutant catalogue (guest-images/mutants/mutants.yaml)");
+  cmd->add_option("--baseline", o->baseline, "known findings (default baselines/6.1-clean.yaml)");
+  cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
+  cmd->add_option("-j,--jobs", o->jobs, "VMs at once per campaign");
+  cmd->add_flag("--json", o->json, "the summary as JSON on stdout");
+  cmd->add_option("--metrics-textfile", o->metrics_textfile,
+                  "write node_exporter textfile metrics (kill ratio, detection seconds)");
+  cmd->callback([o, &action] { action = [o] { return selftest(*o); }; });
+}
+
+}  // namespace dt::cli

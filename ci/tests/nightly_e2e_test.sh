@@ -54,14 +54,17 @@ for k in 1 2; do
   tail -n 15 "$tmp/s$k.stderr"
   o=$tmp/s$k
   check "shard $k/2: exit 0 or 1 (got $rc)" '[[ $rc -eq 0 || $rc -eq 1 ]]'
+  has_new=0
+  grep -q "^new findings:" "$o/report.txt" 2>/dev/null && has_new=1
   check "shard $k/2: exit 1 exactly when the report lists new findings" \
-    '[[ ($rc -eq 1) == $(grep -q "^new findings:" "$o/report.txt" && echo true || echo false) ]]'
+    '[[ $rc -eq $has_new ]]'
   check "shard $k/2: report.txt, junit.xml, artifacts.tar.gz" '[[ -s $o/report.txt && -s $o/junit.xml && -s $o/artifacts.tar.gz ]]'
   check "shard $k/2: junit.xml is XML with one testcase" \
     'python3 -c "import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); sys.exit(len(r.findall(\".//testcase\"))!=1)" "$o/junit.xml"'
+  tar -tzf "$o/artifacts.tar.gz" >"$tmp/tar$k" 2>/dev/null || true
   check "shard $k/2: the tarball holds the store, the report and the JUnit file" \
-    'tar -tzf "$o/artifacts.tar.gz" | grep -qx "results/results.sqlite" && tar -tzf "$o/artifacts.tar.gz" | grep -qx "report.txt" && tar -tzf "$o/artifacts.tar.gz" | grep -qx "junit.xml"'
-  check "shard $k/2: no NVDIMM images in the tarball" '! tar -tzf "$o/artifacts.tar.gz" | grep -q "\.img$"'
+    'grep -qx "results/results.sqlite" "$tmp/tar$k" && grep -qx "report.txt" "$tmp/tar$k" && grep -qx "junit.xml" "$tmp/tar$k"'
+  check "shard $k/2: no NVDIMM images in the tarball" '! grep -q "\.img$" "$tmp/tar$k"'
   python3 - "$o/results/runs" >"$tmp/ran$k" <<'PY'
 import json, os, sys
 for n in sorted(os.listdir(sys.argv[1])):

@@ -604,11 +604,16 @@ class HostFiles {
     std::string name = sha256_file(local).substr(0, 16) + "-" + local.filename().string();
     auto* pool = this->pool();
     VolPtr v(virStorageVolLookupByName(pool, name.c_str()));
-    virStorageVolInfo info{};
-    if (v && virStorageVolGetInfo(v.get(), &info) == 0 && info.capacity == size) {
-      return uploaded_[key] = vol_path(v.get());  // content-addressed: already there
+    // Content-addressed: a complete copy is reused. One still being written (by another
+    // daxtorture) has fewer bytes on disk than its size: wait for it a while, else replace it.
+    for (int i = 0; v && i < 60; ++i) {
+      virStorageVolInfo info{};
+      if (virStorageVolGetInfo(v.get(), &info) != 0) break;
+      if (info.capacity == size && info.allocation >= size)
+        return uploaded_[key] = vol_path(v.get());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    if (v) virStorageVolDelete(v.get(), 0);  // a partial upload
+    if (v) virStorageVolDelete(v.get(), 0);  // an upload that never finished
     v.reset(virStorageVolCreateXML(pool, volume_xml(name, size, "0644").c_str(), 0));
     if (!v)
       throw InfraError(fmt::format("cannot create volume {} in pool daxtorture ({}) on {}: {}",

@@ -28,6 +28,18 @@ std::vector<results::RunRecord> run_campaign(const std::string& file, const fs::
   return results::Store(out).runs();
 }
 
+// A failing test keeps its results (consoles, records) for the report: the TempDir goes.
+void keep_on_failure(const fs::path& out, const std::string& name) {
+  if (!::testing::Test::HasFailure()) return;
+  fs::path keep = fs::path("/tmp") / ("dt-it-kept-" + name);
+  std::error_code ec;
+  fs::remove_all(keep, ec);
+  fs::copy(out, keep, fs::copy_options::recursive, ec);
+  for (auto& e : fs::recursive_directory_iterator(keep, ec))
+    if (e.path().extension() == ".img") fs::remove(e.path(), ec);
+  std::cout << "results kept in " << keep << "\n";
+}
+
 std::string unexpected(const results::RunRecord& run) {
   std::string s;
   for (auto& f : run.findings)
@@ -39,6 +51,10 @@ std::string unexpected(const results::RunRecord& run) {
 
 TEST(Poison, FiresOnEveryFilesystemAndEveryMapperGetsItsSigbus) {
   TempDir out("/tmp", "dt-it-poison-");
+  struct Keep {
+    fs::path p;
+    ~Keep() { keep_on_failure(p, "poison"); }
+  } keep{out.path()};
   auto runs = run_campaign("poison.yaml", out.path() / "o", 2, std::chrono::minutes(12));
   ASSERT_EQ(runs.size(), 3u);
   std::set<std::string> seen;
@@ -48,6 +64,8 @@ TEST(Poison, FiresOnEveryFilesystemAndEveryMapperGetsItsSigbus) {
     auto inj = run.injections[0];
     auto ev = inj["evidence"];
     EXPECT_TRUE(inj.value("fired", false)) << run.cell_id << " " << inj.dump();
+    ASSERT_TRUE(ev.is_object()) << run.cell_id
+                                << ": the guest died under poison:" << unexpected(run);
     // The kernel's word: one "recovery action for dax page: Recovered" per checked madvise.
     EXPECT_GT(ev.value("kernel_dax_recovered", 0), 0) << run.cell_id << " " << ev.dump();
     EXPECT_EQ(ev.value("kernel_other_recovery_actions", -1), 0)
@@ -65,6 +83,10 @@ TEST(Poison, FiresOnEveryFilesystemAndEveryMapperGetsItsSigbus) {
 
 TEST(PowerCut, EveryFilesystemRecoversWithEveryAcknowledgedWrite) {
   TempDir out("/tmp", "dt-it-cut-");
+  struct Keep {
+    fs::path p;
+    ~Keep() { keep_on_failure(p, "power-cut"); }
+  } keep{out.path()};
   auto runs = run_campaign("power-cut.yaml", out.path() / "o", 2, std::chrono::minutes(15));
   ASSERT_EQ(runs.size(), 3u);
   std::set<std::string> seen;
@@ -101,6 +123,10 @@ TEST(PowerCut, EveryFilesystemRecoversWithEveryAcknowledgedWrite) {
 
 TEST(PowerCut, TwentyConsecutiveCutsLoseNoAcknowledgedWrite) {
   TempDir out("/tmp", "dt-it-cut20-");
+  struct Keep {
+    fs::path p;
+    ~Keep() { keep_on_failure(p, "power-cut-20"); }
+  } keep{out.path()};
   auto t0 = std::chrono::steady_clock::now();
   auto runs = run_campaign("power-cut-20.yaml", out.path() / "o", 1, std::chrono::minutes(12));
   ASSERT_EQ(runs.size(), 1u);

@@ -31,12 +31,15 @@ campaign::Cell cell_from_json(const json& j) {
   c.fs.mount_opts = f.value("mount", "");
   c.workload.name = j.at("workload").value("name", "");
   c.workload.label = c.workload.name;
-  for (auto& [k, v] : j.at("workload").value("params", json::object()).items())
-    c.workload.params.push_back({k, v});
-  for (auto& i : j.value("injectors", json::array())) {
+  // Named locals: a range-for over items() of a temporary json reads a destroyed object.
+  const json wparams = j.at("workload").value("params", json::object());
+  for (auto& [k, v] : wparams.items()) c.workload.params.push_back({k, v});
+  const json injectors = j.value("injectors", json::array());
+  for (auto& i : injectors) {
     campaign::InjectorSpec spec;
     spec.name = i.value("name", "");
-    for (auto& [k, v] : i.value("params", json::object()).items()) spec.params.push_back({k, v});
+    const json iparams = i.value("params", json::object());
+    for (auto& [k, v] : iparams.items()) spec.params.push_back({k, v});
     c.injectors.push_back(spec);
   }
   c.kernel = j.value("kernel", "default");

@@ -29,7 +29,8 @@ std::string kernel_cmdline(const Config& cfg) {
   // panic=-1 + -no-reboot: a panic ends the VM at once with the console kept.
   std::string c =
       "console=ttyS0,115200 panic=-1 loglevel=7 printk.devkmsg=on no_hash_pointers "
-      "rcupdate.rcu_cpu_stall_suppress_at_boot=1 hung_task_panic=0 softlockup_panic=0";
+      "rcupdate.rcu_cpu_stall_suppress_at_boot=1 hung_task_panic=0 softlockup_panic=0 "
+      "kasan_multi_shot";  // KASAN (kasan flavour) keeps reporting after the first bug
   if (!cfg.cmdline_extra.empty()) c += " " + cfg.cmdline_extra;
   return c;
 }

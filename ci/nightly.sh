@@ -179,10 +179,10 @@ if os.path.isfile(state):
     with open(state) as f:
         s = yaml.safe_load(f) or {}
     for e in s.get("entries") or []:
-        k = (e.get("title"), e.get("kind") or "", str(e.get("fs", "*")), str(e.get("kernel", "*")))
+        k = (e.get("title"), e.get("kind") or "", str(e.get("fs", "*")), str(e.get("workload", "*")), str(e.get("kernel", "*")))
         seen[k] = str(e.get("last_seen") or "")
 for e in b.get("entries") or []:
-    k = (e.get("title"), e.get("kind") or "", str(e.get("fs", "*")), str(e.get("kernel", "*")))
+    k = (e.get("title"), e.get("kind") or "", str(e.get("fs", "*")), str(e.get("workload", "*")), str(e.get("kernel", "*")))
     last = max(str(e.get("last_seen") or ""), seen.get(k, ""))
     if last:
         e["last_seen"] = last

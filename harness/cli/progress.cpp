@@ -53,6 +53,7 @@ void Progress::finished(const results::RunRecord& r) {
                                 {"run_id", r.run_id},
                                 {"cell", r.cell_id},
                                 {"fs", r.fs},
+                                {"workload", r.workload},
                                 {"kernel_release", r.kernel_release},
                                 {"status", results::to_string(r.status)},
                                 {"boot_to_ready_s", r.boot_to_ready_s},

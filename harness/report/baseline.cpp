@@ -19,15 +19,16 @@ bool glob(const std::string& pattern, const std::string& s) {
 }
 
 bool hits(const BaselineEntry& e, const oracle::Finding& f, const std::string& fs,
-          const std::string& kernel_release) {
+          const std::string& kernel_release, const std::string& workload) {
   return e.title == f.title && (e.kind.empty() || e.kind == f.kind) && fs_matches(e.fs, fs) &&
-         kernel_matches(e.kernel, kernel_release);
+         kernel_matches(e.kernel, kernel_release) && fs_matches(e.workload, workload);
 }
 
 bool covers(const BaselineEntry& e, const results::RunRecord& r) {
   // A run that errored or was skipped tested nothing, so it cannot vouch for a fix.
   if (r.status == results::Status::Error || r.status == results::Status::Skip) return false;
-  return fs_matches(e.fs, r.fs) && kernel_matches(e.kernel, r.kernel_release);
+  return fs_matches(e.fs, r.fs) && kernel_matches(e.kernel, r.kernel_release) &&
+         fs_matches(e.workload, r.workload);
 }
 
 std::string run_date(const results::RunRecord& r) {
@@ -56,15 +57,16 @@ bool kernel_matches(const std::string& pattern, const std::string& release) {
 }
 
 const BaselineEntry* Baseline::match(const oracle::Finding& f, const std::string& fs,
-                                     const std::string& kernel_release) const {
+                                     const std::string& kernel_release,
+                                     const std::string& workload) const {
   for (auto& e : entries)
-    if (hits(e, f, fs, kernel_release)) return &e;
+    if (hits(e, f, fs, kernel_release, workload)) return &e;
   return nullptr;
 }
 
 bool Baseline::known(const oracle::Finding& f, const std::string& fs,
-                     const std::string& kernel_release) const {
-  return match(f, fs, kernel_release) != nullptr;
+                     const std::string& kernel_release, const std::string& workload) const {
+  return match(f, fs, kernel_release, workload) != nullptr;
 }
 
 std::vector<BaselineEntry> unseen(const Baseline& b, const std::vector<results::RunRecord>& runs) {
@@ -73,7 +75,8 @@ std::vector<BaselineEntry> unseen(const Baseline& b, const std::vector<results::
     bool covered = false, seen = false;
     for (auto& r : runs) {
       covered |= covers(e, r);
-      for (auto& f : r.findings) seen |= !f.expected && hits(e, f, r.fs, r.kernel_release);
+      for (auto& f : r.findings)
+        seen |= !f.expected && hits(e, f, r.fs, r.kernel_release, r.workload);
     }
     if (covered && !seen) out.push_back(e);
   }
@@ -86,7 +89,7 @@ int mark_seen(Baseline& b, const std::vector<results::RunRecord>& runs) {
     std::string latest = e.last_seen;
     for (auto& r : runs)
       for (auto& f : r.findings)
-        if (!f.expected && hits(e, f, r.fs, r.kernel_release))
+        if (!f.expected && hits(e, f, r.fs, r.kernel_release, r.workload))
           latest = std::max(latest, run_date(r));
     if (latest != e.last_seen) e.last_seen = latest, ++changed;
   }

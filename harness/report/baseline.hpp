@@ -16,8 +16,9 @@ struct BaselineEntry {
   std::string title;  // exact finding title (the dedup key)
   std::string kind;   // finding kind; empty matches any
   std::string fs = "*";
-  std::string kernel = "*";  // "6.1" matches 6.1 and 6.1.x releases; globs allowed
-  double rate = 0;           // expected fraction of runs that hit it (informational)
+  std::string workload = "*";  // workload name (a campaign label "x~2" counts as x); "*" any
+  std::string kernel = "*";    // "6.1" matches 6.1 and 6.1.x releases; globs allowed
+  double rate = 0;             // expected fraction of runs that hit it (informational)
   std::string note;
   std::string last_seen;  // YYYY-MM-DD of the last run that hit it
 };
@@ -26,11 +27,11 @@ struct Baseline {
   std::vector<BaselineEntry> entries;
   std::string path;
 
-  bool known(const oracle::Finding& f, const std::string& fs,
-             const std::string& kernel_release) const;
+  bool known(const oracle::Finding& f, const std::string& fs, const std::string& kernel_release,
+             const std::string& workload) const;
   // The entry that makes `f` known, or nullptr.
   const BaselineEntry* match(const oracle::Finding& f, const std::string& fs,
-                             const std::string& kernel_release) const;
+                             const std::string& kernel_release, const std::string& workload) const;
 };
 
 // Throws dt::UsageError "file:line:column: key: message" on bad input, or naming a missing file.

@@ -69,11 +69,11 @@ class Parser {
         if (r) e.rate = *r;
         continue;
       }
-      static const std::set<std::string> kStrings = {"title",  "kind", "fs",
+      static const std::set<std::string> kStrings = {"title",  "kind", "fs",       "workload",
                                                      "kernel", "note", "last_seen"};
       if (!kStrings.count(name)) {
         error(name_node, k,
-              "unknown key (expected title, kind, fs, kernel, rate, note, last_seen)");
+              "unknown key (expected title, kind, fs, workload, kernel, rate, note, last_seen)");
         ok = false;
         continue;
       }
@@ -89,6 +89,8 @@ class Parser {
         e.kind = *s;
       } else if (name == "fs") {
         e.fs = s->empty() ? "*" : *s;
+      } else if (name == "workload") {
+        e.workload = s->empty() ? "*" : *s;
       } else if (name == "kernel") {
         e.kernel = s->empty() ? "*" : *s;
       } else if (name == "note") {
@@ -101,9 +103,9 @@ class Parser {
     }
     if (!has_title) error(n, key, "missing 'title'"), ok = false;
     if (!ok) return;
-    auto id = std::tie(e.title, e.kind, e.fs, e.kernel);
+    auto id = std::tie(e.title, e.kind, e.fs, e.workload, e.kernel);
     for (auto& other : out.entries)
-      if (std::tie(other.title, other.kind, other.fs, other.kernel) == id)
+      if (std::tie(other.title, other.kind, other.fs, other.workload, other.kernel) == id)
         return error(
             n, key,
             fmt::format("duplicate entry for '{}' (fs {}, kernel {})", e.title, e.fs, e.kernel));
@@ -175,6 +177,8 @@ void save_baseline(const Baseline& b, const std::string& path) {
     out << YAML::Key << "title" << YAML::Value << YAML::DoubleQuoted << e.title;
     if (!e.kind.empty()) out << YAML::Key << "kind" << YAML::Value << e.kind;
     out << YAML::Key << "fs" << YAML::Value << YAML::DoubleQuoted << e.fs;
+    if (e.workload != "*")
+      out << YAML::Key << "workload" << YAML::Value << YAML::DoubleQuoted << e.workload;
     out << YAML::Key << "kernel" << YAML::Value << YAML::DoubleQuoted << e.kernel;
     out << YAML::Key << "rate" << YAML::Value << e.rate;
     if (!e.note.empty()) out << YAML::Key << "note" << YAML::Value << e.note;

@@ -16,7 +16,8 @@ std::string to_string(Verdict v) {
 
 Verdict verdict(const results::RunRecord& run, const oracle::Finding& f, const Baseline* baseline) {
   if (f.expected) return Verdict::Expected;
-  if (baseline && baseline->known(f, run.fs, run.kernel_release)) return Verdict::Known;
+  if (baseline && baseline->known(f, run.fs, run.kernel_release, run.workload))
+    return Verdict::Known;
   return Verdict::Fresh;
 }
 

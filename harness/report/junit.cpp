@@ -75,7 +75,7 @@ std::string testcase(const results::RunRecord& r, const Baseline* baseline, Coun
     if (v == Verdict::Expected) continue;
     std::string body = f.text;
     if (v == Verdict::Known) {
-      const BaselineEntry* e = baseline->match(f, r.fs, r.kernel_release);
+      const BaselineEntry* e = baseline->match(f, r.fs, r.kernel_release, r.workload);
       body = fmt::format("known in baseline {} (expected rate {:.1f}%{}{})\n\n{}", baseline->path,
                          e->rate * 100, e->note.empty() ? "" : ": ", e->note, f.text);
     }

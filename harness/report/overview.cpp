@@ -24,7 +24,8 @@ Overview overview(const results::Store& store, const Baseline* baseline, int fix
     for (auto& [r, f] : bucket) {
       TitleInfo& t = worst[f->title];
       t.verdict = std::min(t.verdict, v);
-      if (v == Verdict::Known && !t.entry) t.entry = baseline->match(*f, r->fs, r->kernel_release);
+      if (v == Verdict::Known && !t.entry)
+        t.entry = baseline->match(*f, r->fs, r->kernel_release, r->workload);
     }
   };
   note(c.expected, Verdict::Expected);

@@ -12,13 +12,14 @@ std::optional<Kill> judge_run(const nlohmann::json& ev, const report::Baseline* 
                               const std::vector<std::string>& expect) {
   if (ev.value("event", "") != "run" || !ev.contains("findings")) return std::nullopt;
   std::string fs = ev.value("fs", ""), release = ev.value("kernel_release", "");
+  std::string workload = ev.value("workload", "");
   for (const auto& f : ev["findings"]) {
     if (f.value("expected", false)) continue;
     oracle::Finding finding;
     finding.title = f.value("title", "");
     finding.kind = f.value("kind", "");
     if (finding.kind == "infra") continue;
-    if (baseline && baseline->known(finding, fs, release)) continue;
+    if (baseline && baseline->known(finding, fs, release, workload)) continue;
     Kill k{finding.title, finding.kind, ev.value("cell", ""), false};
     k.expected_kind = std::find(expect.begin(), expect.end(), k.kind) != expect.end();
     return k;

@@ -101,6 +101,7 @@ TEST(Baseline, SaveRoundTrips) {
     EXPECT_EQ(x.title, y.title);
     EXPECT_EQ(x.kind, y.kind);
     EXPECT_EQ(x.fs, y.fs);
+    EXPECT_EQ(x.workload, y.workload);
     EXPECT_EQ(x.kernel, y.kernel);
     EXPECT_DOUBLE_EQ(x.rate, y.rate);
     EXPECT_EQ(x.note, y.note);
@@ -128,6 +129,28 @@ TEST(Baseline, FsPatterns) {
   EXPECT_FALSE(fs_matches("xfs", "ext4"));
   EXPECT_TRUE(fs_matches("ext*", "ext4"));
   EXPECT_FALSE(fs_matches("ext*", "xfs"));
+}
+
+// The shipped 6.1 baseline knows the reflink WARN on xfs; a mutant kernel that produces the
+// same title from pin-vs-truncate must still be new (selftest found this one).
+TEST(Baseline, EntriesAreScopedToTheirWorkload) {
+  Baseline b = load_baseline(std::string(DT_SOURCE_DIR) + "/baselines/6.1-clean.yaml");
+  dt::oracle::Finding f;
+  f.title = "WARNING in dax_disassociate_entry";
+  f.kind = "warning";
+  EXPECT_TRUE(b.known(f, "xfs", "6.1.192", "reflink"));
+  EXPECT_TRUE(b.known(f, "xfs~2", "6.1.192", "reflink~2"));
+  EXPECT_FALSE(b.known(f, "xfs", "6.1.192", "pin-vs-truncate"));
+  EXPECT_TRUE(b.known(f, "ext2", "6.1.192", "pin-vs-truncate"));
+  EXPECT_FALSE(b.known(f, "ext4", "6.1.192", "pin-vs-truncate"));
+  dt::oracle::Finding boot;
+  boot.title = "KASAN: wild-memory-access Write in handle_edge_irq";
+  boot.kind = "kasan";
+  EXPECT_TRUE(b.known(boot, "ext4", "6.1.192", "fault-vs-truncate")) << "no workload = any";
+  dt::TempDir d("/tmp", "dt-report-");
+  std::string out = (d.path() / "saved.yaml").string();
+  save_baseline(b, out);
+  EXPECT_FALSE(load_baseline(out).known(f, "xfs", "6.1.192", "pin-vs-truncate"));
 }
 
 TEST(Baseline, UnseenOnlyCountsEntriesTheRunsCouldHaveHit) {

@@ -15,6 +15,7 @@ json run_event(const std::string& fs, json findings) {
   return {{"event", "run"},
           {"cell", fs + "/reflink/none/mutant:x/r0"},
           {"fs", fs},
+          {"workload", "reflink"},
           {"kernel_release", "6.1.192"},
           {"findings", findings}};
 }

@@ -872,6 +872,9 @@ class LibvirtInstance : public Instance {
     hmp("sendkey alt-sysrq-t");
     std::this_thread::sleep_for(std::chrono::seconds(3));
     hmp("info registers -a");
+    // A guest idle in HLT that never wakes (early-boot stalls under TCG on an overloaded
+    // host) is told apart by its local APIC: timer armed or not, interrupt pending or not.
+    for (int cpu = 0; cpu < cfg_.vcpus; ++cpu) hmp(fmt::format("info lapic {}", cpu));
     hmp("info status");
     log("\n==== diagnosis ====\n" + d);
     return d;

@@ -104,7 +104,7 @@ constexpr std::string_view kTraceTail =
 
 // RCU stalls go on with per-CPU lines and the NMI backtraces of the stalled CPUs.
 constexpr std::string_view kRcuTail =
-    R"(^(|rcu: .*|\s.*|NMI backtrace for cpu \d+.*|Sending NMI from CPU .*|CPU: \d+ PID: .*|)"
+    R"(^(|rcu: (?!INFO: ).*|\s.*|Sending NMI from CPU .*|CPU: \d+ PID: .*|)"
     R"(Hardware name: .*|RIP: .*|Code: .*|RSP: .*|R[A-Z0-9]{2}: .*|FS: .*|CS: .*|CR2: .*|)"
     R"(DR[0-7]: .*|Call Trace:|Task dump for CPU \d+:|task:.*|Modules linked in:.*|)"
     R"(irq event stamp: \d+|(hard|soft)irqs last\s+(en|dis)abled at .*|)"

@@ -209,7 +209,9 @@ struct Parser::Impl {
   // An NMI backtrace printed by a stalled CPU on behalf of an RCU stall report.
   bool adopt_nmi(const Line& l) {
     if (l.caller.empty() || !l.trimmed.starts_with("NMI backtrace for cpu ")) return false;
-    for (auto& r : open) {
+    // The newest stall asked for it; a finished older one on that CPU must not take it.
+    for (auto it = open.rbegin(); it != open.rend(); ++it) {
+      auto& r = *it;
       if (!r.fmt->f->adopt_nmi) continue;
       r.callers.emplace_back(l.caller);
       append(r, l, line_no);
@@ -300,7 +302,13 @@ std::vector<Report> parse_log(std::string_view whole_log) {
   Parser p;
   p.feed(whole_log);
   p.finish();
-  return p.take_reports();
+  auto reports = p.take_reports();
+  // A report with no end marker closes only when the next one (or the end) shows up, so the
+  // stream emits it late; a whole log can give them back in console order.
+  std::stable_sort(reports.begin(), reports.end(), [](const Report& a, const Report& b) {
+    return a.start_offset < b.start_offset;
+  });
+  return reports;
 }
 
 }  // namespace dt::console

@@ -34,7 +34,23 @@ check("github: on.schedule with a cron", isinstance(on, dict) and on.get("schedu
 check("github: on.workflow_dispatch", isinstance(on, dict) and "workflow_dispatch" in on)
 jobs = gh.get("jobs") or {}
 check("github: has jobs", bool(jobs))
+check("github: has the nightly selftest job", any("ci/selftest.sh" in " ".join(s.get("run", "") for s in (j.get("steps") or [])) for j in jobs.values()))
+def is_selftest(steps_or_script):
+    return "ci/selftest.sh" in steps_or_script
+
+
 for name, job in jobs.items():
+    runs_all = " ".join(s.get("run", "") for s in (job.get("steps") or []))
+    if is_selftest(runs_all):
+        # The nightly selftest: one job, no shards; same timeout and artifact rules.
+        check(f"github: jobs.{name}.timeout-minutes is a positive number",
+              isinstance(job.get("timeout-minutes"), int) and job["timeout-minutes"] > 0)
+        ups = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact")]
+        check(f"github: jobs.{name} uploads the kill table even on failure",
+              any(str(s.get("if", "")).strip() == "always()" and "selftest.txt" in str((s.get("with") or {}).get("path", ""))
+                  for s in ups))
+        check(f"github: jobs.{name} runs every mutant (ci/selftest.sh)", "ci/selftest.sh" in runs_all)
+        continue
     check(f"github: jobs.{name}.timeout-minutes is a positive number",
           isinstance(job.get("timeout-minutes"), int) and job["timeout-minutes"] > 0)
     matrix = (job.get("strategy") or {}).get("matrix") or {}
@@ -56,8 +72,16 @@ gl = load(".gitlab-ci.yml")
 reserved = {"stages", "variables", "default", "include", "workflow", "image", "services", "cache", "before_script", "after_script"}
 gjobs = {k: v for k, v in gl.items() if k not in reserved and not k.startswith(".") and isinstance(v, dict)}
 check("gitlab: has jobs", bool(gjobs))
+check("gitlab: has the nightly selftest job", any("ci/selftest.sh" in "\n".join(j.get("script") or []) for j in gjobs.values()))
 for name, job in gjobs.items():
     rules = job.get("rules") or []
+    if is_selftest("\n".join(job.get("script") or [])):
+        check(f"gitlab: {name} rules run scheduled pipelines", any("schedule" in str(r.get("if", "")) for r in rules))
+        check(f"gitlab: {name} has a timeout", bool(job.get("timeout")))
+        arts = job.get("artifacts") or {}
+        check(f"gitlab: {name} keeps the kill table even on failure",
+              arts.get("when") == "always" and "out/selftest.txt" in (arts.get("paths") or []))
+        continue
     check(f"gitlab: {name} rules run scheduled pipelines", any("schedule" in str(r.get("if", "")) for r in rules))
     matrix = (job.get("parallel") or {}).get("matrix") if isinstance(job.get("parallel"), dict) else None
     check(f"gitlab: {name} parallel:matrix", isinstance(matrix, list) and matrix)

@@ -3,6 +3,7 @@
 // 0 clean, 1 new findings, 2 usage/config, 3 infrastructure failure, 130 interrupted.
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <iostream>
@@ -257,6 +258,19 @@ int run(const RunOptions& o) {
   progress.done();
   store.set_meta("finished_at", results::utc_now());
 
+  {
+    // Orchestrator overhead: our own CPU (not QEMU's) per VM-hour of the runs done here.
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    double vm_s = progress.vm_seconds();
+    store.set_meta("harness_cpu_s", fmt::format("{:.3f}", cpu));
+    store.set_meta("vm_seconds", fmt::format("{:.1f}", vm_s));
+    if (vm_s > 0)
+      info(fmt::format("harness: {:.1f} CPU-s for {:.2f} VM-hours ({:.0f} CPU-s per VM-hour)", cpu,
+                       vm_s / 3600, cpu / (vm_s / 3600)));
+  }
   auto summary = store.findings();
   std::size_t fresh = 0;
   for (auto& f : summary) fresh += !f.expected_only;

@@ -44,6 +44,7 @@ void Progress::finished(const results::RunRecord& r) {
   running_.erase(r.run_id);
   ++done_;
   new_findings_ += r.new_findings();
+  vm_seconds_ += r.total_s;
   errors_ += r.status == results::Status::Error;
   if (json_) {
     nlohmann::json titles = nlohmann::json::array();

@@ -22,6 +22,7 @@ class Progress {
   void tick();  // redraw (called about once a second)
   void done();
   std::size_t findings() const { return new_findings_; }
+  double vm_seconds() const { return vm_seconds_; }  // summed wall time of finished runs
 
  private:
   void draw_locked(bool force);
@@ -31,6 +32,7 @@ class Progress {
   bool json_, tty_;
   std::map<std::string, runner::CellProgress> running_;
   std::uint64_t iterations_ = 0;
+  double vm_seconds_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_plain_ = start_;
   bool line_open_ = false;

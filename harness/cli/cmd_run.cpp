@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "campaign/campaign.hpp"
@@ -44,7 +45,8 @@ struct RunOptions {
   double silence = 150;
   std::string metrics_listen, pushgateway, metrics_textfile;
   std::string baseline, junit;
-  std::vector<std::string> kernels;  // replaces the campaign's kernel axis
+  std::vector<std::string> kernels;   // replaces the campaign's kernel axis
+  std::optional<std::uint64_t> seed;  // replaces the campaign's seed
 };
 
 // SIGINT/SIGTERM/SIGHUP are taken by one thread (sigwait), so no handler runs in a VM thread
@@ -95,6 +97,7 @@ int run(const RunOptions& o) {
     for (auto& k : o.kernels) (void)request_for_kernel(k);  // unknown mutant: say so now
     camp.kernels = o.kernels;
   }
+  if (o.seed) camp.seed = *o.seed;
   auto cells = camp.cells();
   for (auto& n : camp.notes) info("note: " + n.str());
   if (!o.shard.empty()) {
@@ -333,6 +336,8 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("-j,--jobs", o->jobs, "VMs at once (default: from cores and memory)");
   cmd->add_option("--shard", o->shard, "run slice K of N (1-based) of the matrix, e.g. 2/4");
   cmd->add_flag("--resume", o->resume, "continue an interrupted campaign in --out");
+  cmd->add_option("--seed", o->seed,
+                  "campaign seed instead of the file's (every cell's seed follows)");
   cmd->add_option("--kernel", o->kernels,
                   "run on this kernel instead of the campaign's (default, kasan, mutant:<id> or "
                   "a bzImage path; repeatable)");

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -42,6 +43,7 @@ struct SelftestOptions {
   std::string baseline;
   std::string accel = "auto";
   int jobs = 0;
+  std::optional<std::uint64_t> seed;
   std::string metrics_textfile;
 };
 
@@ -85,6 +87,7 @@ void run_campaign(const SelftestOptions& o, const fs::path& campaign, const std:
                                    "--accel",
                                    accel};
   if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
+  if (o.seed) argv.insert(argv.end(), {"--seed", std::to_string(*o.seed)});
   if (baseline) argv.insert(argv.end(), {"--baseline", baseline->path});
   SpawnOptions so;
   so.err = SpawnOptions::Stream::Inherit;  // the campaign's own progress lines
@@ -281,6 +284,7 @@ void add_selftest_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--baseline", o->baseline, "known findings (default baselines/6.1-clean.yaml)");
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
   cmd->add_option("-j,--jobs", o->jobs, "VMs at once per campaign");
+  cmd->add_option("--seed", o->seed, "campaign seed for every campaign (detection-time medians)");
   cmd->add_flag("--json", o->json, "the summary as JSON on stdout");
   cmd->add_option("--metrics-textfile", o->metrics_textfile,
                   "write node_exporter textfile metrics (kill ratio, detection seconds)");

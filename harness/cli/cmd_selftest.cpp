@@ -63,6 +63,18 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// Resolved once at start: a rebuild during a long selftest turns /proc/self/exe into
+// "... (deleted)", while the path itself then names the new, compatible binary.
+std::string self_exe() {
+  static const std::string path = [] {
+    std::string p = fs::read_symlink("/proc/self/exe").string();
+    const std::string deleted = " (deleted)";
+    if (p.size() > deleted.size() && p.ends_with(deleted)) p.resize(p.size() - deleted.size());
+    return p;
+  }();
+  return path;
+}
+
 // SIGINT/SIGTERM stop the current campaign (it keeps its results) and end the selftest.
 std::atomic<int> g_signal{0};
 extern "C" void on_signal(int sig) {
@@ -75,17 +87,9 @@ void run_campaign(const SelftestOptions& o, const fs::path& campaign, const std:
                   const fs::path& out, double budget_s, const std::string& accel,
                   const report::Baseline* baseline, const std::vector<std::string>& expect,
                   bool stop_at_kill, selftest::Outcome& r) {
-  std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(),
-                                   "run",
-                                   campaign.string(),
-                                   "--kernel",
-                                   kernel,
-                                   "--out",
-                                   out.string(),
-                                   "--json",
-                                   "--no-canary",
-                                   "--accel",
-                                   accel};
+  std::vector<std::string> argv = {
+      self_exe(),   "run",    campaign.string(), "--kernel", kernel, "--out",
+      out.string(), "--json", "--no-canary",     "--accel",  accel};
   if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
   if (o.seed) argv.insert(argv.end(), {"--seed", std::to_string(*o.seed)});
   if (baseline) argv.insert(argv.end(), {"--baseline", baseline->path});
@@ -149,6 +153,7 @@ int selftest(const SelftestOptions& o) {
     throw UsageError("name the mutants: --mutant ID (repeatable) or --all (known: " + known + ")");
   }
   double budget = parse_budget(o.budget);
+  (void)self_exe();
   if (fs::exists(o.out) && !fs::is_empty(o.out))
     throw UsageError(o.out + " already exists and is not empty; pass another --out");
   fs::create_directories(o.out);

@@ -29,59 +29,51 @@ if ! "$DT" run --help 2>&1 | grep -q -- --backend; then
 fi
 campaign=${DT_COMPARE_CAMPAIGN:-$here/tiny.yaml}
 common=(run "$campaign" --accel tcg --jobs 1 --no-canary --json)
-# Cells whose boot stalled in early kernel init with no kernel report (early-stall.sh), one
-# line each; such a stall on either backend (seen under TCG on an overloaded host) says
-# nothing about backend parity, so that backend's run is repeated once, loudly.
-stalled() {
-  python3 - "$1" <<'PY' | while IFS=$'\t' read -r cell console; do
-import json, os, sys
-d = os.path.join(sys.argv[1], "runs")
-for n in sorted(f for f in os.listdir(d) if f.endswith(".json")) if os.path.isdir(d) else []:
-    r = json.load(open(os.path.join(d, n)))
-    titles = [f.get("title", "") for f in r.get("findings", [])]
-    if r.get("status") == "error" and titles and all(t.startswith("boot ") for t in titles):
-        print("%s\t%s" % (r["cell_id"], r.get("console_path", "")))
-PY
-    if why=$(bash "$here/early-stall.sh" "$console"); then echo "$cell: $why (console $console)"; fi
-  done
-  return 0
-}
-run_backend() {  # NAME ARGS...: run the campaign into $tmp/NAME; a second time after a stall
-  local name=$1 rc s kept
-  shift
-  for attempt in 1 2; do
-    rc=0
-    "$DT" "${common[@]}" --out "$tmp/$name" "$@" >"$tmp/$name.jsonl" 2>"$tmp/$name.err" || rc=$?
-    s=$(stalled "$tmp/$name")
-    [[ -n $s && $attempt -eq 1 ]] || break
-    kept=$(mktemp -d /tmp/dt-it-kept-compare-$name-XXXXXX)
-    cp -r "$tmp/$name/runs" "$kept/" 2>/dev/null || true
-    echo "RETRY: the $name run had an early-boot stall (runs kept in $kept); running it again once:"
-    echo "$s" | sed 's/^/  /'
-    rm -rf "${tmp:?}/$name"
-  done
-  return "$rc"
-}
-rc_q=0
-run_backend qemu --backend qemu || rc_q=$?
-rc_l=0
-run_backend libvirt --backend libvirt "${connect[@]}" || rc_l=$?
+set +e
+"$DT" "${common[@]}" --out "$tmp/qemu" --backend qemu >"$tmp/qemu.jsonl" 2>"$tmp/qemu.err"
+rc_q=$?
+"$DT" "${common[@]}" --out "$tmp/libvirt" --backend libvirt "${connect[@]}" >"$tmp/libvirt.jsonl" 2>"$tmp/libvirt.err"
+rc_l=$?
+set -e
 tail -n 5 "$tmp/qemu.err" "$tmp/libvirt.err" >&2
+# The verdict of a cell is its latest run, as `run` counts it: a VM that never came up is
+# retried once by `run` itself, and the failed attempt stays in runs/ for the record.
 verdicts() {  # cell -> status + sorted finding titles, one line per cell
   python3 - "$1" <<'PY'
 import json, os, sys
 d = os.path.join(sys.argv[1], "runs")
+runs = [json.load(open(os.path.join(d, n))) for n in sorted(os.listdir(d)) if n.endswith(".json")] if os.path.isdir(d) else []
+runs.sort(key=lambda r: (r.get("started_at", ""), r.get("run_id", "")))
 rows = {}
-for n in sorted(f for f in os.listdir(d) if f.endswith(".json")) if os.path.isdir(d) else []:
-    r = json.load(open(os.path.join(d, n)))
+for r in runs:
     titles = sorted(f.get("title", "") for f in r.get("findings", []))
     rows[r["cell_id"]] = "%s %s backend=%s" % (r.get("status"), "|".join(titles), r.get("backend", "?"))
 for k in sorted(rows):
     print(k, rows[k])
 PY
 }
+retried() {  # NAME: say which boots `run` retried, and whether each was an early-boot stall
+  python3 - "$tmp/$1" <<'PY' | while IFS=$'\t' read -r cell title console; do
+import json, os, sys
+d = os.path.join(sys.argv[1], "runs")
+runs = [json.load(open(os.path.join(d, n))) for n in sorted(os.listdir(d)) if n.endswith(".json")] if os.path.isdir(d) else []
+runs.sort(key=lambda r: (r.get("started_at", ""), r.get("run_id", "")))
+for i, r in enumerate(runs):
+    if any(q["cell_id"] == r["cell_id"] for q in runs[i + 1:]):
+        t = "|".join(f.get("title", "") for f in r.get("findings", [])) or r.get("error", "")
+        print("%s\t%s\t%s" % (r["cell_id"], t, r.get("console_path", "")))
+PY
+    why=$(bash "$here/early-stall.sh" "$console") || why="not an early-boot stall"
+    kept=$(mktemp -d /tmp/dt-it-kept-compare-retried-XXXXXX)
+    cp "$(dirname "$console")"/*.log "$kept/" 2>/dev/null || true
+    echo "note: $1 run retried $cell after \"$title\": $why (console kept in $kept)"
+  done
+  return 0
+}
 verdicts "$tmp/qemu" >"$tmp/q.txt"
 verdicts "$tmp/libvirt" >"$tmp/l.txt"
+retried qemu
+retried libvirt
 echo "--- qemu (exit $rc_q)"; cat "$tmp/q.txt"
 echo "--- libvirt (exit $rc_l)"; cat "$tmp/l.txt"
 fail=0

@@ -36,7 +36,7 @@ namespace {
 
 struct SelftestOptions {
   std::vector<std::string> mutants;
-  bool all = false, list = false, no_clean = false, json = false;
+  bool all = false, list = false, no_clean = false, clean_only = false, json = false;
   std::string budget = "5m";
   std::string out = "daxtorture-selftest";
   std::string catalogue;
@@ -153,6 +153,8 @@ int selftest(const SelftestOptions& o) {
     throw UsageError("name the mutants: --mutant ID (repeatable) or --all (known: " + known + ")");
   }
   double budget = parse_budget(o.budget);
+  if (o.clean_only && o.no_clean)
+    throw UsageError("--clean-only and --no-clean exclude each other");
   (void)self_exe();
   if (fs::exists(o.out) && !fs::is_empty(o.out))
     throw UsageError(o.out + " already exists and is not empty; pass another --out");
@@ -185,7 +187,7 @@ int selftest(const SelftestOptions& o) {
 
   std::vector<selftest::Outcome> outcomes;
   for (auto& m : chosen) {
-    if (g_signal) break;
+    if (g_signal || o.clean_only) break;
     selftest::Outcome r;
     r.id = m.id;
     r.kernel = "mutant:" + m.id;
@@ -283,6 +285,9 @@ void add_selftest_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--list", o->list, "list the mutants and exit");
   cmd->add_option("--budget", o->budget, "campaign time per mutant (and per clean campaign)");
   cmd->add_flag("--no-clean", o->no_clean, "skip the clean-kernel comparison");
+  cmd->add_flag("--clean-only", o->clean_only,
+                "only the clean kernel over the chosen mutants' campaigns (e.g. after a baseline "
+                "change)");
   cmd->add_option("-o,--out", o->out, "results directory (one campaign store per mutant)");
   cmd->add_option("--catalogue", o->catalogue,
                   "mutant catalogue (guest-images/mutants/mutants.yaml)");

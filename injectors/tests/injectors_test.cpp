@@ -44,6 +44,21 @@ TEST(Injectors, PoisonExpectsNothingUntilItFired) {
   EXPECT_TRUE(i->take_findings().empty());
 }
 
+TEST(Injectors, PoisonExcusesNoHangItDidNotSee) {
+  // The known xfs deadlock's victims are expected only once its memory-failure report was on
+  // the console (seen from a session); without it a hang or a lost guest is a finding.
+  auto i = injectors::make(campaign::InjectorSpec{"poison", {}}, "xfs", 1);
+  oracle::Finding lost;
+  lost.kind = "no-output";
+  lost.title = "no output from test machine";
+  EXPECT_FALSE(i->expected(lost));
+  oracle::Finding hung;
+  hung.kind = "hung-task";
+  hung.title = "INFO: task hung in get_unlocked_entry";
+  hung.text = "INFO: task dt-poison:90 blocked for more than 61 seconds.\n grab_mapping_entry";
+  EXPECT_FALSE(i->expected(hung));
+}
+
 TEST(Injectors, FaultInjectionIsScopedToTheWorkload) {
   auto i = injectors::make(campaign::InjectorSpec{"failslab", {{"probability", "10"}}}, "ext4", 1);
   auto w = i->wrap({"dt-fault-vs-truncate", "--dir", "/mnt/dax/work"});

@@ -40,6 +40,9 @@ void keep_on_failure(const fs::path& out, const std::string& name) {
   std::cout << "results kept in " << keep << "\n";
 }
 
+// Clean 6.1, xfs: corrupt-pfn vs an allocating pwrite vs a read fault (see the baseline).
+const std::string kXfsMfDeadlock = "INFO: task hung in wait_entry_unlocked";
+
 std::string unexpected(const results::RunRecord& run) {
   std::string s;
   for (auto& f : run.findings)
@@ -55,7 +58,8 @@ TEST(Poison, FiresOnEveryFilesystemAndEveryMapperGetsItsSigbus) {
     fs::path p;
     ~Keep() { keep_on_failure(p, "poison"); }
   } keep{out.path()};
-  auto runs = run_campaign("poison.yaml", out.path() / "o", 2, std::chrono::minutes(12));
+  // One VM at a time (2-core hosts); the xfs cell takes about 3 min when it hits the deadlock.
+  auto runs = run_campaign("poison.yaml", out.path() / "o", 1, std::chrono::minutes(12));
   ASSERT_EQ(runs.size(), 3u);
   std::set<std::string> seen;
   for (auto& run : runs) {
@@ -66,6 +70,27 @@ TEST(Poison, FiresOnEveryFilesystemAndEveryMapperGetsItsSigbus) {
     EXPECT_TRUE(inj.value("fired", false)) << run.cell_id << " " << inj.dump();
     ASSERT_TRUE(ev.is_object()) << run.cell_id
                                 << ": the guest died under poison:" << unexpected(run);
+    if (run.fs == "xfs" && ev.value("xfs_mf_deadlock", false)) {
+      // The known clean-6.1 deadlock (baselines/6.1-clean.yaml, injectors/poison.cpp): the
+      // memory-failure task's hung-task report is the one counted finding, everything else in
+      // the cycle is marked expected. Anything more is new.
+      EXPECT_GT(ev.value("kernel_dax_recovered", 0), 0) << run.cell_id << " " << ev.dump();
+      int primary = 0;
+      for (auto& f : run.findings) {
+        if (f.expected) continue;
+        bool known =
+            f.title == kXfsMfDeadlock && f.text.find("xfs_dax_notify_failure") != std::string::npos;
+        EXPECT_TRUE(known) << run.cell_id << ": new finding beside the known deadlock: " << f.title;
+        primary += known;
+      }
+      EXPECT_GT(primary, 0) << run.cell_id << unexpected(run);
+      std::cout << run.cell_id << ": known xfs memory-failure deadlock (" << kXfsMfDeadlock
+                << ")\n";
+      continue;
+    }
+    EXPECT_FALSE(ev.contains("guest_lost"))
+        << run.cell_id << ": the guest died under poison: " << ev.value("guest_lost", "")
+        << unexpected(run);
     // The kernel's word: one "recovery action for dax page: Recovered" per checked madvise.
     EXPECT_GT(ev.value("kernel_dax_recovered", 0), 0) << run.cell_id << " " << ev.dump();
     EXPECT_EQ(ev.value("kernel_other_recovery_actions", -1), 0)

@@ -249,6 +249,7 @@ int Run::finish() {
   for (auto& f : fillers_) fill_bytes += f->bytes();
   result_extra_["fill_bytes"] = fill_bytes;
   const bool failed = rep_.failed() > 0;
+  stop_heartbeat();  // the result line must be the last line: no progress after it
   rep_.emit(result_line(failed ? "fail" : "pass"));
   if (!opt_.keep_files) {
     for (const auto& t : tracked)
@@ -256,9 +257,6 @@ int Run::finish() {
     for (auto& f : fillers_) ::unlink(f->path().c_str());
     for (const auto& p : extra_files_) ::unlink(p.c_str());
   }
-  done_ = true;
-  cv_.notify_all();
-  if (heartbeat_.joinable()) heartbeat_.join();
   return failed ? kExitFail : kExitPass;
 }
 
@@ -274,6 +272,7 @@ int Run::skip_all(const std::string& reason) {
                {"dax", dax_.dax()}});
   rep_.release_skips();
   rep_.skip(reason);
+  stop_heartbeat();
   rep_.emit(result_line("skip"));
   if (!opt_.keep_files) {
     for (const auto& t : tracked_)
@@ -281,10 +280,13 @@ int Run::skip_all(const std::string& reason) {
     for (auto& f : fillers_) ::unlink(f->path().c_str());
     for (const auto& p : extra_files_) ::unlink(p.c_str());
   }
+  return kExitSkip;
+}
+
+void Run::stop_heartbeat() {
   done_ = true;
   cv_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
-  return kExitSkip;
 }
 
 }  // namespace dt::workload

@@ -90,6 +90,7 @@ class Run {
 
   void heartbeat_loop();
   void emit_progress();
+  void stop_heartbeat();  // idempotent: joins the progress/watchdog thread
   void check_watchdog();
   nlohmann::json result_line(const std::string& status);
   uint64_t faults() const;

@@ -18,7 +18,7 @@ std::string ExecResult::output() const {
 }
 
 Session::Session(vm::Backend& backend, const vm::Config& cfg, SessionOptions opts)
-    : inst_(backend.create(cfg)), opts_(opts) {
+    : backend_(&backend), cfg_(cfg), inst_(backend.create(cfg)), opts_(opts) {
   last_console_ = last_agent_ = vm::steady_now();
 }
 
@@ -135,7 +135,25 @@ void Session::wait_ready() {
       pump(0.05);
     }
   } catch (const GuestLost& e) {
-    throw vm::BootError(std::string("boot failed: ") + e.what(), console_text());
+    std::string why = e.what();
+    bool vm_died = why.rfind("VM crashed", 0) == 0 || why == "lost connection to test machine";
+    if (vm_died && reports_.empty() && !panicked_ && boot_retries_ == 0) {
+      ++boot_retries_;
+      std::string first = console_text();
+      inst_->close();
+      inst_ = backend_->create(cfg_);
+      parser_ = console::Parser();
+      last_console_ = last_agent_ = vm::steady_now();
+      try {
+        wait_ready();
+        return;
+      } catch (const vm::BootError& again) {
+        throw vm::BootError(
+            std::string(again.what()) + " (also on a second boot; first: " + why + ")",
+            first + "\n---- second boot ----\n" + console_text());
+      }
+    }
+    throw vm::BootError(std::string("boot failed: ") + why, console_text());
   }
   boot_to_ready_ = vm::steady_now() - inst_->boot_started();
 }

@@ -716,12 +716,7 @@ class LibvirtInstance : public Instance {
           "the libvirt backend has no interactive console; use --backend qemu (or `virsh "
           "console`)");
     fs::create_directories(cfg_.workdir);
-    if (!fs::exists(cfg_.kernel))
-      throw InfraError("kernel image missing: " + cfg_.kernel.string() +
-                       " (run: daxtorture image build)");
-    if (!fs::exists(cfg_.initramfs))
-      throw InfraError("initramfs missing: " + cfg_.initramfs.string() +
-                       " (run: daxtorture image build)");
+    require_boot_images(cfg_);
     paths_.name = unique_name();
     console_log_ = cfg_.workdir / "console.log";
     log_path_ = cfg_.workdir / "libvirt.log";

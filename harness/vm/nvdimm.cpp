@@ -11,6 +11,15 @@
 namespace dt::vm {
 namespace fs = std::filesystem;
 
+void require_boot_images(const Config& cfg) {
+  if (!fs::exists(cfg.kernel))
+    throw InfraError("kernel image missing: " + cfg.kernel.string() +
+                     " (run: daxtorture image build)");
+  if (!fs::exists(cfg.initramfs))
+    throw InfraError("initramfs missing: " + cfg.initramfs.string() +
+                     " (run: daxtorture image build)");
+}
+
 std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
   if (!cfg.nvdimm_files.empty()) {
     if (cfg.nvdimm_files.size() != cfg.nvdimms.size())

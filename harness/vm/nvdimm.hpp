@@ -1,6 +1,7 @@
 #pragma once
-// NVDIMM backing files, shared by every backend: reuse the given ones (power-cut reboots on
-// what the last boot left) or create sparse files after checking the disk has room for them.
+// Boot inputs shared by every backend. NVDIMM backing files: reuse the given ones (power-cut
+// reboots on what the last boot left) or create sparse files after checking the disk has room
+// for them.
 #include <filesystem>
 #include <vector>
 
@@ -9,5 +10,8 @@
 namespace dt::vm {
 
 std::vector<std::filesystem::path> prepare_nvdimm_files(const Config& cfg);
+
+// Kernel and initramfs exist; else dt::InfraError naming the file and `daxtorture image build`.
+void require_boot_images(const Config& cfg);
 
 }  // namespace dt::vm

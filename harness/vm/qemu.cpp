@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <mutex>
 #include <thread>
 
@@ -95,12 +95,7 @@ class QemuInstance : public Instance {
     paths_.qmp_socket = sockdir_.path() / "qmp";
     paths_.agent_socket = sockdir_.path() / "agent";
     paths_.nvdimm_files = prepare_nvdimm_files(cfg_);
-    if (!fs::exists(cfg_.kernel))
-      throw InfraError("kernel image missing: " + cfg_.kernel.string() +
-                       " (run: daxtorture image build)");
-    if (!fs::exists(cfg_.initramfs))
-      throw InfraError("initramfs missing: " + cfg_.initramfs.string() +
-                       " (run: daxtorture image build)");
+    require_boot_images(cfg_);
 
     console_fd_ =
         UniqueFd(::open(console_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));

@@ -40,6 +40,12 @@ void keep_on_failure(const fs::path& out, const std::string& name) {
   std::cout << "results kept in " << keep << "\n";
 }
 
+struct KeepOnFailure {
+  fs::path out;
+  std::string name;
+  ~KeepOnFailure() { keep_on_failure(out, name); }
+};
+
 // Clean 6.1, xfs: corrupt-pfn vs an allocating pwrite vs a read fault (see the baseline).
 const std::string kXfsMfDeadlock = "INFO: task hung in wait_entry_unlocked";
 
@@ -54,10 +60,7 @@ std::string unexpected(const results::RunRecord& run) {
 
 TEST(Poison, FiresOnEveryFilesystemAndEveryMapperGetsItsSigbus) {
   TempDir out("/tmp", "dt-it-poison-");
-  struct Keep {
-    fs::path p;
-    ~Keep() { keep_on_failure(p, "poison"); }
-  } keep{out.path()};
+  KeepOnFailure keep{out.path(), "poison"};
   // One VM at a time (2-core hosts); the xfs cell takes about 3 min when it hits the deadlock.
   auto runs = run_campaign("poison.yaml", out.path() / "o", 1, std::chrono::minutes(12));
   ASSERT_EQ(runs.size(), 3u);
@@ -108,10 +111,7 @@ TEST(Poison, FiresOnEveryFilesystemAndEveryMapperGetsItsSigbus) {
 
 TEST(PowerCut, EveryFilesystemRecoversWithEveryAcknowledgedWrite) {
   TempDir out("/tmp", "dt-it-cut-");
-  struct Keep {
-    fs::path p;
-    ~Keep() { keep_on_failure(p, "power-cut"); }
-  } keep{out.path()};
+  KeepOnFailure keep{out.path(), "power-cut"};
   auto runs = run_campaign("power-cut.yaml", out.path() / "o", 2, std::chrono::minutes(15));
   ASSERT_EQ(runs.size(), 3u);
   std::set<std::string> seen;
@@ -148,10 +148,7 @@ TEST(PowerCut, EveryFilesystemRecoversWithEveryAcknowledgedWrite) {
 
 TEST(PowerCut, TwentyConsecutiveCutsLoseNoAcknowledgedWrite) {
   TempDir out("/tmp", "dt-it-cut20-");
-  struct Keep {
-    fs::path p;
-    ~Keep() { keep_on_failure(p, "power-cut-20"); }
-  } keep{out.path()};
+  KeepOnFailure keep{out.path(), "power-cut-20"};
   auto t0 = std::chrono::steady_clock::now();
   auto runs = run_campaign("power-cut-20.yaml", out.path() / "o", 1, std::chrono::minutes(12));
   ASSERT_EQ(runs.size(), 1u);

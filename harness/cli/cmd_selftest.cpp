@@ -6,6 +6,8 @@
 // resumable, reportable campaign results (one results directory per mutant).
 #include <fmt/format.h>
 #include <poll.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 #include <signal.h>
 
 #include <atomic>
@@ -246,27 +248,34 @@ int selftest(const SelftestOptions& o) {
   else
     std::cout << selftest::render_table(outcomes, clean);
   if (!o.metrics_textfile.empty()) {
-    // Hand-written families: a selftest is one-shot, so gauges per mutant are the whole story.
-    std::string t =
-        "# HELP daxtorture_selftest_mutant_killed 1 if the mutant was detected within the budget.\n"
-        "# TYPE daxtorture_selftest_mutant_killed gauge\n";
-    for (auto& m : outcomes)
-      t += fmt::format("daxtorture_selftest_mutant_killed{{mutant=\"{}\"}} {}\n", m.id,
-                       m.kill ? 1 : 0);
-    t += "# HELP daxtorture_selftest_detection_seconds Campaign time until the first new "
-         "finding.\n# TYPE daxtorture_selftest_detection_seconds gauge\n";
-    for (auto& m : outcomes)
-      if (m.kill)
-        t += fmt::format("daxtorture_selftest_detection_seconds{{mutant=\"{}\"}} {:.3f}\n", m.id,
-                         m.elapsed_s);
-    t += "# HELP daxtorture_selftest_kill_ratio Killed mutants over mutants run.\n"
-         "# TYPE daxtorture_selftest_kill_ratio gauge\n";
-    t += fmt::format("daxtorture_selftest_kill_ratio {}\n", j.value("kill_rate", 0.0));
+    // A selftest is one-shot: gauges per mutant are the whole story.
+    prometheus::Registry reg;
+    auto& killed = prometheus::BuildGauge()
+                       .Name("daxtorture_selftest_mutant_killed")
+                       .Help("1 if the mutant was detected within the budget.")
+                       .Register(reg);
+    auto& detect = prometheus::BuildGauge()
+                       .Name("daxtorture_selftest_detection_seconds")
+                       .Help("Campaign time until the first new finding.")
+                       .Register(reg);
+    for (auto& m : outcomes) {
+      killed.Add({{"mutant", m.id}}).Set(m.kill ? 1 : 0);
+      if (m.kill) detect.Add({{"mutant", m.id}}).Set(m.elapsed_s);
+    }
+    prometheus::BuildGauge()
+        .Name("daxtorture_selftest_kill_ratio")
+        .Help("Killed mutants over mutants run.")
+        .Register(reg)
+        .Add({})
+        .Set(j.value("kill_rate", 0.0));
     if (clean)
-      t += "# HELP daxtorture_selftest_clean_new_findings New findings on the clean kernel.\n"
-           "# TYPE daxtorture_selftest_clean_new_findings gauge\n" +
-           fmt::format("daxtorture_selftest_clean_new_findings {}\n", clean->new_findings);
-    metrics::write_textfile(o.metrics_textfile, t);
+      prometheus::BuildGauge()
+          .Name("daxtorture_selftest_clean_new_findings")
+          .Help("Clean-kernel runs with a new finding.")
+          .Register(reg)
+          .Add({})
+          .Set(clean->new_findings);
+    metrics::write_textfile(o.metrics_textfile, metrics::to_text(reg.Collect()));
   }
   if (g_signal) return 130;
   return selftest::selftest_exit_code(outcomes, clean);

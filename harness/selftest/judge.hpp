@@ -31,7 +31,7 @@ struct Outcome {
   double elapsed_s = 0;      // campaign time until the kill, or until the budget ran out
   int runs = 0;              // finished runs
   std::optional<Kill> kill;  // the first killing finding
-  int new_findings = 0;      // every new finding seen (the clean kernel must stay at 0)
+  int new_findings = 0;      // finished runs with a new finding (the clean kernel: 0)
   std::string error;         // the campaign could not run (infrastructure)
 };
 

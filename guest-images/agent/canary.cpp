@@ -6,11 +6,18 @@
 //                             "INFO: task dt-canary:PID blocked for more than 1 seconds",
 //                             then thaw and restore the timeout. Needs no kernel module, so
 //                             it works on any kernel the user brings.
-//   dt-canary lockdep|warn|kasan
+//   dt-canary lockdep|warn|kasan|refcount|sleep|sched-atomic|kfence|ubsan|list
 //                             load /lib/daxtorture/dt_canary.ko (built against the image's
-//                             own kernel) with action=KIND: a deliberate lock inversion, WARN
-//                             or use-after-free. Lockdep reports once per boot, so a lockdep
-//                             canary must come last.
+//                             own kernel) with action=KIND: a deliberate lock inversion, WARN,
+//                             use-after-free, refcount underflow, sleep in atomic context, ...
+//                             Lockdep reports once per boot, so a lockdep canary must come last.
+//   dt-canary soft-lockup|rcu-stall
+//                             spin in the module with preemption off, with
+//                             kernel.watchdog_thresh=1 (soft lockup after 2 s) or
+//                             rcu_cpu_stall_timeout=3 (RCU stall after 3 s); knobs restored.
+//   dt-canary gpf|null|bug|divide|stack
+//                             an oops in a kernel thread of the module (the thread dies, the
+//                             guest goes on); `stack` overflows into the guard page and panics.
 // As the `control` workload it is called dt-control --kind KIND --dir DIR [ignored args...].
 // Prints one JSON line.
 #include <fcntl.h>
@@ -26,6 +33,8 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -105,6 +114,16 @@ int hung_task(const std::string& dir) {
   return fired ? 0 : 1;
 }
 
+constexpr const char* kModuleKinds[] = {
+    "lockdep", "warn",  "kasan", "refcount", "sleep", "sched-atomic", "soft-lockup", "rcu-stall",
+    "kfence",  "ubsan", "list",  "gpf",      "null",  "bug",          "divide",      "stack"};
+
+std::string module_kinds() {
+  std::string out;
+  for (const char* k : kModuleKinds) out += std::string(out.empty() ? "" : ", ") + k;
+  return out;
+}
+
 // The module does its damage in init and refuses to stay loaded (ECANCELED), so the same
 // canary can fire again; any other outcome means the report cannot have happened.
 int module_canary(const std::string& kind) {
@@ -113,12 +132,37 @@ int module_canary(const std::string& kind) {
   if (fd < 0)
     return fail(std::string(path) + ": " + strerror(errno) +
                 " (image built without the canary module?)");
-  std::string params = "action=" + kind;
+  // Knobs that make a class cheap to provoke, restored afterwards.
+  std::string action = kind, params;
+  std::vector<std::pair<std::string, std::string>> knobs;
+  if (kind == "soft-lockup") {
+    action = "spin", params = " secs=6";
+    knobs = {{"/proc/sys/kernel/watchdog_thresh", "1"}};
+  } else if (kind == "rcu-stall") {
+    action = "spin", params = " secs=10";
+    knobs = {{"/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout", "3"},
+             {"/proc/sys/kernel/watchdog_thresh", "30"}};
+  } else if (kind == "kfence") {
+    knobs = {{"/sys/module/kfence/parameters/sample_interval", "1"}};
+  }
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const auto& [path, value] : knobs) {
+    std::string old = read_trim(path);
+    if (old.empty() || !write_str(path, value)) {
+      for (const auto& [p, v] : saved) write_str(p, v);
+      close(fd);
+      return fail("cannot set " + path);
+    }
+    saved.emplace_back(path, old);
+  }
+  params = "action=" + action + params;
   double start = now();
   long rc = syscall(SYS_finit_module, fd, params.c_str(), 0);
   int err = errno;
   close(fd);
+  for (const auto& [p, v] : saved) write_str(p, v);
   if (rc == 0) return fail("module loaded but did not refuse: unknown result");
+  if (err == EOPNOTSUPP) return fail("not supported by this kernel's configuration");
   if (err != ECANCELED) return fail(std::string("finit_module: ") + strerror(err));
   std::printf("{\"type\":\"canary\",\"kind\":\"%s\",\"fired\":true,\"seconds\":%.2f}\n",
               kind.c_str(), now() - start);
@@ -128,9 +172,11 @@ int module_canary(const std::string& kind) {
 int run(const std::string& kind, const std::string& dir) {
   g_kind = kind;
   if (kind == "hung-task") return hung_task(dir);
-  if (kind == "lockdep" || kind == "warn" || kind == "kasan") return module_canary(kind);
-  std::fprintf(stderr, "dt-canary: unknown kind '%s' (hung-task, lockdep, warn, kasan)\n",
-               kind.c_str());
+  for (const char* k : kModuleKinds) {
+    if (kind == k) return module_canary(kind);
+  }
+  std::fprintf(stderr, "dt-canary: unknown kind '%s' (hung-task, %s)\n", kind.c_str(),
+               module_kinds().c_str());
   return 2;
 }
 
@@ -152,7 +198,7 @@ int main(int argc, char** argv) {
     return rc;
   }
   if (argc < 2 || (std::string(argv[1]) == "hung-task" && argc < 3)) {
-    std::fprintf(stderr, "usage: dt-canary hung-task DIR | lockdep | warn | kasan\n");
+    std::fprintf(stderr, "usage: dt-canary hung-task DIR | KIND (%s)\n", module_kinds().c_str());
     return 2;
   }
   return run(argv[1], argc >= 3 ? argv[2] : "");

@@ -45,14 +45,17 @@ struct Format {
   bool silent = false;             // recognised only to swallow its lines: not a bug
   bool adopt_nmi = false;          // "NMI backtrace for cpu N" lines of other callers belong to it
   bool disables_lockdep = false;   // lockdep stops validating after printing this
+  bool repeats = false;            // a complete report absorbs its own format's next line
+                                   // (a burst of one-liners is one report)
+  bool corrupted_alone = false;    // a consequence seen without its cause: the cause is lost
   std::size_t max_lines = 1000;    // size cap; reaching it closes the report
 };
 
 struct CompiledFormat {
   const Format* f;
-  std::regex start, end_re, tail, absorb, skip, fallback;
+  std::regex start, end_re, tail, absorb, skip, fallback, at;
   bool has_end = false, has_tail = false, has_absorb = false, has_skip = false,
-       has_fallback = false;
+       has_fallback = false, has_at = false;
 };
 
 const std::vector<CompiledFormat>& formats();

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "console/formats.hpp"
+#include "console/frame_picker.hpp"
 #include "console/line_splitter.hpp"
 #include "console/prefix.hpp"
 #include "console/symbols.hpp"
@@ -158,7 +159,7 @@ struct Parser::Impl {
       return;
     }
     // Complete: absorb tail lines, unless the line starts another report of the same format.
-    const bool same_again = m && m->fmt == r.fmt;
+    const bool same_again = m && m->fmt == r.fmt && !r.fmt->f->repeats;
     if (r.fmt->has_tail && !same_again && full(r.fmt->tail, l.body)) {
       append(r, l, line_no);
       if (r.lines.size() >= r.fmt->f->max_lines || is_panic_end(l.trimmed)) close(idx);
@@ -256,9 +257,11 @@ struct Parser::Impl {
     if (f.silent) return;
     Report out{.kind = f.kind};
     const FrameRegexes res{.skip = r.fmt->has_skip ? &r.fmt->skip : nullptr,
-                           .fallback = r.fmt->has_fallback ? &r.fmt->fallback : nullptr};
+                           .fallback = r.fmt->has_fallback ? &r.fmt->fallback : nullptr,
+                           .at = r.fmt->has_at ? &r.fmt->at : nullptr};
     out.guilty_frame = pick_frame(f.frame, res, r.lines, r.groups);
-    out.title = f.title(TitleContext{r.groups, r.lines, out.guilty_frame});
+    // Titles name syscalls as syzbot does: "sys_fallocate", not "__x64_sys_fallocate".
+    out.title = f.title(TitleContext{r.groups, r.lines, strip_prefixes(out.guilty_frame)});
     std::size_t size = 0;
     for (const auto& s : r.lines) size += s.size() + 1;
     out.text.reserve(size);
@@ -266,7 +269,8 @@ struct Parser::Impl {
       out.text += s;
       out.text += '\n';
     }
-    out.corrupted = !r.complete || (f.frame.required && out.guilty_frame.empty());
+    out.corrupted =
+        !r.complete || (f.frame.required && out.guilty_frame.empty()) || f.corrupted_alone;
     out.start_offset = r.start;
     out.end_offset = r.end;
     done.push_back(std::move(out));

@@ -6,7 +6,7 @@ namespace dt::console {
 
 namespace {
 
-constexpr std::array<std::pair<Kind, std::string_view>, 12> kNames{{
+constexpr std::array<std::pair<Kind, std::string_view>, 14> kNames{{
     {Kind::Lockdep, "lockdep"},
     {Kind::Warning, "warning"},
     {Kind::Bug, "bug"},
@@ -19,6 +19,8 @@ constexpr std::array<std::pair<Kind, std::string_view>, 12> kNames{{
     {Kind::Xfs, "xfs"},
     {Kind::Ext4, "ext4"},
     {Kind::Ext2, "ext2"},
+    {Kind::Ubsan, "ubsan"},
+    {Kind::Kfence, "kfence"},
 }};
 
 }  // namespace

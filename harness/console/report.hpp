@@ -20,11 +20,13 @@ enum class Kind {
   Panic,
   Xfs,
   Ext4,
-  Ext2
+  Ext2,
+  Ubsan,
+  Kfence
 };
 
 // "lockdep", "warning", "bug", "kasan", "gpf", "hung-task", "rcu-stall", "soft-lockup", "panic",
-// "xfs", "ext4", "ext2".
+// "xfs", "ext4", "ext2", "ubsan", "kfence".
 std::string_view to_string(Kind);
 // Inverse of to_string(); false when `name` is not a kind.
 bool kind_from_string(std::string_view name, Kind& out);

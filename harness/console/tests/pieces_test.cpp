@@ -119,27 +119,74 @@ TEST(Report, KindNamesRoundTrip) {
 TEST(FramePicker, GenericAndMachinery) {
   EXPECT_TRUE(is_machinery("dump_stack_lvl"));
   EXPECT_TRUE(is_machinery("asm_exc_page_fault"));
-  EXPECT_TRUE(is_machinery("lock_acquire"));
+  EXPECT_TRUE(is_machinery("kasan_report"));
+  EXPECT_FALSE(is_machinery("dt_canary_kasan"));  // sanitizer runtimes by prefix only
+  EXPECT_TRUE(is_generic("lock_acquire"));
   EXPECT_TRUE(is_generic("down_write"));
-  EXPECT_TRUE(is_generic("xfs_ilock"));
-  EXPECT_TRUE(is_generic("handle_mm_fault"));
-  EXPECT_TRUE(is_generic("__do_fault"));
+  EXPECT_TRUE(is_generic("refcount_warn_saturate"));
+  EXPECT_TRUE(is_generic("__list_del_entry_valid"));
+  EXPECT_TRUE(is_generic("__x86_indirect_thunk_rax"));
+  EXPECT_TRUE(is_generic("debug_print_object"));
+  EXPECT_TRUE(is_generic("fortify_panic"));
+  EXPECT_TRUE(is_generic("native_queued_spin_lock_slowpath"));
+  EXPECT_FALSE(is_generic("dt_canary_lockdep"));
+  // syzbot blames FS lock wrappers ("possible deadlock in xfs_ilock"): not helpers
+  EXPECT_FALSE(is_generic("xfs_ilock"));
   EXPECT_FALSE(is_generic("dax_iomap_fault"));
   EXPECT_FALSE(is_generic("xfs_filemap_fault"));
   EXPECT_FALSE(is_machinery("ext4_dax_huge_fault"));
+  EXPECT_EQ(strip_prefixes("__x64_sys_fallocate"), "sys_fallocate");
+  EXPECT_EQ(strip_prefixes("__do_sys_finit_module"), "finit_module");
+  EXPECT_EQ(strip_prefixes("ksys_write"), "write");
+  EXPECT_EQ(strip_prefixes("dax_iomap_fault"), "dax_iomap_fault");
   const std::vector<std::string> lines = {"CPU: 0 PID: 1 Comm: t Not tainted 6.1.192 #1",
                                           "Call Trace:",
                                           " <TASK>",
                                           " dump_stack_lvl+0x5b/0x77",
                                           " ? xfs_bogus+0x1/0x2",
                                           " down_write+0x3e/0x140",
-                                          " xfs_ilock+0x87/0x1e0",
                                           " dax_iomap_fault+0x1a2/0x7f0",
                                           " </TASK>"};
   EXPECT_EQ(pick_frame(FrameRule{}, {}, lines, {}), "dax_iomap_fault");
   const std::vector<std::string> only_generic = {
       "Call Trace:", " <TASK>", " dump_stack_lvl+0x5b/0x77", " down_write+0x3e/0x140", " </TASK>"};
   EXPECT_EQ(pick_frame(FrameRule{}, {}, only_generic, {}), "down_write");
+}
+
+TEST(FramePicker, StallAnchorsAndStalledStack) {
+  // A self-detected stall: the reporting timer interrupt's stack, then the stalled task's.
+  const std::vector<std::string> lines = {"NMI backtrace for cpu 1",
+                                          "Call Trace:",
+                                          " <IRQ>",
+                                          " dump_stack_lvl+0x5b/0x77",
+                                          " nmi_cpu_backtrace.cold+0x30/0x70",
+                                          " rcu_dump_cpu_stacks+0xf5/0x131",
+                                          " __sysvec_apic_timer_interrupt+0x8a/0x240",
+                                          " sysvec_apic_timer_interrupt+0x8d/0xb0",
+                                          " </IRQ>",
+                                          " <TASK>",
+                                          " asm_sysvec_apic_timer_interrupt+0x16/0x20",
+                                          "RIP: 0010:xas_find+0x1a6/0x2a0",
+                                          " dax_layout_busy_page_range+0x1a6/0x2a0",
+                                          " xfs_break_layouts+0x73/0x110",
+                                          " xfs_file_fallocate+0x12f/0x5d0",
+                                          " vfs_fallocate+0x14c/0x3c0",
+                                          " __x64_sys_fallocate+0x44/0x70",
+                                          " do_syscall_64+0x3a/0x90",
+                                          " </TASK>"};
+  const FrameRule stall{.stack = Stack::Stalled, .pick = Pick::Stall};
+  EXPECT_EQ(pick_frame(stall, {}, lines, {}), "__x64_sys_fallocate");
+  const FrameRule first{.stack = Stack::Stalled};
+  EXPECT_EQ(pick_frame(first, {}, lines, {}), "dax_layout_busy_page_range");
+  // Writes stop at the file operation: the frame above vfs_write.
+  const std::vector<std::string> write = {"RIP: 0010:dax_iomap_rw+0x1/0x2",
+                                          "Call Trace:",
+                                          " <TASK>",
+                                          " xfs_file_write_iter+0x1/0x2",
+                                          " vfs_write+0x1/0x2",
+                                          " ksys_write+0x1/0x2",
+                                          " </TASK>"};
+  EXPECT_EQ(pick_frame(stall, {}, write, {}), "xfs_file_write_iter");
 }
 
 TEST(Formats, TableIsConsistent) {

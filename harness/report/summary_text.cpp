@@ -85,14 +85,27 @@ std::string store_text(const results::Store& store, const Baseline* baseline,
   out += fmt::format("findings: {} new, {} known, {} expected{}\n", o.fresh, o.known, o.expected,
                      baseline ? " (baseline " + baseline->path + ")" : "");
   if (!o.findings.empty()) {
-    out += fmt::format("  {:<9}{:<10}{:>9}  {:<12}{}\n", "status", "hash", "runs", "kind", "title");
+    // Columns as wide as their widest cell (at least the classic widths), always at least
+    // two spaces apart: a long kind ("missing-sigbus") must not run into the title.
+    auto kind_of = [](const results::FindingSummary& s) { return s.kind.empty() ? "-" : s.kind; };
+    auto runs_of = [](const results::FindingSummary& s) {
+      return fmt::format("{}/{}", s.count, s.runs_total);
+    };
+    std::size_t status_w = 9, runs_w = 9, kind_w = 12;
+    for (auto& t : o.findings) {
+      status_w = std::max(status_w, std::string(to_string(t.verdict)).size() + 1);
+      runs_w = std::max(runs_w, runs_of(t.summary).size());
+      kind_w = std::max(kind_w, kind_of(t.summary).size() + 2);
+    }
+    out += fmt::format("  {:<{}}{:<10}{:>{}}  {:<{}}{}\n", "status", status_w, "hash", "runs",
+                       runs_w, "kind", kind_w, "title");
     for (auto& t : o.findings) {
       auto& s = t.summary;
       std::string extra;
       if (t.entry) extra = fmt::format("  (baseline rate {:.1f}%)", t.entry->rate * 100);
-      out += fmt::format("  {:<9}{:<10}{:>9}  {:<12}{}{}\n", to_string(t.verdict),
-                         s.hash.substr(0, 8), fmt::format("{}/{}", s.count, s.runs_total),
-                         s.kind.empty() ? "-" : s.kind, s.title, extra);
+      out +=
+          fmt::format("  {:<{}}{:<10}{:>{}}  {:<{}}{}{}\n", to_string(t.verdict), status_w,
+                      s.hash.substr(0, 8), runs_of(s), runs_w, kind_of(s), kind_w, s.title, extra);
     }
   }
   bool header = false;

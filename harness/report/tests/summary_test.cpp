@@ -81,6 +81,36 @@ TEST_F(Summary, StoreTextWithoutBaselineCallsEverythingNew) {
   EXPECT_FALSE(has(t, "baseline entries"));
 }
 
+TEST_F(Summary, StoreTextTableKeepsColumnsWithALongKind) {
+  auto runs = nightly_runs();
+  auto r = runs.at(2);
+  r.run_id = "nightly-0008-a0";
+  r.cell_id = "ext4/map-sync/none/default/r1";
+  dt::oracle::Finding f;
+  f.category = dt::oracle::Category::Workload;
+  f.kind = "missing-sigbus-after-truncate";
+  f.title = "DATA: missing-sigbus in map-sync";
+  r.findings = {f};
+  store.add_run(r);
+  const std::string t = store_text(store, nullptr);
+  EXPECT_TRUE(has(t, "missing-sigbus-after-truncate  DATA: missing-sigbus in map-sync")) << t;
+  // Every row of the table starts its title in the header's "title" column.
+  const auto header = t.find("  status");
+  ASSERT_NE(header, std::string::npos) << t;
+  const auto header_end = t.find('\n', header);
+  const auto title_col = t.find("title", header) - header;
+  for (auto pos = header_end + 1; pos < t.size() && t.compare(pos, 2, "  ") == 0;) {
+    const auto end = t.find('\n', pos);
+    const std::string row = t.substr(pos, end - pos);
+    if (row.empty() || row[2] == ' ') break;  // past the table
+    ASSERT_GT(row.size(), title_col) << row;
+    EXPECT_NE(row[title_col - 1], '-') << row;
+    EXPECT_EQ(row[title_col - 1], ' ') << row;
+    EXPECT_NE(row[title_col], ' ') << row;
+    pos = end + 1;
+  }
+}
+
 TEST_F(Summary, StoreJson) {
   auto j = store_json(store, &baseline);
   EXPECT_EQ(j["campaign"], "nightly");

@@ -102,6 +102,10 @@ int hung_task(const std::string& dir) {
     }
     usleep(100000);
   }
+  // khungtaskd counts the warning down before it prints the report. Thawing at once woke the
+  // writer while its stack was being dumped: an empty trace, and "INFO: task hung" instead of
+  // "INFO: task hung in vfs_write". Keep it blocked until the report is out.
+  if (fired) sleep(2);
   ioctl(dfd, FITHAW, 0);
   waitpid(child, nullptr, 0);
   write_str(timeout_path, old_timeout);

@@ -149,9 +149,14 @@ std::string pick_frame(const FrameRule& rule, const FrameRegexes& res,
   if (rule.stack == Stack::Stalled) {
     stalled_frames(lines, cands);
   } else if (rule.stack != Stack::None) {
+    // The first kernel RIP only, as syzbot: later ones are other contexts (the task an
+    // interrupt interrupted, the register dump repeated after the end of the trace).
     if (rule.rip) {
       for (const auto& l : lines) {
-        if (auto sym = parse_rip(l)) cands.push_back(clean_symbol(*sym));
+        if (auto sym = parse_rip(l)) {
+          cands.push_back(clean_symbol(*sym));
+          break;
+        }
       }
     }
     trace_frames(rule, lines, cands);

@@ -28,7 +28,8 @@ constexpr std::string_view kMachineryData[] = {
     // NMI backtraces and the timer path that reports stalls
     R"(nmi_cpu_backtrace\w*)", R"(nmi_trigger_cpumask_backtrace)",
     R"(arch_trigger_cpumask_backtrace)", R"(trigger_\w*backtrace)", R"(nmi_handle)",
-    R"(default_do_nmi)", R"(dump_cpu_task)", R"(rcu_dump_cpu_stacks)",
+    R"(default_do_nmi)", R"((end_)?repeat_nmi)", R"(first_nmi)", R"(nmi_restore)",
+    R"(nested_nmi\w*)", R"(dump_cpu_task)", R"(rcu_dump_cpu_stacks)",
     R"(rcu_sched_clock_irq\w*)", R"(rcu_pending)", R"(check_cpu_stall)",
     R"(print_cpu_stall\w*)", R"(print_other_cpu_stall\w*)", R"(update_process_times)",
     R"(tick_\w+)", R"(__hrtimer_run_queues)", R"(hrtimer_interrupt)", R"(hrtimer_run_queues)",

@@ -202,6 +202,51 @@ TEST(Formats, TableIsConsistent) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->fmt->f->name, "warning");
   EXPECT_EQ(m->groups.at(2), "dax_insert_entry+0x3c5/0x430");
+  // Headers of later kernels and the classes issue 14 found missing.
+  const std::pair<const char*, const char*> starts[] = {
+      {"WARNING: fs/dax.c:380 at dax_insert_entry+0x2c4/0x3c0, CPU#1: dt-reflink/123",
+       "warning-cpu-last"},
+      {"WARNING: lib/refcount.c:25 at refcount_warn_saturate+0x9e/0x110, CPU#0: a/1",
+       "warning-refcount"},
+      {"WARNING: CPU: 0 PID: 81 at lib/refcount.c:25 refcount_warn_saturate+0x9e/0x110",
+       "warning-refcount"},
+      {"WARNING: CPU: 0 PID: 0 at lib/debugobjects.c:509 debug_print_object+0x80/0xb0",
+       "warning-odebug"},
+      {"Oops: general protection fault, probably for non-canonical address 0xdffffc0000000002: "
+       "0000 [#1] PREEMPT SMP KASAN NOPTI",
+       "gpf"},
+      {"Oops: divide error: 0000 [#1] PREEMPT SMP NOPTI", "trap"},
+      {"Oops: Oops: 0000 [#1] PREEMPT SMP NOPTI", "trap"},
+      {"Oops: stack segment: 0000 [#1] PREEMPT SMP NOPTI", "trap"},
+      {"Kernel panic - not syncing: panic_on_warn set ...", "panic-consequence"},
+      {"Kernel panic - not syncing: scheduling while atomic", "panic-consequence"},
+      {"Kernel panic - not syncing: KASAN: panic_on_warn set ...", "panic-consequence"},
+      {"UBSAN: array-index-out-of-bounds in fs/dax.c:1779:31", "ubsan"},
+      {"UBSAN: Undefined behaviour in fs/dax.c:1779:31", "ubsan"},
+      {"BUG: KFENCE: out-of-bounds write in dax_fault_iter+0x1/0x2", "kfence"},
+      {"BUG: KFENCE: invalid free in dax_fault_iter+0x1/0x2", "kfence"},
+      {"BUG: using smp_processor_id() in preemptible [00000000] code: fsx/1877", "preemptible"},
+      {"BUG: using __this_cpu_read() in preemptible [00000000] code: fsx/1877", "preemptible"},
+      {"BUG: TASK stack guard page was hit at ffffc90000af7ff8 (stack is "
+       "ffffc90000af8000..ffffc90000afc000)",
+       "stack-guard"},
+      {"BUG: KASAN: double-free or invalid-free in kfree+0xd6/0x2f0", "kasan-invalid-free"},
+      {"BUG: KASAN: double-free in ext4_ext_remove_space+0x1a31/0x2a90", "kasan-invalid-free"},
+      {"BUG: KASAN: slab-use-after-free in dax_fault_iter+0x1/0x2", "kasan"},
+      {"mm/pgtable-generic.c:53: bad pmd 00000000b57e2c1a(80000001062009e7)", "bad-pgtable"},
+      {"BUG: Bad page map in process fsx  pte:8000000107a00225 pmd:10a9e1067", "bad-page-map"},
+      {"BUG: Bad page state in process fsx  pfn:107a00", "bad-page-state"},
+      {"BUG: Bad page cache in process fsx  pfn:107a00", "bad-page-state"},
+      {"BUG: Bad rss-counter state mm:00000000f5d3c0a1 type:MM_FILEPAGES val:-1",
+       "bad-rss-counter"},
+      {"INFO: task fsx:1234 blocked in I/O wait for more than 120 seconds.", "hung-task"},
+      {"rcu: INFO: rcu_sched detected expedited stalls on CPUs/tasks: {", "rcu-stall"},
+  };
+  for (const auto& [line, name] : starts) {
+    auto sm = match_start(line);
+    ASSERT_TRUE(sm) << line;
+    EXPECT_EQ(sm->fmt->f->name, name) << line;
+  }
   EXPECT_FALSE(
       match_start("XFS (pmem0): DAX enabled. Warning: EXPERIMENTAL, use at your own risk"));
   EXPECT_FALSE(match_start("ACPI Warning: SystemIO range 0x600-0x63f conflicts with OpRegion"));

@@ -1,33 +1,52 @@
 // dt-pin-vs-truncate: pages of a DAX mapping pinned by the kernel (O_DIRECT
-// I/O using the mapping as its buffer, or vmsplice into a pipe that is not
-// drained yet) while the file is truncated or punched (seed 004: the DAX
+// and AIO using the mapping as their buffer, or vmsplice into a pipe that is
+// not drained yet) while the file is truncated or punched (seed 004: the DAX
 // page/pgmap reference rules; truncate must wait for pinned DAX pages,
 // dax_layout_busy_page, before it frees their blocks).
 //
 // Thread 0 truncates/punches the hot file; every such call runs under the
 // operation watchdog: waiting longer than --op-timeout is reported as
 // op-timeout (the wait is interruptible, the hung-task detector never sees
-// it). The other threads pin hot pages with the --pin methods:
-//  odirect: O_DIRECT pread from a stamped source file INTO the mapping
-//           (a write to the hot block, modelled as such), and O_DIRECT pwrite
-//           FROM the mapping to a sink file, whose bytes are then judged as a
+// it). The other threads pin hot pages in bursts: a burst takes several pins
+// at once with the --pin methods and releases them in random order at random
+// moments, so many short pins overlap a few long ones; a short gap between
+// bursts lets a layout break finish (it must wait for every pin).
+//  odirect: synchronous O_DIRECT pread from a stamped source INTO the mapping
+//           (a write to the hot block, modelled as such), or O_DIRECT pwrite
+//           FROM the mapping to a sink slot, whose bytes are then judged as a
 //           read of the hot block;
-//  vmsplice: vmsplice the mapped page into a pipe, hold it a few ms, then
-//           drain and judge the bytes (a pipe keeps a page reference, so
-//           reading it after a completed truncate must not show a reused
-//           block: misplaced-stamp).
+//  aio:     the same as io_submit()ted requests (raw syscalls, up to 8 in
+//           flight per thread), completed by the kernel whenever the device
+//           gets to them: the pins are released at moments no thread chooses;
+//  vmsplice: vmsplice a mapped page into one of a few pipes, drain it after a
+//           random hold (up to 20 ms) and judge the bytes (a pipe keeps a page
+//           reference, so reading it after a completed truncate must not show a
+//           reused block: misplaced-stamp).
+// O_DIRECT on a DAX file never pins (the fs copies), so the direct I/O goes to
+// a loop device backed by a file in /tmp that holds a copy of the source file
+// and the sink slots: the block layer pins the mapped pages for the whole
+// request and the loop worker fills or reads them asynchronously. Without a
+// loop device (no root, or not DAX: host runs) the source and sink are files
+// next to the hot file.
 // If truncate frees a pinned block, the DMA-style write lands in whatever
 // reuses it: another file's block holds the source file's stamp.
 #include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "workload.hpp"
@@ -35,13 +54,85 @@
 namespace dt::workload {
 namespace {
 
-const std::vector<std::string> kPins = {"odirect", "vmsplice"};
+const std::vector<std::string> kPins = {"odirect", "aio", "vmsplice"};
+constexpr unsigned kAioDepth = 8;  // AIO requests in flight per thread
+constexpr unsigned kPipes = 4;     // vmsplice pipes per thread
+constexpr unsigned kSlots = kAioDepth + 1;  // sink slots per thread (AIO + sync)
+
+// Where direct I/O reads come from and writes go to.
+struct PinTarget {
+  int read_fd = -1;          // block sb here holds the source file's block sb
+  int write_fd = -1;         // sink slots
+  uint64_t write_base = 0;   // first sink slot (blocks)
+  std::string how;           // "loop /dev/loopN" or "files"
+};
+
+// A loop device over a /tmp file: [0, src blocks) a copy of the source file,
+// then the sink slots. Detaches itself when the last fd closes (autoclear).
+class LoopDev {
+ public:
+  ~LoopDev() {
+    dio_.reset();
+    if (ctl_) ::ioctl(ctl_.get(), LOOP_CLR_FD, 0);
+  }
+  bool setup(Run& run, HotFile& src, uint64_t slots) {
+    Fd control(::open("/dev/loop-control", O_RDWR | O_CLOEXEC));
+    if (!control) return fail(run, "/dev/loop-control: " + errno_name(errno));
+    const std::string img =
+        "/tmp/dt-pin-" + std::to_string(run.opt().seed) + "-" + std::to_string(::getpid());
+    Fd back(::open(img.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!back) return fail(run, img + ": " + errno_name(errno));
+    ::unlink(img.c_str());
+    const uint64_t nsrc = src.max_blocks();
+    if (do_ftruncate(back.get(), (nsrc + slots) * kBlockSize) != 0)
+      return fail(run, "cannot size the loop image");
+    alignas(64) char buf[kBlockSize];
+    for (uint64_t b = 0; b < nsrc; ++b) {
+      if (::pread(src.fd(), buf, kBlockSize, off_t(b * kBlockSize)) != ssize_t(kBlockSize) ||
+          pwrite_full(back.get(), buf, kBlockSize, b * kBlockSize) != 0)
+        return fail(run, "cannot copy the source file to the loop image");
+    }
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      const int n = ::ioctl(control.get(), LOOP_CTL_GET_FREE);
+      if (n < 0) return fail(run, "LOOP_CTL_GET_FREE: " + errno_name(errno));
+      path_ = "/dev/loop" + std::to_string(n);
+      Fd dev(::open(path_.c_str(), O_RDWR | O_CLOEXEC));
+      if (!dev) return fail(run, path_ + ": " + errno_name(errno));
+      if (::ioctl(dev.get(), LOOP_SET_FD, back.get()) != 0) {
+        if (errno == EBUSY) continue;  // another process took it first
+        return fail(run, "LOOP_SET_FD " + path_ + ": " + errno_name(errno));
+      }
+      loop_info64 info{};
+      info.lo_flags = LO_FLAGS_AUTOCLEAR;
+      ::ioctl(dev.get(), LOOP_SET_STATUS64, &info);
+      ctl_ = std::move(dev);
+      break;
+    }
+    if (!ctl_) return fail(run, "no free loop device");
+    dio_.reset(::open(path_.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC));
+    if (!dio_) return fail(run, "O_DIRECT open of " + path_ + ": " + errno_name(errno));
+    nsrc_ = nsrc;
+    return true;
+  }
+  PinTarget target() const { return {dio_.get(), dio_.get(), nsrc_, "loop " + path_}; }
+
+ private:
+  bool fail(Run& run, const std::string& why) {
+    run.rep().skip("no loop device for pinning direct I/O (" + why +
+                   "): O_DIRECT/AIO go to files next to the hot file");
+    return false;
+  }
+  Fd ctl_, dio_;
+  std::string path_;
+  uint64_t nsrc_ = 0;
+};
 
 struct Files {
   HotFile& hot;
-  HotFile& src;  // stamped once, never changed: the DIO read source
-  int src_dio;
-  int sink_dio;
+  HotFile& src;  // stamped once, never changed: the direct I/O read source
+  PinTarget io;
+  bool aio = false;
+  std::atomic<uint64_t> n_odirect{0}, n_aio{0}, n_vmsplice{0};  // pins taken
 };
 
 void mutate(Files& f, Worker& w, Run& run) {
@@ -76,55 +167,232 @@ void judge_fault(Run& run, HotFile& hot, const ReadSnap& s, uint64_t b, const Op
   }
 }
 
-void pin_odirect(Files& f, Worker& w, Run& run, char* map, char* bounce, uint64_t slot) {
-  const uint64_t b = w.rng.below(f.hot.max_blocks());
-  if (w.rng.chance(50)) {
-    // DIO read into the mapped page: the device (here: the fs) writes to a pinned page.
-    const uint64_t sb = w.rng.below(f.src.max_blocks());
-    const Content c = f.src.model().legal(sb).contents.front();
-    const ReadSnap snap = f.hot.model().read_begin(b);
-    const auto t = f.hot.model().begin_write(b, c);
-    const ssize_t n = ::pread(f.src_dio, map + b * kBlockSize, kBlockSize, off_t(sb * kBlockSize));
-    const int e = n < 0 ? errno : 0;
-    f.hot.model().end(t, n == ssize_t(kBlockSize) ? FileModel::Outcome::kDone
-                         : e == EFAULT            ? FileModel::Outcome::kNoEffect
-                                                  : FileModel::Outcome::kUnknown);
-    if (e == EFAULT) judge_fault(run, f.hot, snap, b, w.ctx());
-    return;
-  }
-  // DIO write from the mapped page to the sink, then judge what was written.
-  const ReadSnap snap = f.hot.model().read_begin(b);
-  const ssize_t n =
-      ::pwrite(f.sink_dio, map + b * kBlockSize, kBlockSize, off_t(slot * kBlockSize));
-  if (n < 0) {
-    if (errno == EFAULT) judge_fault(run, f.hot, snap, b, w.ctx());
-    return;
-  }
-  if (::pread(f.sink_dio, bounce, kBlockSize, off_t(slot * kBlockSize)) == ssize_t(kBlockSize))
-    f.hot.judge_data(snap, bounce, w.ctx());
+FileModel::Outcome read_outcome(int64_t res) {
+  return res == int64_t(kBlockSize) ? FileModel::Outcome::kDone
+         : res == -EFAULT           ? FileModel::Outcome::kNoEffect
+                                    : FileModel::Outcome::kUnknown;
 }
 
-void pin_vmsplice(Files& f, Worker& w, Run& run, char* map, int pipe_r, int pipe_w) {
-  const uint64_t b = w.rng.below(f.hot.max_blocks());
-  const ReadSnap snap = f.hot.model().read_begin(b);
-  iovec iov{map + b * kBlockSize, kBlockSize};
-  const ssize_t n = ::vmsplice(pipe_w, &iov, 1, 0);
-  if (n < 0) {
-    if (errno == EFAULT) judge_fault(run, f.hot, snap, b, w.ctx());
+// One direct I/O through the mapping, synchronous or in flight: a read INTO hot
+// block b (a write to it, from source block sb) or a write FROM it to a slot.
+struct PinIo {
+  bool into = false;
+  uint64_t b = 0, sb = 0, slot = 0;
+  ReadSnap snap;
+  FileModel::Ticket t;
+  OpCtx ctx;
+};
+
+PinIo begin_io(Files& f, Worker& w, uint64_t slot) {
+  PinIo io;
+  io.b = w.rng.below(f.hot.max_blocks());
+  io.into = w.rng.chance(50);
+  io.slot = slot;
+  io.ctx = w.ctx();
+  io.snap = f.hot.model().read_begin(io.b);
+  if (io.into) {
+    io.sb = w.rng.below(f.src.max_blocks());
+    io.t = f.hot.model().begin_write(io.b, f.src.model().legal(io.sb).contents.front());
+  }
+  return io;
+}
+
+// res: bytes transferred or -errno.
+void end_io(Files& f, Run& run, const PinIo& io, int64_t res, char* bounce) {
+  if (io.into) {
+    f.hot.model().end(io.t, read_outcome(res));
+    if (res == -EFAULT) judge_fault(run, f.hot, io.snap, io.b, io.ctx);
     return;
   }
-  // Hold the page reference while truncate runs; bounded well below the
-  // watchdog so a truncate that waits for us cannot be misreported.
-  const double hold = std::min(run.opt().op_timeout / 8, 0.02);
-  std::this_thread::sleep_for(std::chrono::duration<double>(hold * double(w.rng.below(100)) / 100));
+  if (res == -EFAULT) return judge_fault(run, f.hot, io.snap, io.b, io.ctx);
+  if (res != int64_t(kBlockSize)) return;
+  const off_t at = off_t((f.io.write_base + io.slot) * kBlockSize);
+  if (::pread(f.io.write_fd, bounce, kBlockSize, at) == ssize_t(kBlockSize))
+    f.hot.judge_data(io.snap, bounce, io.ctx);
+}
+
+void pin_odirect(Files& f, Worker& w, Run& run, char* map, char* bounce, uint64_t slot) {
+  const PinIo io = begin_io(f, w, slot);
+  ++f.n_odirect;
+  char* page = map + io.b * kBlockSize;
+  const ssize_t n =
+      io.into ? ::pread(f.io.read_fd, page, kBlockSize, off_t(io.sb * kBlockSize))
+              : ::pwrite(f.io.write_fd, page, kBlockSize,
+                         off_t((f.io.write_base + slot) * kBlockSize));
+  end_io(f, run, io, n < 0 ? -int64_t(errno) : int64_t(n), bounce);
+}
+
+// Per-thread AIO context: up to kAioDepth requests in flight, reaped whenever
+// they complete.
+class Aio {
+ public:
+  Aio() {
+    if (::syscall(SYS_io_setup, kAioDepth, &ctx_) != 0) ctx_ = 0;
+  }
+  ~Aio() {
+    if (ctx_) ::syscall(SYS_io_destroy, ctx_);
+  }
+  bool ok() const { return ctx_ != 0; }
+  bool full() const { return inflight_ == kAioDepth; }
+  unsigned inflight() const { return inflight_; }
+
+  void submit(Files& f, Worker& w, Run& run, char* map, char* bounce, uint64_t slot_base) {
+    unsigned i = 0;
+    while (slot_[i].busy) ++i;
+    Slot& s = slot_[i];
+    s.io = begin_io(f, w, slot_base + i);
+    s.cb = iocb{};
+    s.cb.aio_data = i;
+    s.cb.aio_lio_opcode = s.io.into ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE;
+    s.cb.aio_fildes = uint32_t(s.io.into ? f.io.read_fd : f.io.write_fd);
+    s.cb.aio_buf = uint64_t(uintptr_t(map + s.io.b * kBlockSize));
+    s.cb.aio_nbytes = kBlockSize;
+    s.cb.aio_offset = int64_t(s.io.into ? s.io.sb * kBlockSize
+                                        : (f.io.write_base + s.io.slot) * kBlockSize);
+    iocb* p = &s.cb;
+    if (::syscall(SYS_io_submit, ctx_, 1, &p) == 1) {
+      ++f.n_aio;
+      s.busy = true;
+      ++inflight_;
+      return;
+    }
+    end_io(f, run, s.io, -int64_t(errno), bounce);  // not submitted
+  }
+
+  // Reaps what has completed; waits up to wait_ms for at least one if min1.
+  void reap(Files& f, Run& run, char* bounce, bool min1, long wait_ms) {
+    if (!inflight_) return;
+    io_event ev[kAioDepth];
+    timespec ts{wait_ms / 1000, (wait_ms % 1000) * 1000000};
+    const long n = ::syscall(SYS_io_getevents, ctx_, min1 ? 1 : 0, long(kAioDepth), ev, &ts);
+    for (long k = 0; k < n; ++k) {
+      Slot& s = slot_[ev[k].data];
+      if (!s.busy) continue;
+      s.busy = false;
+      --inflight_;
+      end_io(f, run, s.io, ev[k].res, bounce);
+    }
+  }
+
+ private:
+  struct Slot {
+    bool busy = false;
+    iocb cb{};
+    PinIo io;
+  };
+  aio_context_t ctx_ = 0;
+  Slot slot_[kAioDepth];
+  unsigned inflight_ = 0;
+};
+
+// A page spliced into a pipe, held until `until`.
+struct Held {
+  bool busy = false;
+  uint64_t b = 0;
+  ReadSnap snap;
+  OpCtx ctx;
+  std::chrono::steady_clock::time_point until;
+};
+
+void splice_in(Files& f, Worker& w, Run& run, char* map, int pipe_w, Held& h, double max_hold) {
+  h.b = w.rng.below(f.hot.max_blocks());
+  h.ctx = w.ctx();
+  h.snap = f.hot.model().read_begin(h.b);
+  iovec iov{map + h.b * kBlockSize, kBlockSize};
+  const ssize_t n = ::vmsplice(pipe_w, &iov, 1, 0);
+  if (n < 0) {
+    if (errno == EFAULT) judge_fault(run, f.hot, h.snap, h.b, h.ctx);
+    return;
+  }
+  h.busy = true;
+  ++f.n_vmsplice;
+  h.until = std::chrono::steady_clock::now() +
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(max_hold * double(w.rng.below(101)) / 100));
+}
+
+void drain(Files& f, int pipe_r, Held& h) {
   alignas(64) char buf[kBlockSize];
   size_t got = 0;
-  while (got < size_t(n)) {
-    const ssize_t r = ::read(pipe_r, buf + got, size_t(n) - got);
+  while (got < kBlockSize) {
+    const ssize_t r = ::read(pipe_r, buf + got, kBlockSize - got);
     if (r <= 0) break;
     got += size_t(r);
   }
-  if (got == kBlockSize) f.hot.judge_data(snap, buf, w.ctx());
+  h.busy = false;
+  if (got == kBlockSize) f.hot.judge_data(h.snap, buf, h.ctx);
+}
+
+// One pinning thread: bursts of overlapping pins released in random order.
+void pinner(Files& f, Worker& w, Run& run, const std::vector<std::string>& pins, unsigned t) {
+  HotFile& hot = f.hot;
+  Mapping map(hot.fd(), 0, hot.max_blocks() * kBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED);
+  if (!map.ok()) return;
+  struct Pipe {
+    Fd r, w;
+    Held h;
+  };
+  std::vector<Pipe> pipes;
+  const bool use_splice = std::find(pins.begin(), pins.end(), "vmsplice") != pins.end();
+  for (unsigned i = 0; use_splice && i < kPipes; ++i) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) break;
+    pipes.push_back({Fd(p[0]), Fd(p[1]), {}});
+  }
+  std::optional<Aio> aio;
+  if (f.aio) aio.emplace();
+  std::vector<std::string> methods;
+  for (const auto& m : pins)
+    if ((m == "vmsplice" && !pipes.empty()) || (m == "aio" && aio && aio->ok()) || m == "odirect")
+      methods.push_back(m);
+  if (methods.empty()) return;
+  AlignedBuf bounce = aligned_buf(kBlockSize);
+  const uint64_t slot_base = uint64_t(t) * kSlots;
+  // Held pipes stay well below the watchdog, so a truncate waiting for them is never
+  // misreported as op-timeout.
+  const double max_hold = std::min(run.opt().op_timeout / 8, 0.02);
+  auto held = [&] {
+    unsigned n = aio ? aio->inflight() : 0;
+    for (auto& p : pipes) n += p.h.busy;
+    return n;
+  };
+  while (!run.stopping()) {
+    // Take pins: 2..8 of them, in a random mix of the methods.
+    const unsigned want = unsigned(w.rng.range(2, 8));
+    for (unsigned k = 0; k < want && !run.stopping(); ++k) {
+      ++w.op;
+      const std::string& how = methods[w.rng.below(methods.size())];
+      if (how == "aio" && !aio->full()) {
+        aio->submit(f, w, run, map.data(), bounce.get(), slot_base);
+      } else if (how == "vmsplice") {
+        for (auto& p : pipes)
+          if (!p.h.busy) {
+            splice_in(f, w, run, map.data(), p.w.get(), p.h, max_hold);
+            break;
+          }
+      } else if (how == "odirect") {
+        pin_odirect(f, w, run, map.data(), bounce.get(), slot_base + kAioDepth);
+      }
+      if (w.rng.chance(30) && aio) aio->reap(f, run, bounce.get(), false, 0);
+    }
+    // Release them in random order at random moments; AIO pins go whenever the device
+    // completes them.
+    while (held() > 0) {
+      const auto now = std::chrono::steady_clock::now();
+      bool drained = false;
+      for (auto& p : pipes)
+        if (p.h.busy && (now >= p.h.until || run.stopping()) && w.rng.chance(50)) {
+          drain(f, p.r.get(), p.h);
+          drained = true;
+        }
+      if (aio && aio->inflight()) aio->reap(f, run, bounce.get(), !drained, 1);
+      else if (!drained)
+        std::this_thread::sleep_for(std::chrono::microseconds(w.rng.range(50, 1000)));
+    }
+    // A gap with no pins: a waiting layout break can finish.
+    if (w.rng.chance(50)) hot.map_read(map.data(), w.rng.below(hot.max_blocks()), w.ctx());
+    std::this_thread::sleep_for(std::chrono::microseconds(w.rng.range(0, 2000)));
+  }
 }
 
 int body(Run& run) {
@@ -138,19 +406,49 @@ int body(Run& run) {
   }
   hot.attach_as_hot(run, 3 * o.file_size);
   run.track(src.model(), src.fd());
-  const std::string sink_path = run.file_path("sink");
-  run.remove_at_end(sink_path);
-  Fd src_dio(::open(src.path().c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
-  Fd sink_dio(::open(sink_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0644));
+  const unsigned threads = std::max(o.threads, 2u);
   std::vector<std::string> pins = o.pin;
-  if (std::find(pins.begin(), pins.end(), "odirect") != pins.end() && (!src_dio || !sink_dio)) {
-    run.rep().skip("O_DIRECT unsupported here (" + errno_name(errno) + "): no odirect pins");
-    std::erase(pins, std::string("odirect"));
+  auto wants = [&](const char* m) { return std::find(pins.begin(), pins.end(), m) != pins.end(); };
+  const bool dio = wants("odirect") || wants("aio");
+  LoopDev loop;
+  Fd src_dio, sink_dio;
+  PinTarget io;
+  // Only a DAX hot file needs the loop device (elsewhere O_DIRECT on files pins already);
+  // DT_PIN_LOOP=1 forces it (testing the loop path on a host).
+  const bool want_loop = run.dax() || std::getenv("DT_PIN_LOOP") != nullptr;
+  if (dio && want_loop && loop.setup(run, src, uint64_t(threads) * kSlots)) {
+    io = loop.target();
+  } else if (dio) {
+    const std::string sink_path = run.file_path("sink");
+    run.remove_at_end(sink_path);
+    src_dio.reset(::open(src.path().c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
+    sink_dio.reset(
+        ::open(sink_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0644));
+    if (!src_dio || !sink_dio) {
+      run.rep().skip("O_DIRECT unsupported here (" + errno_name(errno) + "): no odirect/aio pins");
+      std::erase(pins, std::string("odirect"));
+      std::erase(pins, std::string("aio"));
+    }
+    io = {src_dio.get(), sink_dio.get(), 0, "files"};
+  }
+  bool aio = wants("aio");
+  if (aio) {
+    aio_context_t probe = 0;
+    if (::syscall(SYS_io_setup, 1, &probe) != 0) {
+      run.rep().skip("io_setup failed (" + errno_name(errno) + "): no aio pins");
+      std::erase(pins, std::string("aio"));
+      aio = false;
+    } else {
+      ::syscall(SYS_io_destroy, probe);
+    }
   }
   if (pins.empty()) return run.skip_all("no pin method available");
-  Files f{hot, src, src_dio.get(), sink_dio.get()};
-  run.start({{"hot_blocks", hot.max_blocks()}, {"pin", pins}, {"op_timeout", o.op_timeout}});
-  run.run_threads(std::max(o.threads, 2u), [&](unsigned t) {
+  Files f{hot, src, io, aio};
+  run.start({{"hot_blocks", hot.max_blocks()},
+             {"pin", pins},
+             {"op_timeout", o.op_timeout},
+             {"direct_io_target", io.how}});
+  run.run_threads(threads, [&](unsigned t) {
     Worker w(o.seed, t);
     if (t == 0) {
       while (!run.stopping()) {
@@ -159,21 +457,11 @@ int body(Run& run) {
       }
       return;
     }
-    Mapping map(hot.fd(), 0, hot.max_blocks() * kBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED);
-    int p[2];
-    if (!map.ok() || ::pipe2(p, O_CLOEXEC) != 0) return;
-    Fd pr(p[0]), pw(p[1]);
-    AlignedBuf bounce = aligned_buf(kBlockSize);
-    while (!run.stopping()) {
-      ++w.op;
-      const std::string& how = pins[w.rng.below(pins.size())];
-      if (how == "odirect")
-        pin_odirect(f, w, run, map.data(), bounce.get(), t);
-      else
-        pin_vmsplice(f, w, run, map.data(), pr.get(), pw.get());
-      if (w.rng.chance(20)) hot.map_read(map.data(), w.rng.below(hot.max_blocks()), w.ctx());
-    }
+    pinner(f, w, run, pins, t);
   });
+  run.add_result("pins", {{"odirect", f.n_odirect.load()},
+                          {"aio", f.n_aio.load()},
+                          {"vmsplice", f.n_vmsplice.load()}});
   return run.finish();
 }
 
@@ -182,6 +470,10 @@ int body(Run& run) {
 
 int main(int argc, char** argv) {
   using namespace dt::workload;
-  return workload_main(argc, argv, Spec{"pin-vs-truncate", kPin | kOpTimeout, 64 * 1024, kPins},
+  return workload_main(argc, argv,
+                       Spec{.workload = "pin-vs-truncate",
+                            .extras = kPin | kOpTimeout,
+                            .default_file_size = 64 * 1024,
+                            .all_ops = kPins},
                        body);
 }

@@ -31,7 +31,8 @@ const std::vector<WorkloadDef> kWorkloads = {
     {"pmd-vs-pte", {{"file_size", T::kSize, 2 * kMiB}}, {{"ext2", "ext2 has no PMD faults"}}},
     {"write-vs-fault", {{"direct_io", T::kBool}, {"sync_storm", T::kBool}}},
     {"pin-vs-truncate",
-     {{"pin", T::kChoiceList, 0, 0, {"odirect", "vmsplice"}}, {"op_timeout", T::kDuration, 0.001}}},
+     {{"pin", T::kChoiceList, 0, 0, {"odirect", "aio", "vmsplice"}},
+      {"op_timeout", T::kDuration, 0.001}}},
     // ext2 refuses MAP_SYNC: map-sync then acknowledges after msync(MS_SYNC) instead.
     {"map-sync", {}},
     {"reflink",

@@ -42,7 +42,7 @@ void usage(const Spec& spec) {
       spec.workload.c_str(), spec.extras & kOps ? " [--ops a,b,...]" : "",
       spec.extras & kDirectIo ? " [--direct-io 0|1]" : "",
       spec.extras & kSyncStorm ? " [--sync-storm 0|1]" : "",
-      spec.extras & kPin ? " [--pin odirect,vmsplice]" : "",
+      spec.extras & kPin ? " [--pin odirect,aio,vmsplice]" : "",
       spec.extras & kOpTimeout ? " [--op-timeout S]" : "",
       spec.extras & kAckLog ? " [--ack-log PATH] [--ack-stdout]" : "",
       spec.extras & kVerifyOnly ? " [--verify-only]" : "");

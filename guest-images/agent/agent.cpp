@@ -87,6 +87,13 @@ void setup_userspace() {
   setenv("HOME", "/root", 1);
   // Torture runs want every oops to be a finding, not a dead agent: keep the kernel going.
   std::ofstream("/proc/sys/kernel/printk") << "7 4 1 7";
+  // A lost wakeup leaves a task in D state for good, but the kernel's default 60 s hung-task
+  // timeout (checked every 60 s) is longer than a short cell: report a task blocked for 30 s,
+  // checked every 5 s. The workloads' own progress watchdog notices after 10 s of not being
+  // scheduled and keeps the cell alive until this detector had its chance (workloads/lib/run).
+  // 30 s is far beyond any legitimate uninterruptible wait of a clean kernel under TCG.
+  std::ofstream("/proc/sys/kernel/hung_task_timeout_secs") << "30";
+  std::ofstream("/proc/sys/kernel/hung_task_check_interval_secs") << "5";
 }
 
 // virtio-serial ports show up as /dev/vportNpM; the name is in sysfs (no udev here).

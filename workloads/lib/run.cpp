@@ -1,13 +1,21 @@
 #include "run.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "fill.hpp"
+#include "sigbus.hpp"
 #include "verify.hpp"
 
 namespace dt::workload {
@@ -20,6 +28,33 @@ constexpr uint64_t kGiB = 1024 * kMiB;
 constexpr uint64_t kBigFs = 16 * kGiB;
 constexpr uint64_t kBigFsFillCap = 256 * kMiB;
 
+// The progress slot of the calling thread (set by Run::Watched).
+thread_local void* tls_progress = nullptr;
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+long read_long(const std::string& path, long fallback) {
+  const std::string s = read_text(path);
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  return end == s.c_str() ? fallback : v;
+}
+
+// Waits that end by a userspace action (or a timer), never by a lost kernel wakeup.
+bool userspace_wait(const std::string& where) {
+  static const char* kUser[] = {"futex",  "nanosleep",   "hrtimer",  "pipe_",  "poll",
+                                "select", "epoll",       "wait4",    "do_wait", "sigsuspend",
+                                "sigtimedwait", "unix_stream", "skb_wait", "pause"};
+  for (const char* k : kUser)
+    if (where.find(k) != std::string::npos) return true;
+  return false;
+}
+
 uint64_t make_nonce() {
   // Not derived from the seed: it only separates this run's blocks from
   // leftovers of earlier runs, and must differ between runs with equal seeds.
@@ -30,8 +65,70 @@ uint64_t make_nonce() {
 
 }  // namespace
 
+ThreadSample sample_thread(pid_t tid, bool with_stack) {
+  ThreadSample s;
+  const std::string dir = "/proc/self/task/" + std::to_string(tid) + "/";
+  const std::string stat = read_text(dir + "stat");
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return s;
+  s.ok = true;
+  s.state = stat[paren + 2];
+  std::istringstream status(read_text(dir + "status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+        line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+      s.switches += std::strtoull(line.c_str() + line.find(':') + 1, nullptr, 10);
+  s.wchan = read_text(dir + "wchan");
+  if (s.wchan == "0") s.wchan.clear();
+  if (with_stack || s.state == 'S') {
+    std::istringstream st(read_text(dir + "stack"));
+    for (std::string line; std::getline(st, line);) {
+      if (const size_t sp = line.find("] "); line.rfind("[<", 0) == 0 && sp != std::string::npos)
+        line.erase(0, sp + 2);
+      if (!line.empty()) s.stack.push_back(line);
+    }
+  }
+  return s;
+}
+
+bool kernel_wait(const ThreadSample& s) {
+  if (!s.ok) return false;
+  if (s.state == 'D') return true;
+  if (s.state != 'S') return false;
+  if (s.wchan.empty() && s.stack.empty()) return false;
+  if (userspace_wait(s.wchan)) return false;
+  for (const auto& f : s.stack)
+    if (userspace_wait(f)) return false;
+  return true;
+}
+
+Run::Watched::Watched(Run& run, std::string name, int ctx_thread)
+    : run_(run), prev_(tls_progress) {
+  auto p = std::make_unique<Progress>();
+  p->name = std::move(name);
+  p->ctx_thread = ctx_thread;
+  p->tid = ::gettid();
+  p->beat = Clock::now().time_since_epoch().count();
+  tls_progress = p.get();
+  std::lock_guard lk(run_.mu_);
+  run_.progress_.push_back(std::move(p));
+}
+
+Run::Watched::~Watched() {
+  if (tls_progress) static_cast<Progress*>(tls_progress)->active = false;
+  tls_progress = prev_;
+}
+
+void Run::beat() const {
+  if (tls_progress)
+    static_cast<Progress*>(tls_progress)
+        ->beat.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
 Run::Run(Options opt, std::FILE* out)
     : opt_(std::move(opt)), rep_(out, opt_.seed, opt_.max_verdicts), nonce_(make_nonce()) {
+  if (const char* e = std::getenv("DT_STALL_SECONDS"); e && std::atof(e) > 0)
+    stall_seconds_ = std::atof(e);
   t0_ = Clock::now();
   deadline_ = t0_ + std::chrono::duration_cast<Clock::duration>(
                         std::chrono::duration<double>(opt_.duration));
@@ -59,10 +156,14 @@ double Run::elapsed() const {
 }
 
 bool Run::stopping() const {
+  const auto now = Clock::now();
+  if (tls_progress)
+    static_cast<Progress*>(tls_progress)
+        ->beat.store(now.time_since_epoch().count(), std::memory_order_relaxed);
   if (stop_.load(std::memory_order_relaxed)) return true;
   if (opt_.iterations && rep_.iterations.load(std::memory_order_relaxed) >= opt_.iterations)
     return true;
-  return Clock::now() >= deadline_;
+  return now >= deadline_;
 }
 
 void Run::request_stop() {
@@ -112,13 +213,21 @@ void Run::start(nlohmann::json params) {
   const uint64_t per = budget / opt_.fill_files;
   for (unsigned i = 0; i < opt_.fill_files; ++i)
     fillers_.push_back(std::make_unique<Filler>(*this, i, per));
-  for (auto& f : fillers_) fill_threads_.emplace_back([f = f.get()] { f->loop(); });
+  for (unsigned i = 0; i < fillers_.size(); ++i)
+    fill_threads_.emplace_back([this, i, f = fillers_[i].get()] {
+      Watched w(*this, "fill " + std::to_string(i), int(1000 + i));
+      f->loop();
+    });
 }
 
 void Run::run_threads(unsigned n, const std::function<void(unsigned)>& body) {
   std::vector<std::thread> ts;
   running_threads_ += n;
-  for (unsigned t = 0; t < n; ++t) ts.emplace_back(body, t);
+  for (unsigned t = 0; t < n; ++t)
+    ts.emplace_back([this, &body, t] {
+      Watched w(*this, "thread " + std::to_string(t), int(t));
+      body(t);
+    });
   for (auto& t : ts) t.join();
   running_threads_ -= n;
 }
@@ -153,7 +262,7 @@ void Run::emit_progress() {
              {"elapsed", std::round(elapsed() * 1000) / 1000}});
 }
 
-void Run::check_watchdog() {
+void Run::check_watchdog(double tick) {
   const auto now = Clock::now();
   const auto limit = std::chrono::duration<double>(opt_.op_timeout);
   bool hung = false;
@@ -180,15 +289,29 @@ void Run::check_watchdog() {
     }
   }
   for (const auto& v : late) rep_.verdict(v);
-  // A stuck syscall never returns: once the run is well past its end, report
-  // and leave rather than wait forever (process exit tears the waiter down).
-  if (running_threads_.load() == 0 || !stopping()) return;
+  check_progress(tick);
+  // A stuck syscall never returns: once the run is over, give the kernel's hung-task
+  // detector its chance, touch the files once (a lost waiter wakes when someone else takes
+  // and drops the same DAX entry), and if that does not help, report and leave rather than
+  // wait forever (process exit tears the other threads down; the stuck one stays).
+  if (!stopping() || (running_threads_.load() == 0 && !in_finish_)) return;
+  if (stuck_after_report()) {
+    if (!rescued_) {
+      if (!hung_task_window_over(now)) return;
+      rescue();
+      return;
+    }
+    if (now - rescued_at_ < std::chrono::seconds(15)) return;
+    exit_stuck("a stalled thread did not resume after the files were touched");
+    return;
+  }
+  if (in_finish_ && running_threads_.load() == 0) return;  // verification: the watchdog judges
   auto end = deadline_;
   if (const int64_t ns = stop_at_ns_.load())
     end = std::min(end, Clock::time_point(Clock::duration(ns)));
   const auto grace = std::chrono::duration<double>(std::max(30.0, 3 * opt_.op_timeout));
   if (now - end < grace) return;
-  if (!hung) {
+  if (!hung && !stall_reported_) {
     Verdict v;
     v.check = "op-timeout";
     v.ctx = OpCtx{-1, 0};
@@ -196,20 +319,147 @@ void Run::check_watchdog() {
                 " s of the end of the run (stuck in the kernel?)";
     rep_.verdict(v);
   }
-  rep_.emit(result_line("fail"));
+  exit_stuck("threads did not stop");
+}
+
+void Run::check_progress(double tick) {
+  const auto now = Clock::now();
+  std::vector<std::pair<Progress*, ThreadSample>> stalled;
+  {
+    std::lock_guard lk(mu_);
+    for (auto& up : progress_) {
+      Progress& p = *up;
+      const int64_t b = p.beat.load(std::memory_order_relaxed);
+      if (b != p.seen_beat || !p.active) {
+        const auto at = Clock::time_point(Clock::duration(b));
+        if (p.seen_beat != 0)
+          p.max_gap = std::max(p.max_gap, std::chrono::duration<double>(at - p.since).count());
+        p.seen_beat = b;
+        p.since = at;
+        p.stalled = p.unscheduled = 0;
+        p.sampled = false;
+        continue;
+      }
+      p.stalled += tick;
+      // Cheap until a thread has been quiet for a while: /proc only for quiet ones.
+      if (p.stalled < 0.2) continue;
+      const ThreadSample ts = sample_thread(p.tid, false);
+      if (!kernel_wait(ts) || !p.sampled || ts.switches != p.switches) {
+        p.unscheduled = 0;
+        p.switches = ts.switches;
+        p.sampled = kernel_wait(ts);
+        continue;
+      }
+      p.unscheduled += tick;
+      p.max_unscheduled = std::max(p.max_unscheduled, p.unscheduled);
+      if (p.reported || p.unscheduled < stall_seconds_) continue;
+      p.reported = true;
+      stalled.emplace_back(&p, ts);
+    }
+  }
+  for (auto& [pp, first] : stalled) {
+    Progress& p = *pp;
+    const ThreadSample ts = sample_thread(p.tid, true);
+    const double quiet = std::chrono::duration<double>(now - p.since).count();
+    std::string top = ts.stack.empty() ? ts.wchan : ts.stack.front();
+    if (const size_t plus = top.find('+'); plus != std::string::npos) top.resize(plus);
+    Verdict v;
+    v.check = "stalled-thread";
+    v.ctx = OpCtx{p.ctx_thread, 0};
+    v.expected = {{"max_unscheduled_seconds", stall_seconds_}};
+    v.found = {{"thread", p.name},
+               {"tid", p.tid},
+               {"state", std::string(1, ts.state)},
+               {"seconds_without_progress", std::round(quiet * 10) / 10},
+               {"seconds_unscheduled", std::round(p.unscheduled * 10) / 10},
+               {"wchan", ts.wchan},
+               {"stack", ts.stack}};
+    v.message = p.name + " (tid " + std::to_string(p.tid) + ") has slept in state " +
+                std::string(1, ts.state) + (top.empty() ? "" : " in " + top) +
+                " without being scheduled once for " +
+                std::to_string(int(p.unscheduled)) +
+                " s while the run went on: a lost wakeup or a deadlock";
+    rep_.verdict(v);
+    if (!stall_reported_) {
+      stall_reported_ = true;
+      stall_since_ = p.since;
+      hung_warnings_at_report_ = read_long("/proc/sys/kernel/hung_task_warnings", -1);
+      // Every blocked task's stack on the console, next to the verdict (root only).
+      if (int fd = ::open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC); fd >= 0) {
+        (void)!::write(fd, "w", 1);
+        ::close(fd);
+      }
+    }
+  }
+}
+
+bool Run::stuck_after_report() {
+  if (!stall_reported_) return false;
+  std::lock_guard lk(mu_);
+  for (auto& p : progress_)
+    if (p->active && p->reported && p->stalled > 0) return true;
+  return false;
+}
+
+bool Run::hung_task_window_over(Clock::time_point now) const {
+  // The kernel's own report names the waiter and its stack as a kernel finding: wait for it
+  // when its detector is short enough to fire within the cell (the guest agent sets it so).
+  const long timeout = read_long("/proc/sys/kernel/hung_task_timeout_secs", 0);
+  if (timeout <= 0 || timeout > 60) return true;
+  long interval = read_long("/proc/sys/kernel/hung_task_check_interval_secs", 0);
+  if (interval <= 0) interval = timeout;
+  const long warnings = read_long("/proc/sys/kernel/hung_task_warnings", -1);
+  if (hung_warnings_at_report_ > 0 && warnings >= 0 && warnings < hung_warnings_at_report_)
+    return now - stall_since_ > std::chrono::seconds(1);  // its stack trace follows the line
+  return now - stall_since_ > std::chrono::seconds(timeout + interval + 5);
+}
+
+void Run::rescue() {
+  rescued_ = true;
+  rescued_at_ = Clock::now();
+  std::vector<int> fds;
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& t : tracked_) fds.push_back(t.fd);
+  }
+  // Detached: if the rescue blocks too, the watchdog still gets to exit_stuck().
+  std::thread([fds] {
+    for (int fd : fds) {
+      struct stat st {};
+      if (::fstat(fd, &st) != 0 || st.st_size <= 0) continue;
+      const size_t len = size_t(st.st_size);
+      void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+      if (m != MAP_FAILED) {
+        char byte;
+        for (size_t off = 0; off < len; off += kBlockSize)
+          (void)guarded_copy(&byte, static_cast<const char*>(m) + off, 1);
+        ::munmap(m, len);
+      }
+      ::fsync(fd);
+    }
+  }).detach();
+}
+
+void Run::exit_stuck(const std::string& why) {
+  (void)why;
+  if (!result_emitted_.exchange(true)) rep_.emit(result_line("fail"));
   std::fflush(nullptr);
   ::_exit(kExitFail);
 }
 
 void Run::heartbeat_loop() {
   using namespace std::chrono_literals;
-  auto last = Clock::now();
+  auto last = Clock::now(), prev = last;
   std::unique_lock lk(mu_);
   while (!done_) {
     cv_.wait_for(lk, 100ms, [this] { return done_.load(); });
     if (done_) break;
     lk.unlock();
-    check_watchdog();
+    const auto now = Clock::now();
+    // Watchdog time: a tick counts at most 250 ms, so a starved guest slows it down too.
+    const double tick = std::min(0.25, std::chrono::duration<double>(now - prev).count());
+    prev = now;
+    check_watchdog(tick);
     if (Clock::now() - last >= 500ms) {
       emit_progress();
       last = Clock::now();
@@ -228,14 +478,31 @@ nlohmann::json Run::result_line(const std::string& status) {
                       {"elapsed", std::round(elapsed() * 1000) / 1000}};
   r["inconclusive"] = rep_.inconclusive.load();
   r["printed_verdicts"] = std::min<uint64_t>(rep_.failed(), opt_.max_verdicts);
+  {
+    // Calibration of the progress watchdog: the longest time any thread went without a
+    // heartbeat, and the longest it slept unscheduled in a kernel wait.
+    std::lock_guard lk(mu_);
+    double gap = 0, unsched = 0;
+    const auto now = Clock::now();
+    for (const auto& p : progress_) {
+      gap = std::max(gap, p->max_gap);
+      if (p->active && p->seen_beat)
+        gap = std::max(gap, std::chrono::duration<double>(now - p->since).count());
+      unsched = std::max(unsched, p->max_unscheduled);
+    }
+    r["max_quiet_s"] = std::round(gap * 100) / 100;
+    r["max_unscheduled_s"] = std::round(unsched * 100) / 100;
+  }
   for (auto& [k, v] : result_extra_.items()) r[k] = v;
   return r;
 }
 
 int Run::finish() {
   request_stop();
+  in_finish_ = true;
   for (auto& t : fill_threads_) t.join();
   fill_threads_.clear();
+  Watched self(*this, "main thread (final verification)", -1);
   // Final verification with every model stable: exact checks only.
   const OpCtx final_ctx{-1, 0};
   std::vector<Tracked> tracked;
@@ -250,7 +517,7 @@ int Run::finish() {
   result_extra_["fill_bytes"] = fill_bytes;
   const bool failed = rep_.failed() > 0;
   stop_heartbeat();  // the result line must be the last line: no progress after it
-  rep_.emit(result_line(failed ? "fail" : "pass"));
+  if (!result_emitted_.exchange(true)) rep_.emit(result_line(failed ? "fail" : "pass"));
   if (!opt_.keep_files) {
     for (const auto& t : tracked)
       if (!t.keep) ::unlink(t.model->path().c_str());

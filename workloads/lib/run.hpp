@@ -1,6 +1,7 @@
 // One workload run: start/progress/result lines, stop conditions (duration or
-// iterations), fill threads, the operation watchdog, final verification of
-// every file, cleanup and the exit code.
+// iterations), fill threads, the operation watchdog, the per-thread progress
+// watchdog (stalled-thread), final verification of every file, cleanup and the
+// exit code.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <sys/types.h>
 #include <thread>
 #include <vector>
 
@@ -24,6 +26,31 @@
 namespace dt::workload {
 
 class Filler;
+
+// Progress watchdog. Every thread started by run_threads(), every fill thread and the
+// main thread during the final verification is registered; each call of stopping()
+// (every workload polls it once per operation) is a heartbeat. A thread whose heartbeat
+// stops while the kernel shows it asleep without a single context switch (state D, or S
+// in a kernel wait that no userspace event ends) for kStallSeconds of watchdog time is a
+// stalled-thread verdict: a lost wakeup or a deadlock. Watchdog time only advances while
+// the watchdog itself runs (each 100 ms tick counts at most 250 ms), so a guest starved
+// by a loaded host does not make a slow thread look stuck. DT_STALL_SECONDS overrides
+// the threshold (tests).
+inline constexpr double kStallSeconds = 10;
+
+// What /proc says about one thread (of this process).
+struct ThreadSample {
+  bool ok = false;  // the thread exists
+  char state = '?';
+  uint64_t switches = 0;  // voluntary + nonvoluntary context switches
+  std::string wchan;
+  std::vector<std::string> stack;  // kernel stack (root only), frames without "[<0>] "
+};
+ThreadSample sample_thread(pid_t tid, bool with_stack);
+// Asleep in a wait that only the kernel ends (a lost wakeup shows up here): D always, S
+// unless the wait is a userspace one (futex, sleep, poll, pipe, wait4, ...). An S thread
+// whose wait is unknown (no wchan, no stack) is not counted.
+bool kernel_wait(const ThreadSample& s);
 
 class Run {
  public:
@@ -52,8 +79,24 @@ class Run {
   void iteration() { ++rep_.iterations; }
   double elapsed() const;
 
-  // Runs body(t) on n threads until they return (they poll stopping()).
+  // Runs body(t) on n threads until they return (they poll stopping(), which is also
+  // their heartbeat for the progress watchdog).
   void run_threads(unsigned n, const std::function<void(unsigned)>& body);
+  // Registers the calling thread with the progress watchdog until the guard dies
+  // (run_threads and the fill threads do this themselves). ctx_thread: OpCtx::thread.
+  class Watched {
+   public:
+    Watched(Run& run, std::string name, int ctx_thread);
+    ~Watched();
+    Watched(const Watched&) = delete;
+    Watched& operator=(const Watched&) = delete;
+
+   private:
+    Run& run_;
+    void* prev_;
+  };
+  // An explicit heartbeat for a thread that does not poll stopping() for a while.
+  void beat() const;
 
   // Files verified at the end (and removed unless --keep-files / keep).
   void track(FileModel& m, int fd, bool via_map = true, bool keep = false);
@@ -80,6 +123,21 @@ class Run {
     bool via_map;
     bool keep;
   };
+  struct Progress {
+    std::string name;
+    int ctx_thread = 0;
+    pid_t tid = 0;
+    std::atomic<int64_t> beat{0};  // steady_clock ns of the last heartbeat
+    std::atomic<bool> active{true};
+    // Watchdog-private:
+    int64_t seen_beat = 0;
+    std::chrono::steady_clock::time_point since;  // real time of the last heartbeat seen
+    double stalled = 0;      // watchdog seconds without a heartbeat
+    double unscheduled = 0;  // ... of those asleep in a kernel wait without a switch
+    uint64_t switches = 0;
+    bool sampled = false, reported = false;
+    double max_gap = 0, max_unscheduled = 0;  // real seconds; watchdog seconds
+  };
   struct Slot {
     std::string what, file;
     uint64_t offset = 0;
@@ -91,7 +149,12 @@ class Run {
   void heartbeat_loop();
   void emit_progress();
   void stop_heartbeat();  // idempotent: joins the progress/watchdog thread
-  void check_watchdog();
+  void check_watchdog(double tick);
+  void check_progress(double tick);
+  bool stuck_after_report();  // a reported stalled thread is still stalled
+  bool hung_task_window_over(std::chrono::steady_clock::time_point now) const;
+  void rescue();
+  void exit_stuck(const std::string& why);
   nlohmann::json result_line(const std::string& status);
   uint64_t faults() const;
 
@@ -113,6 +176,17 @@ class Run {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<unsigned, Slot> slots_;
+  std::vector<std::unique_ptr<Progress>> progress_;
+  double stall_seconds_ = kStallSeconds;
+  // After a stalled-thread verdict: the kernel's hung-task detector gets its chance, then
+  // the files are touched once (a fault on the same entry wakes a lost waiter), then the
+  // process gives up.
+  bool stall_reported_ = false;
+  std::chrono::steady_clock::time_point stall_since_{}, rescued_at_{};
+  bool rescued_ = false;
+  long hung_warnings_at_report_ = -1;
+  std::atomic<bool> in_finish_{false};
+  std::atomic<bool> result_emitted_{false};
   std::vector<Tracked> tracked_;
   std::vector<std::string> extra_files_;
   std::vector<std::unique_ptr<Filler>> fillers_;

@@ -138,7 +138,7 @@ TEST(Corpus, CoversEveryKindAndIsLargeEnough) {
   for (const auto& f : files) ++by_kind[load_corpus_file(f).kind];
   EXPECT_GE(files.size(), 40u);
   for (const char* k : {"lockdep", "warning", "bug", "kasan", "gpf", "hung-task", "rcu-stall",
-                        "soft-lockup", "panic", "xfs", "ext4", "ext2"}) {
+                        "soft-lockup", "panic", "xfs", "ext4", "ext2", "ubsan", "kfence"}) {
     EXPECT_GE(by_kind[k], 1) << "no corpus report of kind " << k;
   }
 }

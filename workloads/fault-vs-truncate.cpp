@@ -9,7 +9,15 @@
 // there (misplaced-stamp in the fill file), or loads see the other file's data
 // (misplaced-stamp here), or data survives the truncate (nonzero-hole after
 // re-extension), or SIGBUS/no SIGBUS disagrees with i_size.
+//
+// Two more threads (always, on top of --threads) write back the same pages: fsync,
+// fdatasync, and a store followed by msync(MS_SYNC) of that page. Writeback locks each
+// dirty DAX entry while it flushes, so faults, writebacks and truncate's entry deletion
+// queue on the same few entries and every waker must wake every waiter that has to run
+// (a lost wakeup leaves a thread asleep for good: the run's progress watchdog reports it
+// as stalled-thread).
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -39,21 +47,47 @@ void mutate(HotFile& hot, Worker& w, Run& run) {
 void fault(HotFile& hot, Worker& w, char* map) {
   const uint64_t b = w.rng.below(hot.max_blocks());
   const uint64_t r = w.rng.below(100);
-  if (r < 50)
+  if (r < 45) {
     hot.map_read(map, b, w.ctx());
-  else if (r < 85)
+  } else if (r < 80) {
     hot.map_write(map, b, w.writer(), w.ctx());
-  else
+  } else if (r < 90) {
     hot.pread_check(b, w.ctx());
+  } else {
+    // Dirty the page and write it back at once (beyond EOF the store SIGBUSes: legal).
+    bool stored = false;
+    hot.map_write(map, b, w.writer(), w.ctx(), false, &stored);
+    if (stored) ::msync(map + b * kBlockSize, kBlockSize, MS_SYNC);
+  }
 }
+
+// Writeback thread: waits on the entries the faulting threads lock and dirty.
+void sync_one(HotFile& hot, Worker& w, char* map) {
+  const uint64_t nb = hot.max_blocks();
+  const uint64_t r = w.rng.below(100);
+  if (r < 40) {
+    const uint64_t b = w.rng.below(nb);
+    bool stored = false;
+    hot.map_write(map, b, w.writer(), w.ctx(), false, &stored);
+    if (stored) ::msync(map + b * kBlockSize, kBlockSize, MS_SYNC);
+  } else if (r < 60) {
+    ::fsync(hot.fd());
+  } else if (r < 80) {
+    ::fdatasync(hot.fd());
+  } else {
+    ::msync(map, nb * kBlockSize, MS_SYNC);
+  }
+}
+
+constexpr unsigned kSyncThreads = 2;
 
 int body(Run& run) {
   const Options& o = run.opt();
   HotFile hot(run, "hot", o.file_size);
   if (!hot.ok()) return hot.creation_failed(run);
   hot.attach_as_hot(run, o.file_size);
-  run.start({{"hot_blocks", hot.max_blocks()}});
-  run.run_threads(o.threads, [&](unsigned t) {
+  run.start({{"hot_blocks", hot.max_blocks()}, {"sync_threads", kSyncThreads}});
+  run.run_threads(o.threads + kSyncThreads, [&](unsigned t) {
     Worker w(o.seed, t);
     // Each thread has its own long-lived mapping: stale PTEs persist in it.
     Mapping map(hot.fd(), 0, hot.max_blocks() * kBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED);
@@ -61,7 +95,9 @@ int body(Run& run) {
     while (!run.stopping()) {
       ++w.op;
       const bool mutator = t == 0 && (o.threads > 1 || w.op % 2 == 0);
-      if (mutator)
+      if (t >= o.threads)
+        sync_one(hot, w, map.data());
+      else if (mutator)
         mutate(hot, w, run);
       else
         fault(hot, w, map.data());

@@ -11,6 +11,18 @@
 // written there, the file must never see it: cow-leak). PMD fault outcomes are
 // counted from the fs_dax:dax_pmd_fault_done tracepoint (NOPAGE = mapped as
 // PMD, FALLBACK = fell back to PTEs) and reported in the result.
+//
+// --threads (default 4): thread 0 mutates, odd threads are PMD touchers (two by default,
+// so PMD and fallback PTE faults of one mm race on the same page table) and even ones PTE
+// touchers. On top of them, always, three threads share one 2 MiB-aligned MAP_PRIVATE
+// mapping of the whole file, as xfstests' t_mmap_cow_race does: a reader (private reads
+// are PMD faults), a copy-on-write writer (private writes always fall back to PTEs) and a
+// zapper that MADV_DONTNEEDs the 2 MiB range all three are working on (the PMD goes, so
+// the next read and COW write race for an empty PMD again), writes the file back and now
+// and then replaces the mapping (fresh page tables). The private copy must hold what was
+// written there and the file must never see it (cow-leak); private reads see the file or
+// this mapping's own private data. The PMD touchers also msync their 2 MiB range, so
+// writeback waits on PMD entries that faults hold.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -21,8 +33,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "workload.hpp"
 
@@ -133,6 +149,8 @@ void pmd_toucher(HotFile& hot, Worker& w, char* map) {
     hot.map_write(map, base + w.rng.below(kPmdBlocks), w.writer(), w.ctx());
   // ... then checks across the whole huge page.
   for (int k = 0; k < 8; ++k) hot.map_read(map, base + w.rng.below(kPmdBlocks), w.ctx());
+  // Writeback of the PMD entry (waits while a fault holds it, and faults wait for it).
+  if (w.rng.chance(15)) ::msync(map + base * kBlockSize, kPmd, MS_SYNC);
 }
 
 void pte_toucher(HotFile& hot, Worker& w, Run& run) {
@@ -172,6 +190,138 @@ void pte_toucher(HotFile& hot, Worker& w, Run& run) {
   hot.pread_check(b, w.ctx());  // the file must not have the private stamp
 }
 
+// One MAP_PRIVATE, 2 MiB-aligned mapping of the whole file shared by the private threads.
+// Accesses hold mu shared; replacing the mapping holds it exclusively.
+class PrivateHuge {
+ public:
+  PrivateHuge(HotFile& hot, Run& run) : hot_(hot), run_(run) { remap(); }
+  bool ok() const { return map_.ok(); }
+  int error() const { return map_.error(); }
+  uint64_t pmds() const { return hot_.max_blocks() / kPmdBlocks; }
+  // The 2 MiB range all private threads work on; moves on with every zap.
+  uint64_t focus() const { return (gen_.load() % pmds()) * kPmdBlocks; }
+
+  void read(Worker& w, uint64_t b) {
+    std::shared_lock lk(mu_);
+    alignas(64) char buf[kBlockSize];
+    const ReadSnap snap = hot_.model().read_begin(b);
+    const Access a = guarded_copy(buf, map_.data() + b * kBlockSize, kBlockSize);
+    judge_private(w, b, snap, buf, a.sigbus);
+  }
+
+  // Copy-on-write store of a private stamp, read back, and the file must not have it.
+  void cow_write(Worker& w, uint64_t b) {
+    {
+      std::shared_lock lk(mu_);
+      alignas(64) char mine[kBlockSize], back[kBlockSize];
+      const StampId s = hot_.model().make_stamp(b, kPrivateWriter | w.writer());
+      fill_block(mine, s);
+      {
+        std::lock_guard pl(pm_);
+        mine_[b].push_back(s);
+      }
+      const ReadSnap snap = hot_.model().read_begin(b);
+      const Access a = guarded_copy(map_.data() + b * kBlockSize, mine, kBlockSize);
+      const Access r = guarded_copy(back, map_.data() + b * kBlockSize, kBlockSize);
+      if (a.sigbus || r.sigbus || std::memcmp(back, mine, kBlockSize) != 0)
+        judge_private(w, b, snap, back, a.sigbus || r.sigbus);  // zapped meanwhile: the file
+      else
+        ++run_.rep().checks;
+    }
+    hot_.pread_check(b, w.ctx());  // a private stamp in the file is a cow-leak
+  }
+
+  // MADV_DONTNEED of the focus range (the PMD, or the PTEs under it, go away and the
+  // private copies with them), then the next range becomes the focus.
+  void zap(Worker& w) {
+    {
+      std::shared_lock lk(mu_);
+      const uint64_t base = focus();
+      ::madvise(map_.data() + base * kBlockSize, kPmd, MADV_DONTNEED);
+      ++gen_;
+      ++zaps_;
+    }
+    read(w, focus() + w.rng.below(kPmdBlocks));
+  }
+
+  // A fresh mapping: new page tables, so PMD and PTE faults meet an empty PMD again.
+  void remap() {
+    std::unique_lock lk(mu_);
+    map_ = Mapping();
+    map_ = Mapping(hot_.fd(), 0, hot_.max_blocks() * kBlockSize, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE, kPmd);
+    std::lock_guard pl(pm_);
+    mine_.clear();
+    ++gen_;
+    ++remaps_;
+  }
+
+  void sync(Worker& w) {
+    if (w.rng.chance(50)) {
+      ::fsync(hot_.fd());
+    } else {
+      std::shared_lock lk(mu_);
+      ::msync(map_.data() + focus() * kBlockSize, kPmd, MS_SYNC);
+    }
+  }
+
+  void result() {
+    run_.add_result("private_zaps", zaps_.load());
+    run_.add_result("private_remaps", remaps_.load());
+  }
+
+ private:
+  // What a private read saw: this mapping's own private data, or the file (its legal
+  // contents during the access, SIGBUS exactly beyond EOF).
+  void judge_private(Worker& w, uint64_t b, const ReadSnap& snap, const char* data, bool sigbus) {
+    ++run_.rep().checks;
+    ReadView v = hot_.model().read_end(snap);
+    if (!v.conclusive) {
+      ++run_.rep().inconclusive;
+      return;
+    }
+    // A private store racing a zap or its own COW copy may leave a word-by-word mix of the
+    // file's data and the private stamp: both are legal here.
+    if (!v.legal.unknown) {
+      std::lock_guard pl(pm_);
+      for (const StampId& s : mine_[b]) v.legal.add(Content::stamp(s));
+    }
+    if (auto verdict = judge(hot_.model().ident(), b, Via::kMap, data, sigbus, v, w.ctx()))
+      run_.rep().verdict(*verdict);
+  }
+
+  HotFile& hot_;
+  Run& run_;
+  std::shared_mutex mu_;
+  Mapping map_;
+  std::mutex pm_;
+  std::map<uint64_t, std::vector<StampId>> mine_;  // private stamps stored in this mapping
+  std::atomic<uint64_t> gen_{0}, zaps_{0}, remaps_{0};
+};
+
+constexpr unsigned kPrivateThreads = 3;
+
+void private_thread(PrivateHuge& ph, Worker& w, unsigned role) {
+  const uint64_t b = ph.focus() + w.rng.below(kPmdBlocks);
+  switch (role) {
+    case 0:  // reader: PMD faults on the private range
+      ph.read(w, b);
+      break;
+    case 1:  // COW writer: PTE faults on the same range
+      ph.cow_write(w, b);
+      break;
+    default: {  // zapper
+      const uint64_t r = w.rng.below(100);
+      if (r < 70)
+        ph.zap(w);
+      else if (r < 90)
+        ph.sync(w);
+      else
+        ph.remap();
+    }
+  }
+}
+
 int body(Run& run) {
   const Options& o = run.opt();
   if (o.file_size < kPmd || o.file_size % kPmd)
@@ -186,17 +336,25 @@ int body(Run& run) {
   const bool punch = !probe_layout_ops(run, {"punch"}).empty();
   Mapping huge(hot.fd(), 0, o.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, kPmd);
   if (!huge.ok()) return run.skip_all("2 MiB-aligned mapping failed: " + errno_name(huge.error()));
-  run.start({{"hot_blocks", hot.max_blocks()}, {"punch", punch}});
+  PrivateHuge priv(hot, run);
+  if (!priv.ok())
+    return run.skip_all("2 MiB-aligned private mapping failed: " + errno_name(priv.error()));
+  run.start({{"hot_blocks", hot.max_blocks()},
+             {"punch", punch},
+             {"private_threads", kPrivateThreads}});
   std::unique_ptr<PmdTrace> trace;
   if (run.dax())
     trace = std::make_unique<PmdTrace>(run);
   else
     run.rep().skip("not DAX: no PMD faults to count");
-  run.run_threads(std::max(o.threads, 2u), [&](unsigned t) {
+  const unsigned racers = std::max(o.threads, 2u);
+  run.run_threads(racers + kPrivateThreads, [&](unsigned t) {
     Worker w(o.seed, t);
     while (!run.stopping()) {
       ++w.op;
-      if (t == 0)
+      if (t >= racers)
+        private_thread(priv, w, t - racers);
+      else if (t == 0)
         mutate(hot, w, run, punch);
       else if (t % 2)
         pmd_toucher(hot, w, huge.data());
@@ -204,6 +362,7 @@ int body(Run& run) {
         pte_toucher(hot, w, run);
     }
   });
+  priv.result();
   if (trace)
     trace->stop();
   else
@@ -217,5 +376,5 @@ int body(Run& run) {
 
 int main(int argc, char** argv) {
   using namespace dt::workload;
-  return workload_main(argc, argv, Spec{"pmd-vs-pte", 0, 4 * 1024 * 1024}, body);
+  return workload_main(argc, argv, Spec{.workload = "pmd-vs-pte", .default_file_size = 4 * 1024 * 1024, .default_threads = 4}, body);
 }

@@ -59,6 +59,7 @@ std::optional<Options> parse_cli(int argc, char** argv, const Spec& spec) {
   Options o;
   o.workload = spec.workload;
   o.file_size = spec.default_file_size;
+  o.threads = spec.default_threads;
   if (spec.extras & kOps) o.ops = spec.all_ops;
   if (spec.extras & kPin) o.pin = spec.all_ops;
   auto fail = [&](const std::string& msg) -> std::optional<Options> {

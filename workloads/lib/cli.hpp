@@ -20,7 +20,7 @@ struct Options {
   uint64_t fill_max = 0;  // 0: fill until nearly full (capped on big filesystems)
   std::vector<std::string> ops;
   int direct_io = 0;
-  int sync_storm = 0;
+  int sync_storm = 1;  // write-vs-fault: on by default (writeback waiters on the same entries)
   std::vector<std::string> pin;
   double op_timeout = 10;
   std::string ack_log;
@@ -46,6 +46,7 @@ struct Spec {
   unsigned extras = 0;
   uint64_t default_file_size = 64 * 1024;
   std::vector<std::string> all_ops;  // valid --ops / --pin values
+  unsigned default_threads = 2;      // --threads when not given
 };
 
 // Parses argv. On error prints one line to stderr and returns nullopt (the

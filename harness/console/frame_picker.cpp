@@ -83,7 +83,7 @@ void stalled_frames(const std::vector<std::string>& lines, std::vector<std::stri
     if (starts_other_dump(t)) break;
     if (t == "Call Trace:") in_trace = true;
     if (!in_trace) continue;
-    if (auto f = parse_frame(t); f && is_timer_interrupt(f->symbol)) {
+    if (auto f = parse_frame(t); f && f->reliable && is_timer_interrupt(f->symbol)) {
       from = i + 1;
       break;
     }

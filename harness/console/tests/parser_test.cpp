@@ -242,6 +242,50 @@ TEST(Parser, SameBugSameTitleAcrossRuns) {
   EXPECT_EQ(w1.at(0).title, w2.at(0).title);
 }
 
+TEST(Parser, HungTaskSkipsTheWaitingAndLockingPath) {
+  // The xfs memory-failure deadlock of baselines/6.1-clean.yaml: syzbot's hang rule skips
+  // *wait* and *_lock* frames, so the title names the memory-failure step, not the DAX wait
+  // helper ("INFO: task hung in wait_entry_unlocked" before issue 14).
+  const auto r = parse_log(lines(
+      {{"T23", "INFO: task dt-poison:90 blocked for more than 61 seconds."},
+       {"T23", "      Not tainted 6.1.192 #1"},
+       {"T23", "task:dt-poison       state:D stack:13592 pid:90    ppid:85     flags:0x00004002"},
+       {"T23", "Call Trace:"},
+       {"T23", " <TASK>"},
+       {"T23", " __schedule+0x330/0xa70"},
+       {"T23", " schedule+0x52/0xa0"},
+       {"T23", " wait_entry_unlocked+0xf4/0x140"},
+       {"T23", " ? wake_up_q+0x90/0x90"},
+       {"T23", " dax_lock_mapping_entry+0x1a3/0x1f0"},
+       {"T23", " mf_dax_kill_procs+0x63/0x140"},
+       {"T23", " xfs_dax_failure_fn+0x1f4/0x260"},
+       {"T23", " xfs_rmap_query_range+0xc2/0x110"},
+       {"T23", " xfs_dax_notify_failure+0x393/0x4b0"},
+       {"T23", " dax_holder_notify_failure+0x49/0x70"},
+       {"T23", " memory_failure+0x1d5/0x7d0"},
+       {"T23", " hard_offline_page_store+0x4f/0x70"},
+       {"T23", " kernfs_fop_write_iter+0x11e/0x1f0"},
+       {"T23", " vfs_write+0x2b1/0x3d0"},
+       {"T23", " ksys_write+0x6c/0xf0"},
+       {"T23", " do_syscall_64+0x3a/0x90"},
+       {"T23", " entry_SYSCALL_64_after_hwframe+0x64/0xce"},
+       {"T23", " </TASK>"}}));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].title, "INFO: task hung in mf_dax_kill_procs");
+  EXPECT_FALSE(r[0].corrupted);
+  // Waiting for a grace period is one bucket, wherever it was called from.
+  const auto g = parse_log(lines({{"T23", "INFO: task fsx:12 blocked for more than 61 seconds."},
+                                  {"T23", "Call Trace:"},
+                                  {"T23", " <TASK>"},
+                                  {"T23", " __schedule+0x330/0xa70"},
+                                  {"T23", " schedule+0x52/0xa0"},
+                                  {"T23", " synchronize_rcu_expedited+0x1f4/0x260"},
+                                  {"T23", " xfs_inodegc_flush+0x1/0x2"},
+                                  {"T23", " </TASK>"}}));
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].title, "INFO: task hung in synchronize_rcu");
+}
+
 TEST(Parser, GarbageAndHugeLinesAreSurvived) {
   std::mt19937 rng(1234);
   std::string junk;

@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "private_map.hpp"
 #include "workload.hpp"
 
 namespace dt::workload {
@@ -206,7 +207,7 @@ class PrivateHuge {
     alignas(64) char buf[kBlockSize];
     const ReadSnap snap = hot_.model().read_begin(b);
     const Access a = guarded_copy(buf, map_.data() + b * kBlockSize, kBlockSize);
-    judge_private(w, b, snap, buf, a.sigbus);
+    check_private(w, b, snap, buf, a.sigbus);
   }
 
   // Copy-on-write store of a private stamp, read back, and the file must not have it.
@@ -224,7 +225,7 @@ class PrivateHuge {
       const Access a = guarded_copy(map_.data() + b * kBlockSize, mine, kBlockSize);
       const Access r = guarded_copy(back, map_.data() + b * kBlockSize, kBlockSize);
       if (a.sigbus || r.sigbus || std::memcmp(back, mine, kBlockSize) != 0)
-        judge_private(w, b, snap, back, a.sigbus || r.sigbus);  // zapped meanwhile: the file
+        check_private(w, b, snap, back, a.sigbus || r.sigbus);  // zapped meanwhile: the file
       else
         ++run_.rep().checks;
     }
@@ -273,20 +274,20 @@ class PrivateHuge {
  private:
   // What a private read saw: this mapping's own private data, or the file (its legal
   // contents during the access, SIGBUS exactly beyond EOF).
-  void judge_private(Worker& w, uint64_t b, const ReadSnap& snap, const char* data, bool sigbus) {
+  void check_private(Worker& w, uint64_t b, const ReadSnap& snap, const char* data, bool sigbus) {
     ++run_.rep().checks;
     ReadView v = hot_.model().read_end(snap);
     if (!v.conclusive) {
       ++run_.rep().inconclusive;
       return;
     }
-    // A private store racing a zap or its own COW copy may leave a word-by-word mix of the
-    // file's data and the private stamp: both are legal here.
-    if (!v.legal.unknown) {
+    std::vector<StampId> mine;
+    {
       std::lock_guard pl(pm_);
-      for (const StampId& s : mine_[b]) v.legal.add(Content::stamp(s));
+      mine = mine_[b];
     }
-    if (auto verdict = judge(hot_.model().ident(), b, Via::kMap, data, sigbus, v, w.ctx()))
+    if (auto verdict = judge_private(hot_.model().ident(), b, data, sigbus, std::move(v), mine,
+                                     w.ctx()))
       run_.rep().verdict(*verdict);
   }
 

@@ -1,0 +1,80 @@
+// The private-mapping oracle (lib/private_map): a load through a MAP_PRIVATE mapping may see
+// the file or this mapping's own private copy, nothing else; the plain shared-mapping judge
+// would call the private copy a cow-leak.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "model.hpp"
+#include "private_map.hpp"
+#include "verify.hpp"
+
+namespace dt::workload {
+namespace {
+
+constexpr uint64_t kRun = 0x1234'5678'9abc'def0ull;
+
+struct PrivateMapOracle : ::testing::Test {
+  FileModel m{kRun, 1, "/mnt/dax/work/hot", 8, 8 * kBlockSize};
+  StampId file_stamp, mine, theirs;
+  alignas(64) char buf[kBlockSize];
+
+  void SetUp() override {
+    file_stamp = m.make_stamp(3, 1);
+    m.set(3, Content::stamp(file_stamp));
+    mine = m.make_stamp(3, kPrivateWriter | 5);
+    theirs = m.make_stamp(3, kPrivateWriter | 6);
+  }
+  std::optional<Verdict> load(const void* data, bool sigbus = false) {
+    const ReadSnap s = m.read_begin(3);
+    return judge_private(m.ident(), 3, data, sigbus, m.read_end(s), {mine}, OpCtx{4, 9});
+  }
+};
+
+TEST_F(PrivateMapOracle, FileContentIsLegal) {
+  fill_block(buf, file_stamp);
+  EXPECT_FALSE(load(buf));
+}
+
+TEST_F(PrivateMapOracle, OwnPrivateCopyIsLegalWherePlainJudgeCallsItCowLeak) {
+  fill_block(buf, mine);
+  EXPECT_FALSE(load(buf));
+  const ReadSnap s = m.read_begin(3);
+  const auto plain = judge(m.ident(), 3, Via::kMap, buf, false, m.read_end(s), OpCtx{});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->check, "cow-leak");
+}
+
+TEST_F(PrivateMapOracle, AnotherMappingsPrivateDataIsCowLeak) {
+  fill_block(buf, theirs);
+  const auto v = load(buf);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->check, "cow-leak");
+}
+
+TEST_F(PrivateMapOracle, StoreRacingZapMayLeaveFileAndPrivateWords) {
+  alignas(64) char priv[kBlockSize];
+  fill_block(buf, file_stamp);
+  fill_block(priv, mine);
+  std::memcpy(buf + kBlockSize / 2, priv + kBlockSize / 2, kBlockSize / 2);
+  EXPECT_FALSE(load(buf));
+}
+
+TEST_F(PrivateMapOracle, StaleDataIsStillCaught) {
+  const StampId old = file_stamp;
+  const auto t = m.begin_write(3, Content::stamp(m.make_stamp(3, 1)));
+  m.end(t, FileModel::Outcome::kDone);
+  fill_block(buf, old);
+  const auto v = load(buf);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->check, "stale-data");
+}
+
+TEST_F(PrivateMapOracle, SigbusInsideEofIsUnexpected) {
+  const auto v = load(buf, true);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->check, "unexpected-sigbus");
+}
+
+}  // namespace
+}  // namespace dt::workload

@@ -396,8 +396,9 @@ void Run::check_progress(double tick) {
 bool Run::stuck_after_report() {
   if (!stall_reported_) return false;
   std::lock_guard lk(mu_);
+  // Still asleep right now, not merely between two heartbeats of a thread that resumed.
   for (auto& p : progress_)
-    if (p->active && p->reported && p->stalled > 0) return true;
+    if (p->active && p->reported && p->unscheduled >= stall_seconds_) return true;
   return false;
 }
 

@@ -104,9 +104,13 @@ int hung_task(const std::string& dir) {
   }
   // khungtaskd counts the warning down before it prints the report. Thawing at once woke the
   // writer while its stack was being dumped: an empty trace, and "INFO: task hung" instead of
-  // "INFO: task hung in vfs_write". Keep it blocked until the report is out.
-  if (fired) sleep(2);
+  // "INFO: task hung in vfs_write". Keep it blocked until the stack is out (a few lines, well
+  // under the 1 s check interval; a second report of the same task is harmless).
+  if (fired) usleep(600000);
   ioctl(dfd, FITHAW, 0);
+  // One canary, one warning of the budget, however many reports it took.
+  if (fired && read_trim(warnings_path) != std::to_string(warnings_before - 1))
+    write_str(warnings_path, std::to_string(warnings_before - 1));
   waitpid(child, nullptr, 0);
   write_str(timeout_path, old_timeout);
   close(wfd);

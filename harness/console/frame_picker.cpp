@@ -37,7 +37,7 @@ bool is_timer_interrupt(std::string_view fn) {
 
 // Appends the reliable frames of the first call trace after the `after` marker.
 void trace_frames(const FrameRule& rule, const std::vector<std::string>& lines,
-                  std::vector<std::string>& out) {
+                  std::vector<std::string>& out, bool guesses = false) {
   bool after_seen = rule.after.empty();
   bool in_trace = false, in_task = false, saw_frame = false;
   for (const auto& raw : lines) {
@@ -57,7 +57,7 @@ void trace_frames(const FrameRule& rule, const std::vector<std::string>& lines,
     }
     if (auto f = parse_frame(t)) {
       saw_frame = true;
-      if (f->reliable) out.push_back(clean_symbol(f->symbol));
+      if (f->reliable || guesses) out.push_back(clean_symbol(f->symbol));
       continue;
     }
     // Register dumps sit inside <TASK> sections; without markers a non-frame line ends the
@@ -100,6 +100,47 @@ void stalled_frames(const std::vector<std::string>& lines, std::vector<std::stri
     }
     if (auto f = parse_frame(t); f && f->reliable) out.push_back(clean_symbol(f->symbol));
   }
+}
+
+// The rule's pick among `cands` (see Pick); "" if none is valid.
+template <class Valid, class Usable>
+std::string choose(const FrameRule& rule, const std::vector<std::string>& cands, const Valid& valid,
+                   const Usable& usable) {
+  if (rule.pick == Pick::Stall) {
+    // The frame above the first dispatcher; a dispatcher on top is blamed itself.
+    const std::string* prev = nullptr;
+    for (const auto& fn : cands) {
+      if (fn.size() <= kMaxSymbol && full_match(anchors_re(), fn)) {
+        if (prev) return *prev;
+        if (usable(fn)) return fn;
+        break;
+      }
+      if (usable(fn)) prev = &fn;
+    }
+  } else if (rule.pick == Pick::Hang) {
+    // Before the format's own skip list: that one skips "synchronize" too.
+    static const std::vector<std::regex> anchors = [] {
+      std::vector<std::regex> v;
+      for (const auto& a : skip::kHangAnchors) v.emplace_back(a.frame.begin(), a.frame.end());
+      return v;
+    }();
+    for (const auto& fn : cands) {
+      if (fn.empty() || fn.size() > kMaxSymbol || is_machinery(fn) || is_generic(fn)) continue;
+      for (std::size_t i = 0; i < anchors.size(); ++i) {
+        if (full_match(anchors[i], fn)) {
+          const auto title = skip::kHangAnchors[i].title;
+          return title.empty() ? fn : std::string(title);
+        }
+      }
+    }
+  }
+  for (const auto& fn : cands) {
+    if (usable(fn)) return fn;
+  }
+  for (const auto& fn : cands) {
+    if (valid(fn)) return fn;
+  }
+  return {};
 }
 
 }  // namespace
@@ -168,40 +209,15 @@ std::string pick_frame(const FrameRule& rule, const FrameRegexes& res,
            !(skip && full_match(*skip, fn));
   };
   auto usable = [&](const std::string& fn) { return valid(fn) && !is_generic(fn); };
-
-  if (rule.pick == Pick::Stall) {
-    // The frame above the first dispatcher; a dispatcher on top is blamed itself.
-    const std::string* prev = nullptr;
-    for (const auto& fn : cands) {
-      if (fn.size() <= kMaxSymbol && full_match(anchors_re(), fn)) {
-        if (prev) return *prev;
-        if (usable(fn)) return fn;
-        break;
-      }
-      if (usable(fn)) prev = &fn;
-    }
-  } else if (rule.pick == Pick::Hang) {
-    // Before the format's own skip list: that one skips "synchronize" too.
-    static const std::vector<std::regex> anchors = [] {
-      std::vector<std::regex> v;
-      for (const auto& a : skip::kHangAnchors) v.emplace_back(a.frame.begin(), a.frame.end());
-      return v;
-    }();
-    for (const auto& fn : cands) {
-      if (fn.empty() || fn.size() > kMaxSymbol || is_machinery(fn) || is_generic(fn)) continue;
-      for (std::size_t i = 0; i < anchors.size(); ++i) {
-        if (full_match(anchors[i], fn)) {
-          const auto title = skip::kHangAnchors[i].title;
-          return title.empty() ? fn : std::string(title);
-        }
-      }
-    }
-  }
-  for (const auto& fn : cands) {
-    if (usable(fn)) return fn;
-  }
-  for (const auto& fn : cands) {
-    if (valid(fn)) return fn;
+  std::string picked = choose(rule, cands, valid, usable);
+  if (!picked.empty()) return picked;
+  // A hung task woken while its stack was being dumped leaves only "? f+0x.." guesses of the
+  // same stack: better the same title from them than none.
+  if (rule.guesses) {
+    std::vector<std::string> guessed;
+    trace_frames(rule, lines, guessed, true);
+    picked = choose(rule, guessed, valid, usable);
+    if (!picked.empty()) return picked;
   }
   if (res.fallback) {
     std::smatch m;

@@ -42,6 +42,7 @@ struct FrameRule {
   Stack stack = Stack::First;
   Pick pick = Pick::First;
   bool required = true;         // a report without such a frame is corrupted
+  bool guesses = false;         // no frame at all: try the trace's "? f+0x.." guesses too
   skip::List skip{};            // format-specific frames that are never guilty
   std::string_view fallback{};  // regex searched in the lines when no frame is found: its
                                 // capture 1 is the frame (e.g. Bad page map's "fault:xfs_..")

@@ -286,6 +286,25 @@ TEST(Parser, HungTaskSkipsTheWaitingAndLockingPath) {
   EXPECT_EQ(g[0].title, "INFO: task hung in synchronize_rcu");
 }
 
+TEST(Parser, HungTaskWokenDuringItsDumpKeepsItsTitle) {
+  // The task ran again while khungtaskd dumped its stack: the unwinder only guesses, but the
+  // guesses are the same stack, so the title is the same as a clean run's.
+  const auto r =
+      parse_log(lines({{"T23", "INFO: task dt-canary:81 blocked for more than 1 seconds."},
+                       {"T23", "task:dt-canary       state:R  running task     stack:14792 pid:81"},
+                       {"T23", "Call Trace:"},
+                       {"T23", " <TASK>"},
+                       {"T23", " ? __schedule+0x330/0xa70"},
+                       {"T23", " ? percpu_rwsem_wait+0x11d/0x150"},
+                       {"T23", " ? __percpu_down_read+0x7c/0x170"},
+                       {"T23", " ? vfs_write+0x4db/0x520"},
+                       {"T23", " ? ksys_write+0x6c/0xf0"},
+                       {"T23", " </TASK>"}}));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].title, "INFO: task hung in vfs_write");
+  EXPECT_FALSE(r[0].corrupted);
+}
+
 TEST(Parser, GarbageAndHugeLinesAreSurvived) {
   std::mt19937 rng(1234);
   std::string junk;

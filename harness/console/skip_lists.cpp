@@ -104,8 +104,9 @@ constexpr std::string_view kHelpersData[] = {
     // debug objects
     R"(debug_object\w*)", R"(debug_print_object)", R"(timer_is_static_object)",
     R"(work_is_static_object)",
-    // xarray lookups (the DAX entry code calling them is the interesting part)
-    R"(xas_(start|load|find)\w*)",
+    // xarray internals, like the list and rbtree helpers (the DAX entry code calling them is
+    // the interesting part; syzbot lists only xas_(start|load|find))
+    R"(xas_\w+)", R"((__)?xa_\w+)",
     // waking, completions, work and timer plumbing
     R"((__)?wake_up\w*)", R"(complete)", R"(wait_for_completion\w*)", R"(finish_wait)",
     R"(flush_work)", R"(__flush_work)", R"(__cancel_work_timer)", R"(cancel_work_sync)",

@@ -1,7 +1,8 @@
 // Title stability: the same bug gets the same title, kind, frame and text whatever else the
 // console carries. The noise carries caller ids of its own (as every line does on our guests:
-// CONFIG_PRINTK_CALLER), so a report's lines, with or without ids, stay apart from it. Every golden report is split into pieces and interleaved with other CPUs'
-// and tasks' output (noise, and a whole second report), fed whole and in random chunks.
+// CONFIG_PRINTK_CALLER), so a report's lines, with or without ids, stay apart from it. Every golden
+// report is split into pieces and interleaved with other CPUs' and tasks' output (noise, and a
+// whole second report), fed whole and in random chunks.
 #include <gtest/gtest.h>
 
 #include <random>

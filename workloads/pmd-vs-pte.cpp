@@ -65,6 +65,7 @@ class PmdTrace {
       return;
     }
     write_file("/events/fs_dax/dax_pmd_fault_done/enable", "1");
+    write_file("/events/fs_dax/dax_pmd_load_hole/enable", "1");  // huge zero pages
     pipe_.reset(::open((root_ + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!pipe_) {
       run.rep().skip("cannot open trace_pipe: PMD fault outcomes not counted");
@@ -78,9 +79,11 @@ class PmdTrace {
       done_ = true;
       reader_.join();
       write_file("/events/fs_dax/dax_pmd_fault_done/enable", "0");
+      write_file("/events/fs_dax/dax_pmd_load_hole/enable", "0");
     }
     run_.add_result("pmd_nopage", nopage_.load());
     run_.add_result("pmd_fallback", fallback_.load());
+    run_.add_result("pmd_zero", zero_.load());
     run_.add_result("pmd_counted", bool(pipe_));
   }
 
@@ -104,6 +107,10 @@ class PmdTrace {
       while ((nl = carry.find('\n')) != std::string::npos) {
         const std::string line = carry.substr(0, nl);
         carry.erase(0, nl + 1);
+        if (line.find("dax_pmd_load_hole:") != std::string::npos) {
+          ++zero_;
+          continue;
+        }
         if (line.find("dax_pmd_fault_done") == std::string::npos) continue;
         if (line.find("FALLBACK") != std::string::npos)
           ++fallback_;
@@ -118,7 +125,7 @@ class PmdTrace {
   Fd pipe_;
   std::thread reader_;
   std::atomic<bool> done_{false};
-  std::atomic<uint64_t> nopage_{0}, fallback_{0};
+  std::atomic<uint64_t> nopage_{0}, fallback_{0}, zero_{0};
 };
 
 void mutate(HotFile& hot, Worker& w, Run& run, bool punch) {
@@ -140,18 +147,42 @@ void mutate(HotFile& hot, Worker& w, Run& run, bool punch) {
   }
 }
 
-void pmd_toucher(HotFile& hot, Worker& w, char* map) {
-  const uint64_t pmds = hot.max_blocks() / kPmdBlocks;
-  const uint64_t base = w.rng.below(pmds) * kPmdBlocks;
-  // First touch of the range: the PMD fault (read or write) ...
-  if (w.rng.chance(50))
-    hot.map_read(map, base + w.rng.below(kPmdBlocks), w.ctx());
-  else
-    hot.map_write(map, base + w.rng.below(kPmdBlocks), w.writer(), w.ctx());
-  // ... then checks across the whole huge page.
-  for (int k = 0; k < 8; ++k) hot.map_read(map, base + w.rng.below(kPmdBlocks), w.ctx());
-  // Writeback of the PMD entry (waits while a fault holds it, and faults wait for it).
-  if (w.rng.chance(15)) ::msync(map + base * kBlockSize, kPmd, MS_SYNC);
+// The 2 MiB-aligned shared mapping of the whole file that the PMD touchers fault together.
+// It is replaced now and then: munmap frees its page tables, so a range that fell back to
+// PTEs once can take PMD faults again (racing the PTE faults of the other toucher).
+struct SharedHuge {
+  explicit SharedHuge(HotFile& h) : hot(h) { remap(); }
+  void remap() {
+    std::unique_lock lk(mu);
+    map = Mapping();
+    map = Mapping(hot.fd(), 0, hot.max_blocks() * kBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  kPmd);
+    ++remaps;
+  }
+  HotFile& hot;
+  std::shared_mutex mu;
+  Mapping map;
+  std::atomic<uint64_t> remaps{0};
+};
+
+void pmd_toucher(HotFile& hot, Worker& w, SharedHuge& sh) {
+  {
+    std::shared_lock lk(sh.mu);
+    if (!sh.map.ok()) return;
+    char* map = sh.map.data();
+    const uint64_t pmds = hot.max_blocks() / kPmdBlocks;
+    const uint64_t base = w.rng.below(pmds) * kPmdBlocks;
+    // First touch of the range: the PMD fault (read or write) ...
+    if (w.rng.chance(50))
+      hot.map_read(map, base + w.rng.below(kPmdBlocks), w.ctx());
+    else
+      hot.map_write(map, base + w.rng.below(kPmdBlocks), w.writer(), w.ctx());
+    // ... then checks across the whole huge page.
+    for (int k = 0; k < 8; ++k) hot.map_read(map, base + w.rng.below(kPmdBlocks), w.ctx());
+    // Writeback of the PMD entry (waits while a fault holds it, and faults wait for it).
+    if (w.rng.chance(15)) ::msync(map + base * kBlockSize, kPmd, MS_SYNC);
+  }
+  if (w.rng.chance(10)) sh.remap();
 }
 
 void pte_toucher(HotFile& hot, Worker& w, Run& run) {
@@ -245,15 +276,23 @@ class PrivateHuge {
     read(w, focus() + w.rng.below(kPmdBlocks));
   }
 
+  // Punches the focus range: the next private read maps a huge zero page (a zero PMD
+  // entry) and the next COW write, a PTE fault, downgrades it while the others wait on it.
+  void punch_focus(Worker& w, bool can_punch) {
+    if (can_punch) hot_.punch(focus(), kPmdBlocks);
+    remap(false);
+    read(w, focus() + w.rng.below(kPmdBlocks));
+  }
+
   // A fresh mapping: new page tables, so PMD and PTE faults meet an empty PMD again.
-  void remap() {
+  void remap(bool move_on = true) {
     std::unique_lock lk(mu_);
     map_ = Mapping();
     map_ = Mapping(hot_.fd(), 0, hot_.max_blocks() * kBlockSize, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE, kPmd);
     std::lock_guard pl(pm_);
     mine_.clear();
-    ++gen_;
+    if (move_on) ++gen_;
     ++remaps_;
   }
 
@@ -302,7 +341,7 @@ class PrivateHuge {
 
 constexpr unsigned kPrivateThreads = 3;
 
-void private_thread(PrivateHuge& ph, Worker& w, unsigned role) {
+void private_thread(PrivateHuge& ph, Worker& w, unsigned role, bool punch) {
   const uint64_t b = ph.focus() + w.rng.below(kPmdBlocks);
   switch (role) {
     case 0:  // reader: PMD faults on the private range
@@ -313,8 +352,10 @@ void private_thread(PrivateHuge& ph, Worker& w, unsigned role) {
       break;
     default: {  // zapper
       const uint64_t r = w.rng.below(100);
-      if (r < 70)
+      if (r < 35)
         ph.zap(w);
+      else if (r < 75)
+        ph.punch_focus(w, punch);
       else if (r < 90)
         ph.sync(w);
       else
@@ -335,8 +376,9 @@ int body(Run& run) {
   for (uint64_t b = 0; b < hot.max_blocks(); ++b) hot.pwrite_stamp(b, 0);
   hot.attach_as_hot(run, o.file_size);
   const bool punch = !probe_layout_ops(run, {"punch"}).empty();
-  Mapping huge(hot.fd(), 0, o.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, kPmd);
-  if (!huge.ok()) return run.skip_all("2 MiB-aligned mapping failed: " + errno_name(huge.error()));
+  SharedHuge huge(hot);
+  if (!huge.map.ok())
+    return run.skip_all("2 MiB-aligned mapping failed: " + errno_name(huge.map.error()));
   PrivateHuge priv(hot, run);
   if (!priv.ok())
     return run.skip_all("2 MiB-aligned private mapping failed: " + errno_name(priv.error()));
@@ -354,21 +396,22 @@ int body(Run& run) {
     while (!run.stopping()) {
       ++w.op;
       if (t >= racers)
-        private_thread(priv, w, t - racers);
+        private_thread(priv, w, t - racers, punch);
       else if (t == 0)
         mutate(hot, w, run, punch);
       else if (t % 2)
-        pmd_toucher(hot, w, huge.data());
+        pmd_toucher(hot, w, huge);
       else
         pte_toucher(hot, w, run);
     }
   });
   priv.result();
+  run.add_result("shared_remaps", huge.remaps.load());
   if (trace)
     trace->stop();
   else
     run.add_result("pmd_nopage", 0), run.add_result("pmd_fallback", 0),
-        run.add_result("pmd_counted", false);
+        run.add_result("pmd_zero", 0), run.add_result("pmd_counted", false);
   return run.finish();
 }
 

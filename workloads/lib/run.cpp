@@ -1,8 +1,11 @@
 #include "run.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,9 +68,10 @@ uint64_t make_nonce() {
 
 }  // namespace
 
-ThreadSample sample_thread(pid_t tid, bool with_stack) {
+ThreadSample sample_thread(pid_t tid, bool with_stack, pid_t pid) {
   ThreadSample s;
-  const std::string dir = "/proc/self/task/" + std::to_string(tid) + "/";
+  const std::string dir = (pid > 0 ? "/proc/" + std::to_string(pid) : std::string("/proc/self")) +
+                          "/task/" + std::to_string(tid) + "/";
   const std::string stat = read_text(dir + "stat");
   const size_t paren = stat.rfind(')');
   if (paren == std::string::npos || paren + 2 >= stat.size()) return s;
@@ -104,18 +108,21 @@ bool kernel_wait(const ThreadSample& s) {
 
 Run::Watched::Watched(Run& run, std::string name, int ctx_thread)
     : run_(run), prev_(tls_progress) {
-  auto p = std::make_unique<Progress>();
-  p->name = std::move(name);
-  p->ctx_thread = ctx_thread;
-  p->tid = ::gettid();
-  p->beat = Clock::now().time_since_epoch().count();
-  tls_progress = p.get();
-  std::lock_guard lk(run_.mu_);
-  run_.progress_.push_back(std::move(p));
+  tls_progress = nullptr;
+  if (!run_.shared_) return;
+  const int i = run_.shared_->n.fetch_add(1);
+  if (i >= Shared::kMax) return;
+  Progress& p = run_.shared_->p[i];
+  std::snprintf(p.name, sizeof p.name, "%s", name.c_str());
+  p.ctx_thread = ctx_thread;
+  p.tid = ::gettid();
+  p.beat = Clock::now().time_since_epoch().count();
+  p.state.store(1, std::memory_order_release);
+  tls_progress = &p;
 }
 
 Run::Watched::~Watched() {
-  if (tls_progress) static_cast<Progress*>(tls_progress)->active = false;
+  if (tls_progress) static_cast<Progress*>(tls_progress)->state.store(2);
   tls_progress = prev_;
 }
 
@@ -129,6 +136,9 @@ Run::Run(Options opt, std::FILE* out)
     : opt_(std::move(opt)), rep_(out, opt_.seed, opt_.max_verdicts), nonce_(make_nonce()) {
   if (const char* e = std::getenv("DT_STALL_SECONDS"); e && std::atof(e) > 0)
     stall_seconds_ = std::atof(e);
+  void* m = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                   -1, 0);
+  if (m != MAP_FAILED) shared_ = new (m) Shared();
   t0_ = Clock::now();
   deadline_ = t0_ + std::chrono::duration_cast<Clock::duration>(
                         std::chrono::duration<double>(opt_.duration));
@@ -141,6 +151,71 @@ Run::~Run() {
   for (auto& t : fill_threads_)
     if (t.joinable()) t.join();
   if (heartbeat_.joinable()) heartbeat_.join();
+  stop_monitor();
+  if (shared_) {
+    shared_->~Shared();
+    ::munmap(shared_, sizeof(Shared));
+  }
+}
+
+uint64_t Run::stall_verdicts() const {
+  return shared_ ? shared_->verdicts.load() : 0;
+}
+
+void Run::start_monitor() {
+  if (!shared_ || monitor_ > 0) return;
+  std::fflush(nullptr);  // no buffered output may be written twice
+  parent_ = ::getpid();
+  const pid_t c = ::fork();
+  if (c == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent_) ::_exit(0);
+    monitor_loop();
+  }
+  if (c > 0) monitor_ = c;
+}
+
+void Run::stop_monitor() {
+  if (monitor_ <= 0) return;
+  shared_->quit = 1;
+  int st = 0;
+  ::waitpid(monitor_, &st, 0);
+  monitor_ = -1;
+}
+
+void Run::monitor_loop() {
+  using namespace std::chrono_literals;
+  auto prev = Clock::now();
+  bool gave_up = false;
+  while (!shared_->quit.load()) {
+    std::this_thread::sleep_for(100ms);
+    if (::getppid() != parent_) break;
+    const auto now = Clock::now();
+    // Watchdog time: a tick counts at most 250 ms, so a starved guest slows it down too.
+    const double tick = std::min(0.25, std::chrono::duration<double>(now - prev).count());
+    prev = now;
+    check_progress(tick);
+    // The run is over and a reported thread still sleeps: give the kernel's hung-task
+    // detector its chance, then touch the files (a lost waiter wakes when someone else takes
+    // and drops the same DAX entry), and if that does not help, say so with a result line.
+    const int64_t stop = shared_->stop_ns.load();
+    const bool over = now >= deadline_ || (stop && now.time_since_epoch().count() >= stop);
+    if (!over || gave_up || !stuck_after_report()) continue;
+    if (!rescued_) {
+      if (hung_task_window_over(now)) rescue();
+      continue;
+    }
+    if (now - rescued_at_ < 15s) continue;
+    gave_up = true;
+    if (!shared_->result_emitted.exchange(1))
+      rep_.emit({{"type", "result"},
+                 {"status", "fail"},
+                 {"failed_checks", rep_.failed() + shared_->verdicts.load()},
+                 {"stalled", true},
+                 {"note", "emitted by the progress watchdog: a stalled thread never resumed"}});
+  }
+  std::fflush(nullptr);
+  ::_exit(0);
 }
 
 std::string Run::file_path(const std::string& name) const {
@@ -167,7 +242,10 @@ bool Run::stopping() const {
 }
 
 void Run::request_stop() {
-  if (!stop_.exchange(true)) stop_at_ns_ = Clock::now().time_since_epoch().count();
+  if (!stop_.exchange(true)) {
+    stop_at_ns_ = Clock::now().time_since_epoch().count();
+    if (shared_) shared_->stop_ns = stop_at_ns_.load();
+  }
 }
 
 uint64_t Run::faults() const {
@@ -177,6 +255,7 @@ uint64_t Run::faults() const {
 }
 
 void Run::start(nlohmann::json params) {
+  start_monitor();
   faults0_ = faults();
   params["threads"] = opt_.threads;
   params["file_size"] = opt_.file_size;
@@ -258,7 +337,7 @@ void Run::emit_progress() {
              {"iterations", rep_.iterations.load()},
              {"faults", faults() - faults0_},
              {"checks", rep_.checks.load()},
-             {"failed_checks", rep_.failed()},
+             {"failed_checks", rep_.failed() + stall_verdicts()},
              {"elapsed", std::round(elapsed() * 1000) / 1000}});
 }
 
@@ -289,29 +368,20 @@ void Run::check_watchdog(double tick) {
     }
   }
   for (const auto& v : late) rep_.verdict(v);
-  check_progress(tick);
-  // A stuck syscall never returns: once the run is over, give the kernel's hung-task
-  // detector its chance, touch the files once (a lost waiter wakes when someone else takes
-  // and drops the same DAX entry), and if that does not help, report and leave rather than
-  // wait forever (process exit tears the other threads down; the stuck one stays).
-  if (!stopping() || (running_threads_.load() == 0 && !in_finish_)) return;
-  if (stuck_after_report()) {
-    if (!rescued_) {
-      if (!hung_task_window_over(now)) return;
-      rescue();
-      return;
-    }
-    if (now - rescued_at_ < std::chrono::seconds(15)) return;
-    exit_stuck("a stalled thread did not resume after the files were touched");
-    return;
-  }
-  if (in_finish_ && running_threads_.load() == 0) return;  // verification: the watchdog judges
+  (void)tick;
+  // A stuck syscall never returns: once the run is well past its end, report and leave
+  // rather than wait forever (process exit tears the other threads down; the stuck one
+  // stays). A stalled thread the monitor reported is its business (hung-task report,
+  // rescue) until this grace is over.
+  if (!stopping() || running_threads_.load() == 0) return;
   auto end = deadline_;
   if (const int64_t ns = stop_at_ns_.load())
     end = std::min(end, Clock::time_point(Clock::duration(ns)));
-  const auto grace = std::chrono::duration<double>(std::max(30.0, 3 * opt_.op_timeout));
+  const double stall_grace = stall_verdicts() ? 90.0 : 30.0;
+  const auto grace =
+      std::chrono::duration<double>(std::max(stall_grace, 3 * opt_.op_timeout));
   if (now - end < grace) return;
-  if (!hung && !stall_reported_) {
+  if (!hung && !stall_verdicts()) {
     Verdict v;
     v.check = "op-timeout";
     v.ctx = OpCtx{-1, 0};
@@ -326,11 +396,13 @@ void Run::check_progress(double tick) {
   const auto now = Clock::now();
   std::vector<std::pair<Progress*, ThreadSample>> stalled;
   {
-    std::lock_guard lk(mu_);
-    for (auto& up : progress_) {
-      Progress& p = *up;
+    const int n = std::min(shared_->n.load(), Shared::kMax);
+    for (int i = 0; i < n; ++i) {
+      Progress& p = shared_->p[i];
+      const int state = p.state.load(std::memory_order_acquire);
+      if (state == 0) continue;
       const int64_t b = p.beat.load(std::memory_order_relaxed);
-      if (b != p.seen_beat || !p.active) {
+      if (b != p.seen_beat || state != 1) {
         const auto at = Clock::time_point(Clock::duration(b));
         if (p.seen_beat != 0)
           p.max_gap = std::max(p.max_gap, std::chrono::duration<double>(at - p.since).count());
@@ -343,7 +415,7 @@ void Run::check_progress(double tick) {
       p.stalled += tick;
       // Cheap until a thread has been quiet for a while: /proc only for quiet ones.
       if (p.stalled < 0.2) continue;
-      const ThreadSample ts = sample_thread(p.tid, false);
+      const ThreadSample ts = sample_thread(p.tid, false, parent_);
       if (!kernel_wait(ts) || !p.sampled || ts.switches != p.switches) {
         p.unscheduled = 0;
         p.switches = ts.switches;
@@ -359,7 +431,8 @@ void Run::check_progress(double tick) {
   }
   for (auto& [pp, first] : stalled) {
     Progress& p = *pp;
-    const ThreadSample ts = sample_thread(p.tid, true);
+    ThreadSample ts = sample_thread(p.tid, true, parent_);
+    if (ts.stack.size() > 24) ts.stack.resize(24);  // one verdict line stays well under 4 KiB
     const double quiet = std::chrono::duration<double>(now - p.since).count();
     std::string top = ts.stack.empty() ? ts.wchan : ts.stack.front();
     if (const size_t plus = top.find('+'); plus != std::string::npos) top.resize(plus);
@@ -374,12 +447,13 @@ void Run::check_progress(double tick) {
                {"seconds_unscheduled", std::round(p.unscheduled * 10) / 10},
                {"wchan", ts.wchan},
                {"stack", ts.stack}};
-    v.message = p.name + " (tid " + std::to_string(p.tid) + ") has slept in state " +
+    v.message = std::string(p.name) + " (tid " + std::to_string(p.tid) + ") has slept in state " +
                 std::string(1, ts.state) + (top.empty() ? "" : " in " + top) +
                 " without being scheduled once for " +
                 std::to_string(int(p.unscheduled)) +
                 " s while the run went on: a lost wakeup or a deadlock";
     rep_.verdict(v);
+    ++shared_->verdicts;
     if (!stall_reported_) {
       stall_reported_ = true;
       stall_since_ = p.since;
@@ -395,10 +469,12 @@ void Run::check_progress(double tick) {
 
 bool Run::stuck_after_report() {
   if (!stall_reported_) return false;
-  std::lock_guard lk(mu_);
   // Still asleep right now, not merely between two heartbeats of a thread that resumed.
-  for (auto& p : progress_)
-    if (p->active && p->reported && p->unscheduled >= stall_seconds_) return true;
+  const int n = std::min(shared_->n.load(), Shared::kMax);
+  for (int i = 0; i < n; ++i) {
+    const Progress& p = shared_->p[i];
+    if (p.state.load() == 1 && p.reported && p.unscheduled >= stall_seconds_) return true;
+  }
   return false;
 }
 
@@ -419,12 +495,12 @@ void Run::rescue() {
   rescued_ = true;
   rescued_at_ = Clock::now();
   std::vector<int> fds;
-  {
-    std::lock_guard lk(mu_);
-    for (const auto& t : tracked_) fds.push_back(t.fd);
-  }
-  // Detached: if the rescue blocks too, the watchdog still gets to exit_stuck().
+  for (const auto& t : tracked_) fds.push_back(t.fd);
+  // Detached: if the rescue blocks too, the monitor still gets to give up. Each pass maps the
+  // files afresh, so every page faults again: each fault takes and drops the page's entry,
+  // and an entry unlock wakes one waiter.
   std::thread([fds] {
+    for (int pass = 0; pass < 4; ++pass)
     for (int fd : fds) {
       struct stat st {};
       if (::fstat(fd, &st) != 0 || st.st_size <= 0) continue;
@@ -443,7 +519,8 @@ void Run::rescue() {
 
 void Run::exit_stuck(const std::string& why) {
   (void)why;
-  if (!result_emitted_.exchange(true)) rep_.emit(result_line("fail"));
+  if (!result_emitted_.exchange(true) && !(shared_ && shared_->result_emitted.exchange(1)))
+    rep_.emit(result_line("fail"));
   std::fflush(nullptr);
   ::_exit(kExitFail);
 }
@@ -475,21 +552,22 @@ nlohmann::json Run::result_line(const std::string& status) {
                       {"iterations", rep_.iterations.load()},
                       {"faults", faults() - faults0_},
                       {"checks", rep_.checks.load()},
-                      {"failed_checks", rep_.failed()},
+                      {"failed_checks", rep_.failed() + stall_verdicts()},
                       {"elapsed", std::round(elapsed() * 1000) / 1000}};
   r["inconclusive"] = rep_.inconclusive.load();
   r["printed_verdicts"] = std::min<uint64_t>(rep_.failed(), opt_.max_verdicts);
   {
     // Calibration of the progress watchdog: the longest time any thread went without a
     // heartbeat, and the longest it slept unscheduled in a kernel wait.
-    std::lock_guard lk(mu_);
     double gap = 0, unsched = 0;
     const auto now = Clock::now();
-    for (const auto& p : progress_) {
-      gap = std::max(gap, p->max_gap);
-      if (p->active && p->seen_beat)
-        gap = std::max(gap, std::chrono::duration<double>(now - p->since).count());
-      unsched = std::max(unsched, p->max_unscheduled);
+    const int n = shared_ ? std::min(shared_->n.load(), Shared::kMax) : 0;
+    for (int i = 0; i < n; ++i) {
+      const Progress& p = shared_->p[i];
+      gap = std::max(gap, p.max_gap);
+      if (p.state.load() == 1 && p.seen_beat)
+        gap = std::max(gap, std::chrono::duration<double>(now - p.since).count());
+      unsched = std::max(unsched, p.max_unscheduled);
     }
     r["max_quiet_s"] = std::round(gap * 100) / 100;
     r["max_unscheduled_s"] = std::round(unsched * 100) / 100;
@@ -500,7 +578,6 @@ nlohmann::json Run::result_line(const std::string& status) {
 
 int Run::finish() {
   request_stop();
-  in_finish_ = true;
   for (auto& t : fill_threads_) t.join();
   fill_threads_.clear();
   Watched self(*this, "main thread (final verification)", -1);
@@ -516,9 +593,11 @@ int Run::finish() {
   uint64_t fill_bytes = 0;
   for (auto& f : fillers_) fill_bytes += f->bytes();
   result_extra_["fill_bytes"] = fill_bytes;
-  const bool failed = rep_.failed() > 0;
+  stop_monitor();  // the last verdict it prints comes before the result line
+  const bool failed = rep_.failed() > 0 || stall_verdicts() > 0;
   stop_heartbeat();  // the result line must be the last line: no progress after it
-  if (!result_emitted_.exchange(true)) rep_.emit(result_line(failed ? "fail" : "pass"));
+  if (!result_emitted_.exchange(true) && !(shared_ && shared_->result_emitted.exchange(1)))
+    rep_.emit(result_line(failed ? "fail" : "pass"));
   if (!opt_.keep_files) {
     for (const auto& t : tracked)
       if (!t.keep) ::unlink(t.model->path().c_str());
@@ -530,6 +609,7 @@ int Run::finish() {
 
 int Run::skip_all(const std::string& reason) {
   request_stop();
+  stop_monitor();
   for (auto& t : fill_threads_) t.join();
   fill_threads_.clear();
   if (!started_)

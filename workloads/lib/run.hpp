@@ -29,7 +29,11 @@ class Filler;
 
 // Progress watchdog. Every thread started by run_threads(), every fill thread and the
 // main thread during the final verification is registered; each call of stopping()
-// (every workload polls it once per operation) is a heartbeat. A thread whose heartbeat
+// (every workload polls it once per operation) is a heartbeat. The watchdog is a separate
+// process (forked by start(), heartbeats in shared memory): a thread stuck in a page fault
+// holds its mm's mmap_lock, and once another thread waits to write-lock it (munmap, mmap,
+// malloc growing the heap) every thread of the process that faults blocks too, a watchdog
+// thread included. A thread whose heartbeat
 // stops while the kernel shows it asleep without a single context switch (state D, or S
 // in a kernel wait that no userspace event ends) for kStallSeconds of watchdog time is a
 // stalled-thread verdict: a lost wakeup or a deadlock. Watchdog time only advances while
@@ -46,7 +50,7 @@ struct ThreadSample {
   std::string wchan;
   std::vector<std::string> stack;  // kernel stack (root only), frames without "[<0>] "
 };
-ThreadSample sample_thread(pid_t tid, bool with_stack);
+ThreadSample sample_thread(pid_t tid, bool with_stack, pid_t pid = 0);  // pid 0: this process
 // Asleep in a wait that only the kernel ends (a lost wakeup shows up here): D always, S
 // unless the wait is a userspace one (futex, sleep, poll, pipe, wait4, ...). An S thread
 // whose wait is unknown (no wchan, no stack) is not counted.
@@ -123,13 +127,14 @@ class Run {
     bool via_map;
     bool keep;
   };
+  // One registered thread, in memory shared with the monitor process.
   struct Progress {
-    std::string name;
+    char name[48] = {};
     int ctx_thread = 0;
     pid_t tid = 0;
-    std::atomic<int64_t> beat{0};  // steady_clock ns of the last heartbeat
-    std::atomic<bool> active{true};
-    // Watchdog-private:
+    std::atomic<int64_t> beat{0};   // steady_clock ns of the last heartbeat
+    std::atomic<int> state{0};      // 0 registering, 1 active, 2 gone
+    // Monitor-private:
     int64_t seen_beat = 0;
     std::chrono::steady_clock::time_point since;  // real time of the last heartbeat seen
     double stalled = 0;      // watchdog seconds without a heartbeat
@@ -150,11 +155,16 @@ class Run {
   void emit_progress();
   void stop_heartbeat();  // idempotent: joins the progress/watchdog thread
   void check_watchdog(double tick);
+  // The monitor process.
+  void start_monitor();
+  void stop_monitor();
+  [[noreturn]] void monitor_loop();
   void check_progress(double tick);
   bool stuck_after_report();  // a reported stalled thread is still stalled
   bool hung_task_window_over(std::chrono::steady_clock::time_point now) const;
   void rescue();
   void exit_stuck(const std::string& why);
+  uint64_t stall_verdicts() const;
   nlohmann::json result_line(const std::string& status);
   uint64_t faults() const;
 
@@ -176,11 +186,22 @@ class Run {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<unsigned, Slot> slots_;
-  std::vector<std::unique_ptr<Progress>> progress_;
+  // Shared with the monitor (MAP_SHARED anonymous): the registered threads and what the
+  // monitor found.
+  struct Shared {
+    static constexpr int kMax = 256;
+    std::atomic<int> n{0};
+    std::atomic<int> quit{0};
+    std::atomic<int64_t> stop_ns{0};
+    std::atomic<uint64_t> verdicts{0};
+    std::atomic<int> result_emitted{0};
+    Progress p[kMax];
+  };
+  Shared* shared_ = nullptr;
+  pid_t monitor_ = -1, parent_ = -1;
   double stall_seconds_ = kStallSeconds;
-  // After a stalled-thread verdict: the kernel's hung-task detector gets its chance, then
-  // the files are touched once (a fault on the same entry wakes a lost waiter), then the
-  // process gives up.
+  // Monitor side, after a stalled-thread verdict: the kernel's hung-task detector gets its
+  // chance, then the files are touched (a fault on the same entry wakes a lost waiter).
   bool stall_reported_ = false;
   std::chrono::steady_clock::time_point stall_since_{}, rescued_at_{};
   bool rescued_ = false;

@@ -19,7 +19,7 @@
 // mf_dax_kill_procs -> dax_lock_mapping_entry, for the DAX entry a mapper's read fault holds;
 // that fault waits in xfs_read_iomap_begin for the ILOCK, which the mutator's allocating pwrite
 // holds while it waits for the AGF. The kernel's hung-task report of the memory-failure task
-// ("INFO: task hung in wait_entry_unlocked", through xfs_dax_notify_failure) is the finding;
+// ("INFO: task hung in mf_dax_kill_procs", through xfs_dax_notify_failure) is the finding;
 // the other tasks of the cycle (dt-poison's, or anything else blocked behind that AGF) and the
 // harness's "no output"/"lost connection" (D-state tasks cannot be killed) are its
 // consequences and marked expected, only when that report is on the console.

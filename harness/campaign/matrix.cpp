@@ -46,14 +46,21 @@ const std::string* WorkloadSpec::param(std::string_view key) const {
   return it == params.end() ? nullptr : &it->value;
 }
 
+// Coverage first: every repetition is one pass over the matrix, and within a pass the
+// filesystems rotate under the workloads (round r pairs workload w with filesystem (w+r) mod F),
+// so a campaign cut short by a budget or a first finding has touched every filesystem and
+// every workload early instead of finishing one filesystem before starting the next.
 std::vector<Cell> Campaign::cells() const {
   std::vector<Cell> out;
-  for (const FsSpec& fs : filesystems) {
-    for (const WorkloadSpec& workload : workloads) {
-      if (impossible(fs, workload)) continue;  // only reachable with skip_impossible
-      for (const InjectorSet& set : injector_sets) {
-        for (const std::string& kernel : kernels) {
-          for (int rep = 0; rep < repetitions; ++rep) {
+  const std::size_t nfs = filesystems.size();
+  for (int rep = 0; rep < repetitions; ++rep) {
+    for (const InjectorSet& set : injector_sets) {
+      for (std::size_t round = 0; round < nfs; ++round) {
+        for (std::size_t w = 0; w < workloads.size(); ++w) {
+          const FsSpec& fs = filesystems[(w + round) % nfs];
+          const WorkloadSpec& workload = workloads[w];
+          if (impossible(fs, workload)) continue;  // only reachable with skip_impossible
+          for (const std::string& kernel : kernels) {
             Cell cell;
             cell.index = out.size();
             cell.id = fmt::format("{}/{}/{}/{}/r{}", fs.label, workload.label, set.label,

@@ -12,8 +12,9 @@ constexpr double kMiB = 1 << 20;
 const std::vector<OpDef> kOps = {
     {"punch", true, false},  {"collapse", true, true},   {"insert", true, true},
     {"zero", true, false},   {"read", false, false},     {"write", false, false},
-    {"fault", false, false}, {"truncate", false, false}, {"pin", false, false},
-    {"msync", false, false},
+    {"fault", false, false}, {"truncate", false, false}, {"msync", false, false},
+    {"mapread", false, false}, {"mapwrite", false, false}, {"fsync", false, false},
+    {"dio", false, false},
 };
 
 const std::vector<ParamDef> kCommonParams = {
@@ -44,11 +45,21 @@ const std::vector<WorkloadDef> kWorkloads = {
        T::kChoiceList,
        0,
        0,
-       {"read", "write", "fault", "truncate", "punch", "collapse", "insert", "zero", "pin",
-        "msync"}}}},
+       // Exactly what dt-mixed --ops accepts (workload_contract_test checks it).
+       {"read", "write", "mapread", "mapwrite", "fault", "truncate", "punch", "zero", "collapse",
+        "insert", "fsync", "msync", "dio"}}}},
     // Positive control: a deliberate kernel report (dt-canary), so a campaign or selftest can
     // show the whole pipeline sees a report of that kind on the kernel under test.
-    {"control", {{"kind", T::kChoice, 0, 0, {"warn", "lockdep", "kasan", "hung-task"}, true}}},
+    // The kinds dt-canary provokes (guest-images/agent/canary.cpp); kfence, ubsan and list need
+    // a kernel built with those options and report "not fired" otherwise.
+    {"control",
+     {{"kind",
+       T::kChoice,
+       0,
+       0,
+       {"warn", "lockdep", "kasan", "hung-task", "refcount", "sleep", "sched-atomic", "soft-lockup",
+        "rcu-stall", "kfence", "ubsan", "list", "gpf", "null", "bug", "divide", "stack"},
+       true}}},
 };
 
 const std::vector<ParamDef> kFailParams = {

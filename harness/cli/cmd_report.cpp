@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "report/atomic_write.hpp"
+#include "report/overview.hpp"
 #include "report/report.hpp"
 #include "util/error.hpp"
 
@@ -65,8 +66,12 @@ int show_one(const results::Store& store, const ReportOptions& o, const report::
 
 std::string html_for(const results::Store& store, const report::Baseline* b) {
 #ifdef DT_METRICS_HTML
-  (void)b;
-  return dt::metrics::render_html(store);
+  if (!b) return dt::metrics::render_html(store);
+  // The page marks each title new, known or expected, as the text report does.
+  dt::metrics::Verdicts verdicts;
+  for (const auto& t : report::overview(store, b, report::kPossiblyFixedNights).findings)
+    verdicts[t.summary.title] = report::to_string(t.verdict);
+  return dt::metrics::render_html(store, &verdicts);
 #else
   return report::html_page(store, b);
 #endif

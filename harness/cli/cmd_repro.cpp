@@ -90,7 +90,7 @@ void add_repro_command(CLI::App& app, std::function<int()>& action) {
       if (!img) {
         info("note: image " + rec->image_key + " is no longer cached; using the current '" +
              cell.kernel + "' image");
-        img = ensure_image(request_for_kernel(cell.kernel), true);
+        img = ensure_image(request_for_kernel(cell.kernel, src.meta("catalogue")), true);
       }
       auto accel = choose_accel(o->accel, *img);
       info(accel.reason);

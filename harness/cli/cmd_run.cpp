@@ -44,8 +44,10 @@ struct RunOptions {
   std::string canary = "first";  // first run of each kernel, every run, or none
   double silence = 150;
   std::string metrics_listen, pushgateway, metrics_textfile;
-  std::string baseline, junit;
+  std::string baseline = "auto", junit;
   std::vector<std::string> kernels;   // replaces the campaign's kernel axis
+  std::string catalogue;              // where mutant:<id> kernels are looked up
+  bool stop_at_new = false;           // end the campaign at the first run with a new finding
   std::optional<std::uint64_t> seed;  // replaces the campaign's seed
 };
 
@@ -91,12 +93,23 @@ class SignalGuard {
   std::atomic<bool> quit_{false};
 };
 
+// Does this run hold a finding that is neither expected, nor known to the baseline, nor
+// infrastructure? (What --stop-at-first-new-finding stops at: a kernel verdict.)
+bool first_new(const results::RunRecord& rec, const report::Baseline* baseline) {
+  std::vector<results::RunRecord> one{rec};
+  auto c = report::classify(one, baseline);
+  for (auto& [r, f] : c.fresh)
+    if (f->category != oracle::Category::Infra) return true;
+  return false;
+}
+
 int run(const RunOptions& o) {
   auto camp = campaign::load_file(o.campaign);
   if (!o.kernels.empty()) {
-    for (auto& k : o.kernels) (void)request_for_kernel(k);  // unknown mutant: say so now
     camp.kernels = o.kernels;
   }
+  fs::path catalogue = o.catalogue.empty() ? fs::path() : fs::absolute(o.catalogue);
+  for (auto& k : camp.kernels) (void)request_for_kernel(k, catalogue);  // unknown mutant: now
   if (o.seed) camp.seed = *o.seed;
   auto cells = camp.cells();
   for (auto& n : camp.notes) info("note: " + n.str());
@@ -122,7 +135,14 @@ int run(const RunOptions& o) {
 
   // A bad baseline is a configuration error: find it before anything boots.
   std::optional<report::Baseline> baseline;
-  if (!o.baseline.empty()) baseline = report::load_baseline(o.baseline);
+  const std::string baseline_path = resolve_baseline(o.baseline);
+  if (!baseline_path.empty()) {
+    baseline = report::load_baseline(baseline_path);
+    if (o.baseline == "auto")
+      info("baseline: " + baseline_path +
+           " (findings known on the clean kernel do not fail the run; --baseline none counts "
+           "them)");
+  }
   results::Store store(o.out);
   auto done = store.completed_cells();
   if (!done.empty() && !o.resume)
@@ -135,6 +155,7 @@ int run(const RunOptions& o) {
   store.set_meta("campaign", camp.name);
   store.set_meta("campaign_path", fs::absolute(o.campaign).string());
   store.set_meta("shard", o.shard);
+  store.set_meta("catalogue", catalogue.string());  // repro resolves mutant:<id> through it
   if (store.meta("started_at").empty()) store.set_meta("started_at", results::utc_now());
   std::vector<campaign::Cell> todo;
   for (auto& c : cells)
@@ -147,7 +168,7 @@ int run(const RunOptions& o) {
   std::map<std::string, image::Image> images;
   for (auto& c : todo)
     if (!images.count(c.kernel))
-      images.emplace(c.kernel, ensure_image(request_for_kernel(c.kernel), true));
+      images.emplace(c.kernel, ensure_image(request_for_kernel(c.kernel, catalogue), true));
   if (todo.empty()) {
     info("nothing to run");
   }
@@ -170,6 +191,7 @@ int run(const RunOptions& o) {
       metrics::Options{camp.name, o.shard, o.metrics_listen, o.pushgateway, o.metrics_textfile});
   if (!o.metrics_listen.empty()) info("metrics: live endpoint on " + o.metrics_listen + "/metrics");
   std::atomic<bool> stop{false};
+  std::atomic<bool> stopped_at_new{false};
   std::atomic<int> signal{0};
   SignalGuard guard(stop, signal);
   Progress progress(todo.size(), o.json);
@@ -241,6 +263,11 @@ int run(const RunOptions& o) {
             store.add_run(rec);
           }
           progress.finished(rec);
+          if (o.stop_at_new && first_new(rec, baseline ? &*baseline : nullptr) && !stop) {
+            stopped_at_new = true;
+            stop = true;  // running cells are aborted and not recorded; --resume reruns them
+            progress.message("stopping at the first new finding (" + cell.id + ")");
+          }
         } catch (const runner::Interrupted&) {
           progress.message("interrupted: " + cell.id + " (not recorded; --resume reruns it)");
         }
@@ -251,9 +278,7 @@ int run(const RunOptions& o) {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
           progress.message(fmt::format("error in {}: {}", todo[i].id, ex.what()));
-          if (dynamic_cast<const InfraError*>(&ex) &&
-              std::string(ex.what()).find("disk full") != std::string::npos)
-            stop = true;  // nothing more can be written
+          if (dynamic_cast<const DiskFullError*>(&ex)) stop = true;  // nothing more can be written
         }
       });
   ticking = false;
@@ -282,7 +307,7 @@ int run(const RunOptions& o) {
   for (auto& f : summary)
     if (!f.expected_only)
       info(fmt::format("  {:>3}/{:<3} {} [{}]", f.count, f.runs_total, f.title, f.kind));
-  bool success = !stop && infra_errors == 0 && !canary_missing;
+  bool success = (!stop || stopped_at_new) && infra_errors == 0 && !canary_missing;
   metrics.campaign_finished(success);
   metrics.save_to(store, camp.name);
   try {
@@ -309,13 +334,13 @@ int run(const RunOptions& o) {
   }
   auto classified = report::classify(all_runs, baseline ? &*baseline : nullptr);
   if (baseline)
-    info(fmt::format("baseline {}: {} new, {} known, {} expected findings", o.baseline,
+    info(fmt::format("baseline {}: {} new, {} known, {} expected findings", baseline_path,
                      classified.fresh.size(), classified.known.size(), classified.expected.size()));
   if (!o.junit.empty()) {
     report::write_junit(o.junit, camp.name, all_runs, baseline ? &*baseline : nullptr);
     info("junit: " + o.junit);
   }
-  if (stop) return 130;
+  if (signal != 0) return 130;  // interrupted; a disk-full or first-finding stop is not
   if (report::exit_code(all_runs, classified) == kFindings) return kFindings;
   if (canary_missing) {
     info("campaign BROKEN: the canary's deliberate hung-task report was not seen on the console");
@@ -341,6 +366,11 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--kernel", o->kernels,
                   "run on this kernel instead of the campaign's (default, kasan, mutant:<id> or "
                   "a bzImage path; repeatable)");
+  cmd->add_option("--catalogue", o->catalogue,
+                  "mutant catalogue that names mutant:<id> kernels (default: the shipped one)");
+  cmd->add_flag("--stop-at-first-new-finding", o->stop_at_new,
+                "end the campaign at the first run with a finding that is not expected and not "
+                "in --baseline (exit 1; for git bisect run)");
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
   cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
   cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
@@ -354,7 +384,8 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--silence-timeout", o->silence,
                   "seconds without console or agent output before 'no output'");
   cmd->add_option("--baseline", o->baseline,
-                  "known findings (baselines/6.1-clean.yaml): only new ones fail the run");
+                  "known findings: a baseline file, 'auto' (the shipped clean-kernel baselines, "
+                  "default) or 'none': only new findings fail the run");
   cmd->add_option("--junit", o->junit,
                   "write JUnit XML (one testcase per cell) to PATH at the end");
   cmd->add_option("--metrics-listen", o->metrics_listen,

@@ -83,30 +83,35 @@ extern "C" void on_signal(int sig) {
   g_signal = sig;
 }
 
-// Run one campaign on one kernel as a child `daxtorture run --json`, judging each finished run
-// as it arrives. A mutant stops at its first kill; the clean kernel runs out its budget.
-void run_campaign(const SelftestOptions& o, const fs::path& campaign, const std::string& kernel,
-                  const fs::path& out, double budget_s, const std::string& accel,
-                  const report::Baseline* baseline, const std::vector<std::string>& expect,
-                  bool stop_at_kill, selftest::Outcome& r) {
-  std::vector<std::string> argv = {
-      self_exe(),   "run",    campaign.string(), "--kernel", kernel, "--out",
-      out.string(), "--json", "--no-canary",     "--accel",  accel};
+// Run one campaign on one kernel as a child `daxtorture run --json`, handing each finished run
+// to `on_run` as it arrives; `on_run` returns true to end the campaign early (a mutant's kill).
+// Returns whether the campaign was stopped by a signal before its budget ran out.
+bool run_campaign(const SelftestOptions& o, const fs::path& catalogue, const fs::path& campaign,
+                  const std::string& kernel, const fs::path& out, double budget_s,
+                  const std::string& accel, const report::Baseline* baseline,
+                  const std::function<bool(const json&)>& on_run, selftest::Outcome& r) {
+  std::vector<std::string> argv = {self_exe(),     "run",     campaign.string(),
+                                   "--kernel",     kernel,    "--catalogue",
+                                   catalogue.string(), "--out", out.string(),
+                                   "--json",       "--no-canary", "--accel",
+                                   accel};
   if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
   if (o.seed) argv.insert(argv.end(), {"--seed", std::to_string(*o.seed)});
-  if (baseline) argv.insert(argv.end(), {"--baseline", baseline->path});
+  if (baseline)
+    argv.insert(argv.end(), {"--baseline", baseline->path.empty() ? "none" : baseline->path});
   SpawnOptions so;
   so.err = SpawnOptions::Stream::Inherit;  // the campaign's own progress lines
   auto start = std::chrono::steady_clock::now();
   Subprocess child(argv, so);
   LineBuffer lines;
-  bool interrupted = false;
+  bool stopping = false, done = false, by_signal = false;
   char buf[8192];
   for (;;) {
-    bool over = seconds_since(start) >= budget_s || g_signal != 0 || (stop_at_kill && r.kill);
-    if (over && !interrupted) {
+    bool budget_over = seconds_since(start) >= budget_s;
+    if ((budget_over || g_signal != 0 || done) && !stopping) {
+      by_signal = g_signal != 0 && !budget_over && !done;
       child.kill_group(SIGINT);  // the run closes its VMs and keeps what it found
-      interrupted = true;
+      stopping = true;
     }
     pollfd p{child.stdout_fd(), POLLIN, 0};
     int n = ::poll(&p, 1, 500);
@@ -118,11 +123,8 @@ void run_campaign(const SelftestOptions& o, const fs::path& campaign, const std:
         auto ev = json::parse(*l, nullptr, false);
         if (!ev.is_object() || ev.value("event", "") != "run") continue;
         ++r.runs;
-        auto kill = selftest::judge_run(ev, baseline, expect);
-        if (!kill) continue;
-        ++r.new_findings;
-        if (!r.kill) {
-          r.kill = kill;
+        if (!done && on_run(ev)) {
+          done = true;
           r.elapsed_s = seconds_since(start);
         }
       }
@@ -130,20 +132,24 @@ void run_campaign(const SelftestOptions& o, const fs::path& campaign, const std:
   }
   auto st = child.wait_for(std::chrono::seconds(120));
   if (!st) st = child.terminate();
-  if (!r.kill) r.elapsed_s += seconds_since(start);
+  if (!done) r.elapsed_s += seconds_since(start);
   // 0/1 ran to the end, 130 was stopped by us; anything else means it could not run.
-  if (st->code != 0 && st->code != 1 && st->code != 130 && !r.kill)
+  if (st->code != 0 && st->code != 1 && st->code != 130 && !done)
     r.error = fmt::format("campaign {} on {} failed ({}); see {}", campaign.filename().string(),
                           kernel, st->str(), out.string());
+  return by_signal;
 }
 
 int selftest(const SelftestOptions& o) {
-  auto catalogue = selftest::load_mutants(o.catalogue.empty() ? selftest::default_mutants_file()
-                                                              : fs::path(o.catalogue));
+  // Patches and campaigns are relative to the catalogue; `run` children resolve mutant:<id>
+  // through the same file, so a catalogue outside the source tree works like the shipped one.
+  const fs::path catalogue_file = fs::absolute(
+      o.catalogue.empty() ? selftest::default_mutants_file() : fs::path(o.catalogue));
+  auto catalogue = selftest::load_mutants(catalogue_file);
   if (o.list) {
     for (auto& m : catalogue)
       std::cout << fmt::format("{:<32} {}\n{:<32} campaign {}\n", m.id, m.breaks, "",
-                               fs::relative(m.campaign, source_dir()).string());
+                               fs::relative(m.campaign, catalogue_file.parent_path()).string());
     return kClean;
   }
   std::vector<selftest::Mutant> chosen;
@@ -161,9 +167,9 @@ int selftest(const SelftestOptions& o) {
   if (fs::exists(o.out) && !fs::is_empty(o.out))
     throw UsageError(o.out + " already exists and is not empty; pass another --out");
   fs::create_directories(o.out);
-  std::string bpath =
-      o.baseline.empty() ? (source_dir() / "baselines" / "6.1-clean.yaml").string() : o.baseline;
-  auto baseline = report::load_baseline(bpath);
+  std::string bpath = resolve_baseline(o.baseline.empty() ? "auto" : o.baseline);
+  report::Baseline baseline;
+  if (!bpath.empty()) baseline = report::load_baseline(bpath);
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -174,6 +180,7 @@ int selftest(const SelftestOptions& o) {
   auto accel = choose_accel(o.accel, clean_img);
   info(accel.reason);
   std::string accel_name = vm::to_string(accel.accel);
+  std::vector<selftest::Outcome> outcomes;
 
   auto write_summary = [&](const std::vector<selftest::Outcome>& ms,
                            const std::optional<selftest::Outcome>& clean) {
@@ -187,50 +194,40 @@ int selftest(const SelftestOptions& o) {
     return j;
   };
 
-  std::vector<selftest::Outcome> outcomes;
-  for (auto& m : chosen) {
-    if (g_signal || o.clean_only) break;
-    selftest::Outcome r;
-    r.id = m.id;
-    r.kernel = "mutant:" + m.id;
-    r.breaks = m.breaks;
-    r.budget_s = budget;
-    info(fmt::format("selftest: mutant {} ({}): building", m.id, m.breaks));
-    try {
-      auto t = std::chrono::steady_clock::now();
-      ensure_image(request_for_kernel(r.kernel), true);
-      r.build_s = seconds_since(t);
-      info(fmt::format("selftest: mutant {}: image ready in {:.0f}s; running {} for up to {:.0f}s",
-                       m.id, r.build_s, m.campaign.filename().string(), budget));
-      run_campaign(o, m.campaign, r.kernel, fs::path(o.out) / m.id, budget, accel_name, &baseline,
-                   m.expect, true, r);
-    } catch (const std::exception& e) {
-      r.error = e.what();
-    }
-    info(r.kill ? fmt::format("selftest: mutant {} KILLED after {:.0f}s by {} [{}]", m.id,
-                              r.elapsed_s, r.kill->title, r.kill->kind)
-         : r.error.empty() ? fmt::format("selftest: mutant {} SURVIVED {:.0f}s", m.id, budget)
-                           : fmt::format("selftest: mutant {}: ERROR {}", m.id, r.error));
-    outcomes.push_back(r);
-    write_summary(outcomes, std::nullopt);
-  }
-
+  // The clean kernel runs every chosen campaign first, over the same budget a mutant gets:
+  // a mutant's finding counts only if the clean kernel did not show it in the same cells.
+  std::set<fs::path> campaigns;
+  for (auto& m : chosen) campaigns.insert(m.campaign);
   std::optional<selftest::Outcome> clean;
-  if (!o.no_clean && !g_signal) {
+  selftest::CleanEvidence evidence;
+  if (!o.no_clean) {
     clean = selftest::Outcome{};
     clean->id = "clean";
     clean->kernel = "default";
-    std::set<fs::path> campaigns;
-    for (auto& m : chosen) campaigns.insert(m.campaign);
     clean->budget_s = budget * static_cast<double>(campaigns.size());
+    clean->ran = false;
     for (auto& c : campaigns) {
-      if (g_signal) break;
+      if (g_signal) {
+        clean->interrupted = true;
+        break;
+      }
+      clean->ran = true;
       info(fmt::format("selftest: clean kernel: running {} for {:.0f}s", c.filename().string(),
                        budget));
       selftest::Outcome part;
       try {
-        run_campaign(o, c, "default", fs::path(o.out) / ("clean-" + c.stem().string()), budget,
-                     accel_name, &baseline, {}, false, part);
+        clean->interrupted |= run_campaign(
+            o, catalogue_file, c, "default", fs::path(o.out) / ("clean-" + c.stem().string()),
+            budget, accel_name, &baseline,
+            [&](const json& ev) {
+              evidence.add_run(ev);
+              if (auto k = selftest::judge_run(ev, &baseline, {})) {
+                ++part.new_findings;
+                if (!part.kill) part.kill = k;
+              }
+              return false;
+            },
+            part);
       } catch (const std::exception& e) {
         part.error = e.what();
       }
@@ -240,6 +237,54 @@ int selftest(const SelftestOptions& o) {
       if (!clean->kill && part.kill) clean->kill = part.kill;
       if (clean->error.empty()) clean->error = part.error;
     }
+    info(clean->ran ? fmt::format("selftest: clean kernel: {} runs, {} new findings{}",
+                                  clean->runs, clean->new_findings,
+                                  clean->interrupted ? " (interrupted)" : "")
+                    : "selftest: clean kernel: interrupted before it ran");
+    write_summary(outcomes, clean);
+  }
+
+  for (auto& m : o.clean_only ? std::vector<selftest::Mutant>{} : chosen) {
+    selftest::Outcome r;
+    r.id = m.id;
+    r.kernel = "mutant:" + m.id;
+    r.breaks = m.breaks;
+    r.budget_s = budget;
+    if (g_signal) {
+      r.ran = false;
+      outcomes.push_back(r);
+      continue;
+    }
+    info(fmt::format("selftest: mutant {} ({}): building", m.id, m.breaks));
+    try {
+      auto t = std::chrono::steady_clock::now();
+      ensure_image(request_for_kernel(r.kernel, catalogue_file), true);
+      r.build_s = seconds_since(t);
+      info(fmt::format("selftest: mutant {}: image ready in {:.0f}s; running {} for up to {:.0f}s",
+                       m.id, r.build_s, m.campaign.filename().string(), budget));
+      const selftest::CleanEvidence* ce = clean && clean->ran ? &evidence : nullptr;
+      r.interrupted = run_campaign(
+          o, catalogue_file, m.campaign, r.kernel, fs::path(o.out) / m.id, budget, accel_name,
+          &baseline,
+          [&](const json& ev) {
+            auto j = selftest::judge(ev, &baseline, m.expect, ce);
+            r.also_on_clean.insert(j.also_on_clean.begin(), j.also_on_clean.end());
+            if (!j.kill) return false;
+            ++r.new_findings;
+            r.kill = j.kill;
+            return true;
+          },
+          r);
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    info(r.kill ? fmt::format("selftest: mutant {} KILLED after {:.0f}s by {} [{}]", m.id,
+                              r.elapsed_s, r.kill->title, r.kill->kind)
+         : !r.error.empty() ? fmt::format("selftest: mutant {}: ERROR {}", m.id, r.error)
+         : r.interrupted    ? fmt::format("selftest: mutant {}: interrupted", m.id)
+                            : fmt::format("selftest: mutant {} SURVIVED {:.0f}s", m.id, budget));
+    outcomes.push_back(r);
+    write_summary(outcomes, clean);
   }
 
   auto j = write_summary(outcomes, clean);
@@ -300,7 +345,8 @@ void add_selftest_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("-o,--out", o->out, "results directory (one campaign store per mutant)");
   cmd->add_option("--catalogue", o->catalogue,
                   "mutant catalogue (guest-images/mutants/mutants.yaml)");
-  cmd->add_option("--baseline", o->baseline, "known findings (default baselines/6.1-clean.yaml)");
+  cmd->add_option("--baseline", o->baseline,
+                  "known findings: a file, auto (the shipped clean-kernel baseline) or none");
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
   cmd->add_option("-j,--jobs", o->jobs, "VMs at once per campaign");
   cmd->add_option("--seed", o->seed, "campaign seed for every campaign (detection-time medians)");

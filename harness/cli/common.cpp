@@ -31,13 +31,15 @@ image::BuildRequest ImageOptions::request() const {
   return r;
 }
 
-image::BuildRequest request_for_kernel(const std::string& kernel) {
+image::BuildRequest request_for_kernel(const std::string& kernel,
+                                       const std::filesystem::path& catalogue) {
   image::BuildRequest r;
   if (kernel == "default" || kernel == "kasan") {
     r.flavour = kernel;
   } else if (kernel.rfind("mutant:", 0) == 0) {
-    auto m = selftest::find_mutant(selftest::load_mutants(selftest::default_mutants_file()),
-                                   kernel.substr(7));
+    auto m = selftest::find_mutant(
+        selftest::load_mutants(catalogue.empty() ? selftest::default_mutants_file() : catalogue),
+        kernel.substr(7));
     r.patches.push_back(m.patch);
     r.label = kernel;
   } else {
@@ -57,6 +59,15 @@ image::Image ensure_image(const image::BuildRequest& req, bool build, bool quiet
   return store.build(req, [quiet](const std::string& s) {
     if (!quiet) info("image: " + s);
   });
+}
+
+std::string resolve_baseline(const std::string& option) {
+  if (option == "none" || option.empty()) return "";
+  if (option != "auto") return option;
+  // Entries are scoped by kernel release, so the clean-kernel baselines apply to any kernel
+  // we run: a 6.1 entry never matches a 6.12 run.
+  auto shipped = source_dir() / "baselines" / "6.1-clean.yaml";
+  return std::filesystem::exists(shipped) ? shipped.string() : "";
 }
 
 vm::AccelChoice choose_accel(const std::string& accel, const image::Image& img) {

@@ -25,8 +25,14 @@ struct ImageOptions {
 
 // The image for a request, built if missing when `build` is set (else a clear error).
 image::Image ensure_image(const image::BuildRequest& req, bool build, bool quiet = false);
-// "default"/"kasan" or a bzImage path (campaign kernel axis) -> request.
-image::BuildRequest request_for_kernel(const std::string& kernel);
+// "default"/"kasan", "mutant:<id>" (looked up in `catalogue`, or the shipped one when empty)
+// or a bzImage path (campaign kernel axis) -> request.
+image::BuildRequest request_for_kernel(const std::string& kernel,
+                                       const std::filesystem::path& catalogue = {});
+
+// --baseline: "auto" -> the shipped clean-kernel baseline, "none" -> "" (no baseline), else the
+// path as given.
+std::string resolve_baseline(const std::string& option);
 
 vm::AccelChoice choose_accel(const std::string& accel, const image::Image& img);
 

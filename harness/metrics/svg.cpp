@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "util/xml.hpp"
+
 namespace dt::metrics::svg {
 namespace {
 
@@ -23,30 +25,7 @@ std::string clip(const std::string& s, std::size_t n = 40) {
 }  // namespace
 
 std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return xml::attr(text);  // the one escaper (util/xml.hpp): safe in content and attributes
 }
 
 std::string bar_chart(const std::vector<Bar>& bars, const std::string& unit) {

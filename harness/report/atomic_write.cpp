@@ -13,7 +13,7 @@ void write_atomic(const std::string& path, const std::string& content) {
     std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
     if (!out) throw InfraError("cannot write " + tmp.string());
     out << content;
-    if (!out.flush()) throw InfraError("cannot write " + tmp.string() + " (disk full?)");
+    if (!out.flush()) throw DiskFullError("cannot write " + tmp.string() + " (disk full?)");
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "report/overview.hpp"
-#include "report/xml.hpp"
+#include "util/xml.hpp"
 
 namespace dt::report {
 namespace {

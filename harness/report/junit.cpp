@@ -8,7 +8,7 @@
 #include "report/atomic_write.hpp"
 #include "report/classify.hpp"
 #include "report/console_tail.hpp"
-#include "report/xml.hpp"
+#include "util/xml.hpp"
 
 namespace dt::report {
 namespace {

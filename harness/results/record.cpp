@@ -20,10 +20,12 @@ std::string to_string(Status s) {
 }
 
 Status status_from_string(const std::string& s) {
+  if (s == "pass") return Status::Pass;
   if (s == "findings") return Status::Findings;
-  if (s == "error") return Status::Error;
   if (s == "skip") return Status::Skip;
-  return Status::Pass;
+  // "error", and anything we cannot read: a damaged or foreign record must never count as a
+  // passing run.
+  return Status::Error;
 }
 
 std::size_t RunRecord::new_findings() const {
@@ -89,7 +91,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.kernel_release = j.value("kernel_release", "");
   r.accel = j.value("accel", "");
   r.backend = j.value("backend", "");
-  r.status = status_from_string(j.value("status", "pass"));
+  r.status = status_from_string(j.value("status", ""));
   r.error = j.value("error", "");
   r.boot_to_ready_s = j.value("boot_to_ready_s", 0.0);
   r.setup_s = j.value("setup_s", 0.0);

@@ -40,7 +40,7 @@ class Stmt {
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     std::string msg = sqlite3_errmsg(db_);
-    if (rc == SQLITE_FULL) throw InfraError("results store: disk full: " + msg);
+    if (rc == SQLITE_FULL) throw DiskFullError("results store: disk full: " + msg);
     throw InfraError("results store: " + msg);
   }
   std::string text(int col) const {
@@ -118,7 +118,7 @@ void Store::add_run(const RunRecord& r) {
     tmp += ".tmp";
     std::ofstream out(tmp, std::ios::trunc);
     out << j.dump(2) << "\n";
-    if (!out.flush()) throw InfraError("cannot write " + tmp.string() + " (disk full?)");
+    if (!out.flush()) throw DiskFullError("cannot write " + tmp.string() + " (disk full?)");
     out.close();
     fs::rename(tmp, p);
   }

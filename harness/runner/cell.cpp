@@ -144,6 +144,13 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     r.lockdep_disabled = r.lockdep_disabled || s->lockdep_disabled();
   };
 
+  // A VM the harness is tearing down (selftest ending a campaign, Ctrl-C) dies with a boot
+  // error or a lost guest: that is an interruption, not a finding about the kernel.
+  auto interrupted = [&] {
+    if (!ctx.should_abort || !ctx.should_abort()) return;
+    if (s) s->close(true);
+    throw Interrupted();
+  };
   try {
     s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
     s->should_abort = ctx.should_abort;
@@ -299,6 +306,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     if (s) s->close();
     throw;
   } catch (const GuestLost& e) {
+    interrupted();
     std::string diag = s ? s->close(true) : "";
     collect_reports();
     std::string console = s ? s->console_text() : "";
@@ -306,6 +314,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     // A panic or crash is better titled by the report that caused it, which is already in.
     r.findings.push_back(f);
   } catch (const vm::BootError& e) {
+    interrupted();
     if (s) s->close(true);
     collect_reports();
     r.status = results::Status::Error;
@@ -313,6 +322,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     std::string title = e.title().rfind("boot", 0) == 0 ? e.title() : "boot failed: " + e.title();
     r.findings.push_back(oracle::infra(title, tail_lines(e.output(), 100)));
   } catch (const std::exception& e) {
+    interrupted();
     if (s) s->close(true);
     collect_reports();
     r.status = results::Status::Error;

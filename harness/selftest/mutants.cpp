@@ -44,17 +44,20 @@ std::vector<Mutant> load_mutants(const fs::path& file) {
   if (!root.IsMap() || !root["mutants"] || !root["mutants"].IsSequence())
     bad(file, root.IsMap() && root["mutants"] ? root["mutants"] : root,
         "expected a map with a 'mutants' list");
-  fs::path dir = file.parent_path();
+  // Patches and campaigns are relative to the catalogue, wherever it lives.
+  fs::path dir = fs::absolute(file).parent_path();
   std::vector<Mutant> out;
   std::set<std::string> ids;
   for (const auto& e : root["mutants"]) {
-    if (!e.IsMap()) bad(file, e, "each mutant is a map (id, breaks, campaign, expect)");
+    if (!e.IsMap()) bad(file, e, "each mutant is a map (id, breaks, campaign, expect, patch)");
     Mutant m;
     m.id = scalar(file, e, "id");
     if (!ids.insert(m.id).second) bad(file, e["id"], "duplicate mutant id '" + m.id + "'");
     m.breaks = scalar(file, e, "breaks");
-    m.patch = dir / (m.id + ".patch");
-    if (!fs::is_regular_file(m.patch)) bad(file, e["id"], "no patch " + m.patch.string());
+    // `patch` is optional: <id>.patch beside the catalogue unless named (relative to it).
+    m.patch = e["patch"] ? dir / scalar(file, e, "patch") : dir / (m.id + ".patch");
+    if (!fs::is_regular_file(m.patch))
+      bad(file, e["patch"] ? e["patch"] : e["id"], "no patch " + m.patch.string());
     m.campaign = dir / scalar(file, e, "campaign");
     if (!fs::is_regular_file(m.campaign))
       bad(file, e["campaign"], "no campaign " + m.campaign.string());

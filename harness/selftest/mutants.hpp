@@ -10,7 +10,7 @@ namespace dt::selftest {
 struct Mutant {
   std::string id;                   // kernel name in campaigns: mutant:<id>
   std::string breaks;               // one line: what the patch removes
-  std::filesystem::path patch;      // <dir>/<id>.patch
+  std::filesystem::path patch;      // `patch` or <id>.patch, relative to the catalogue
   std::filesystem::path campaign;   // resolved against the catalogue's directory
   std::vector<std::string> expect;  // finding kinds it should produce
 };

@@ -18,7 +18,13 @@ class InfraError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// errno-based failure with the call and the object it was about.
+// No space left where results go: nothing more can be written, so a campaign stops.
+class DiskFullError : public InfraError {
+ public:
+  using InfraError::InfraError;
+};
+
+// errno-based failure with the call and the object it was about (ENOSPC/EDQUOT: DiskFullError).
 [[noreturn]] void throw_errno(const std::string& what);
 
 }  // namespace dt

@@ -29,6 +29,7 @@
 #include "qmp/qmp.hpp"
 #include "util/error.hpp"
 #include "util/hash.hpp"
+#include "util/xml.hpp"
 #include "vm/nvdimm.hpp"
 #include "vm/qemu.hpp"  // kernel_cmdline(): one kernel command line for every backend
 
@@ -39,30 +40,7 @@ namespace fs = std::filesystem;
 // Pure parts: XML, options, URIs.
 
 std::string xml_escape(const std::string& s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '\'':
-        o += "&apos;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
+  return xml::attr(s);  // the one escaper (util/xml.hpp)
 }
 
 std::string domain_xml(const Config& cfg, const LibvirtPaths& p, const DomainXmlOptions& opts) {

@@ -47,7 +47,7 @@ struct KeepOnFailure {
 };
 
 // Clean 6.1, xfs: corrupt-pfn vs an allocating pwrite vs a read fault (see the baseline).
-const std::string kXfsMfDeadlock = "INFO: task hung in wait_entry_unlocked";
+const std::string kXfsMfDeadlock = "INFO: task hung in mf_dax_kill_procs";
 
 std::string unexpected(const results::RunRecord& run) {
   std::string s;

@@ -16,7 +16,8 @@ enum class Via {
 };
 
 // True if data is one of the legal contents, or (when several outcomes raced)
-// a word-by-word mix of them: a store racing an unmap/zeroing may land partly.
+// a byte-by-byte mix of them: a store racing an unmap/zeroing may land partly, and a
+// read racing a write may see a string copy half done (no atomicity beyond a byte).
 bool content_legal(const void* data, const Legal& legal);
 
 // Names the failure: stale-data, misplaced-stamp, nonzero-hole, lost-write,

@@ -213,5 +213,24 @@ TEST(workload_content, MixOnlyWhenOutcomesRaced) {
   EXPECT_FALSE(content_legal(a, Legal{{Content::zeros()}}));
 }
 
+// A pread racing a pwrite of the same block on ext2 under TCG saw words half old, half new:
+// the kernel's rep movsb copies byte by byte. Legal when both writes were in flight, and
+// still a verdict when a byte matches neither.
+TEST(workload_content, ByteWiseMixOfRacingWritesIsLegal) {
+  alignas(64) char a[kBlockSize], b[kBlockSize], mix[kBlockSize];
+  const StampId sa{1, 1, 1, 0, 1}, sb{1, 1, 2, 0, 2};
+  fill_block(a, sa);
+  fill_block(b, sb);
+  std::memcpy(mix, a, kBlockSize);
+  std::memcpy(mix + 1003, b + 1003, kBlockSize - 1003);  // a copy cut mid-word
+  const Legal both{{Content::stamp(sa), Content::stamp(sb)}};
+  EXPECT_TRUE(content_legal(mix, both));
+  EXPECT_FALSE(content_legal(mix, Legal{{Content::stamp(sa)}})) << "only one write: torn";
+  char neither = 0;
+  while (neither == a[1001] || neither == b[1001]) ++neither;
+  mix[1001] = neither;
+  EXPECT_FALSE(content_legal(mix, both)) << "a byte from neither write";
+}
+
 }  // namespace
 }  // namespace dt::workload

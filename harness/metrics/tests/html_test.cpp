@@ -34,3 +34,17 @@ TEST(Html, EmptyStoreStillRenders) {
   EXPECT_NE(html.find("no data"), std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
 }
+
+// report --html --baseline: a title the baseline knows is shown as known, not as new.
+TEST(Html, VerdictsFromTheBaselineMarkEachTitle) {
+  dt::TempDir d("/tmp", "dt-metrics-html-");
+  dt::results::Store store(d.path());
+  for (const auto& r : dt::metrics::fixtures::quick_campaign_runs()) store.add_run(r);
+  const std::string title = "possible deadlock in dax_iomap_fault";
+  auto plain = dt::metrics::render_html(store);
+  EXPECT_NE(plain.find("<td class=\"new\">" + title), std::string::npos) << "no baseline: new";
+  dt::metrics::Verdicts v{{title, "known"}};
+  auto html = dt::metrics::render_html(store, &v);
+  EXPECT_NE(html.find("<td class=\"known\">" + title + "</td><td>known</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<td class=\"new\">" + title), std::string::npos);
+}

@@ -1,4 +1,4 @@
-#include "report/xml.hpp"
+#include "util/xml.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 #include "util/tempdir.hpp"
 
 using namespace dt::report;
+namespace xml = dt::xml;
 
 TEST(Xml, DropsControlCharactersButKeepsWhitespace) {
   using namespace std::string_literals;

@@ -73,3 +73,16 @@ TEST(Store, RecordRoundTripsThroughJson) {
   s.set_meta("campaign", "quick");
   EXPECT_EQ(s.meta("campaign"), "quick");
 }
+
+// A record whose status is missing or unknown (damaged, or written by a newer version) must
+// not read back as a passing run: it would turn a broken result green.
+TEST(Record, UnknownOrMissingStatusIsAnErrorNotAPass) {
+  auto j = to_json(make("run-1", "c1", {}, Status::Pass));
+  EXPECT_EQ(record_from_json(j).status, Status::Pass);
+  j["status"] = "exploded";
+  EXPECT_EQ(record_from_json(j).status, Status::Error);
+  j.erase("status");
+  EXPECT_EQ(record_from_json(j).status, Status::Error);
+  for (auto st : {Status::Pass, Status::Findings, Status::Error, Status::Skip})
+    EXPECT_EQ(status_from_string(to_string(st)), st);
+}

@@ -1,6 +1,6 @@
-#include "report/xml.hpp"
+#include "util/xml.hpp"
 
-namespace dt::report::xml {
+namespace dt::xml {
 namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
@@ -116,4 +116,4 @@ std::string attr(std::string_view bytes) {
   return escape(bytes, true);
 }
 
-}  // namespace dt::report::xml
+}  // namespace dt::xml

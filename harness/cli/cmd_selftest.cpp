@@ -133,8 +133,10 @@ bool run_campaign(const SelftestOptions& o, const fs::path& catalogue, const fs:
   auto st = child.wait_for(std::chrono::seconds(120));
   if (!st) st = child.terminate();
   if (!done) r.elapsed_s += seconds_since(start);
-  // 0/1 ran to the end, 130 was stopped by us; anything else means it could not run.
-  if (st->code != 0 && st->code != 1 && st->code != 130 && !done)
+  // 0/1 ran to the end, 130 was stopped by us; a child our SIGINT caught before it could
+  // handle it (still building its image) was stopped by us too. Anything else: it could not run.
+  const bool stopped_by_us = stopping && (st->code == 130 || st->signal == SIGINT);
+  if (st->code != 0 && st->code != 1 && !stopped_by_us && !done)
     r.error = fmt::format("campaign {} on {} failed ({}); see {}", campaign.filename().string(),
                           kernel, st->str(), out.string());
   return by_signal;

@@ -138,7 +138,9 @@ std::string render_table(const std::vector<Outcome>& mutants, const std::optiona
       what += " (not counted, the clean kernel shows it too: " + t + ")";
     }
     killed += o.kill.has_value();
-    run += o.ran;
+    // The rate is over verdicts: a kill, or a budget that ran out. An error or an
+    // interruption decided nothing.
+    run += o.kill.has_value() || (o.ran && !o.interrupted && o.error.empty());
     out += fmt::format("{:<32} {:<8} {:>8} {:>5}  {:<12} {}\n", o.id, verdict,
                        o.kill ? fmt::format("{:.0f}s", o.elapsed_s) : "-", o.runs,
                        clean_column(o, compared), what);

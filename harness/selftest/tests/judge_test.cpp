@@ -174,6 +174,11 @@ TEST(Judge, TableShowsTheCleanComparisonAndInterruptions) {
   not_started.ran = false;
   EXPECT_EQ(selftest_exit_code({killed, not_started}, clean), 0)
       << "a mutant that never started is not a survivor";
+  Outcome cut_short{"m4", "mutant:m4", "b", 0, 300, 120, 4, std::nullopt, 0, ""};
+  cut_short.interrupted = true;
+  auto t2 = render_table({killed, not_started, cut_short}, clean);
+  EXPECT_THAT(t2, HasSubstr("kill rate: 1/1")) << "only verdicts count:\n" << t2;
+  EXPECT_THAT(t2, HasSubstr("interrupted after 120s"));
 }
 
 }  // namespace

@@ -131,6 +131,8 @@ std::string render_table(const std::vector<Outcome>& mutants, const std::optiona
                                               o.kill->expected_kind ? "" : ", unexpected kind")
                        : o.interrupted
                            ? fmt::format("interrupted after {:.0f}s, nothing new", o.elapsed_s)
+                       : o.elapsed_s + 1 < o.budget_s
+                           ? fmt::format("nothing new; the campaign ended after {:.0f}s", o.elapsed_s)
                            : fmt::format("nothing new in {:.0f}s", o.budget_s);
     if (!o.also_on_clean.empty()) {
       std::string t;

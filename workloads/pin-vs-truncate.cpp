@@ -22,12 +22,13 @@
 //           random hold (up to 20 ms) and judge the bytes (a pipe keeps a page
 //           reference, so reading it after a completed truncate must not show a
 //           reused block: misplaced-stamp).
-// O_DIRECT on a DAX file never pins (the fs copies), so the direct I/O goes to
-// a loop device backed by a file in /tmp that holds a copy of the source file
-// and the sink slots: the block layer pins the mapped pages for the whole
-// request and the loop worker fills or reads them asynchronously. Without a
-// loop device (no root, or not DAX: host runs) the source and sink are files
-// next to the hot file.
+// The direct I/O source and sink are files next to the hot file. On a DAX
+// filesystem they are DAX too, whose O_DIRECT copies and never pins, so there
+// the pins come from vmsplice; with DT_PIN_LOOP=1 the direct I/O goes to a loop
+// device over a /tmp file instead (a copy of the source file plus the sink
+// slots), where the block layer does pin the mapped pages for the whole request
+// (see body(): not on by default). Four threads by default: thread 0 changes
+// the layout, three pin.
 // If truncate frees a pinned block, the DMA-style write lands in whatever
 // reuses it: another file's block holds the source file's stamp.
 #include <fcntl.h>
@@ -56,7 +57,7 @@ namespace {
 
 const std::vector<std::string> kPins = {"odirect", "aio", "vmsplice"};
 constexpr unsigned kAioDepth = 8;  // AIO requests in flight per thread
-constexpr unsigned kPipes = 4;     // vmsplice pipes per thread
+constexpr unsigned kPipes = 8;     // vmsplice pipes per thread
 constexpr unsigned kSlots = kAioDepth + 1;  // sink slots per thread (AIO + sync)
 
 // Where direct I/O reads come from and writes go to.
@@ -127,13 +128,31 @@ class LoopDev {
   uint64_t nsrc_ = 0;
 };
 
+// Pins go to any hot block. Direct I/O INTO the mapping only where it pins (a loop
+// device, or not DAX): from a DAX file it is the kernel's copy_to_user, which TCG does
+// bytewise, and a read of the block racing it sees words half old, half new, which the
+// word-granular model cannot judge. Every other access reads the block, and the
+// kernel's own stores (pwrite: memcpy_flushcache) are word-sized.
+uint64_t own_block(Prng& rng, uint64_t nb, unsigned, unsigned) { return rng.below(nb); }
+
 struct Files {
   HotFile& hot;
   HotFile& src;  // stamped once, never changed: the direct I/O read source
   PinTarget io;
   bool aio = false;
+  unsigned pinners = 1;
+  bool into_ok = true;  // direct I/O into the mapping (see own_block)
+  // When thread 0's current truncate/punch started (steady ns), 0 when none runs: the
+  // pinning threads release pins right then, while its layout break scans for them.
+  std::atomic<int64_t> breaking_since{0};
   std::atomic<uint64_t> n_odirect{0}, n_aio{0}, n_vmsplice{0};  // pins taken
 };
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void mutate(Files& f, Worker& w, Run& run) {
   const uint64_t nb = f.hot.max_blocks(), cur = f.hot.blocks();
@@ -142,17 +161,21 @@ void mutate(Files& f, Worker& w, Run& run) {
   if (r < 40) {
     const uint64_t s = w.rng.below(cur + 1);
     run.watch_begin(w.thread, "truncate", ctx, f.hot.path(), s * kBlockSize);
+    f.breaking_since = steady_ns();
     f.hot.truncate(s * kBlockSize);
   } else if (r < 70) {
     run.watch_begin(w.thread, "truncate", ctx, f.hot.path(), nb * kBlockSize);
+    f.breaking_since = steady_ns();
     f.hot.truncate(nb * kBlockSize);
   } else if (r < 85 && cur > 0) {
     const uint64_t b = w.rng.below(cur);
     run.watch_begin(w.thread, "punch", ctx, f.hot.path(), b * kBlockSize);
+    f.breaking_since = steady_ns();
     f.hot.punch(b, std::min<uint64_t>(w.rng.range(1, 2), cur - b));
   } else if (cur > 0) {
     f.hot.pwrite_stamp(w.rng.below(cur), w.writer());
   }
+  f.breaking_since = 0;
   run.watch_end(w.thread);
   run.iteration();
 }
@@ -185,8 +208,8 @@ struct PinIo {
 
 PinIo begin_io(Files& f, Worker& w, uint64_t slot) {
   PinIo io;
-  io.b = w.rng.below(f.hot.max_blocks());
-  io.into = w.rng.chance(50);
+  io.b = own_block(w.rng, f.hot.max_blocks(), w.thread, f.pinners);
+  io.into = f.into_ok && w.rng.chance(50);
   io.slot = slot;
   io.ctx = w.ctx();
   io.snap = f.hot.model().read_begin(io.b);
@@ -295,7 +318,7 @@ struct Held {
 };
 
 void splice_in(Files& f, Worker& w, Run& run, char* map, int pipe_w, Held& h, double max_hold) {
-  h.b = w.rng.below(f.hot.max_blocks());
+  h.b = own_block(w.rng, f.hot.max_blocks(), w.thread, f.pinners);
   h.ctx = w.ctx();
   h.snap = f.hot.model().read_begin(h.b);
   iovec iov{map + h.b * kBlockSize, kBlockSize};
@@ -306,9 +329,11 @@ void splice_in(Files& f, Worker& w, Run& run, char* map, int pipe_w, Held& h, do
   }
   h.busy = true;
   ++f.n_vmsplice;
+  // Mostly short pins (up to 1 ms), a quarter long ones (up to max_hold).
+  const double hold = w.rng.chance(75) ? std::min(max_hold, 0.001) : max_hold;
   h.until = std::chrono::steady_clock::now() +
             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                std::chrono::duration<double>(max_hold * double(w.rng.below(101)) / 100));
+                std::chrono::duration<double>(hold * double(w.rng.below(101)) / 100));
 }
 
 void drain(Files& f, int pipe_r, Held& h) {
@@ -356,12 +381,22 @@ void pinner(Files& f, Worker& w, Run& run, const std::vector<std::string>& pins,
     for (auto& p : pipes) n += p.h.busy;
     return n;
   };
+  // Where O_DIRECT goes to DAX files it copies and pins nothing: vmsplice gets most turns.
+  const bool dio_pins = f.io.how != "files" || !run.dax();
+  const bool splice = std::find(methods.begin(), methods.end(), "vmsplice") != methods.end();
+  int64_t cascade_since = 0, last_release = 0;
   while (!run.stopping()) {
     // Take pins: 2..8 of them, in a random mix of the methods.
     const unsigned want = unsigned(w.rng.range(2, 8));
+    // Most bursts release in ascending block order: the lowest pinned page, the one a
+    // layout break's scan finds first, is then always the next to go.
+    const bool ascending = w.rng.chance(70);
     for (unsigned k = 0; k < want && !run.stopping(); ++k) {
       ++w.op;
-      const std::string& how = methods[w.rng.below(methods.size())];
+      const std::string& how = splice && !dio_pins && w.rng.chance(75)
+                                   ? methods[std::find(methods.begin(), methods.end(),
+                                                       "vmsplice") - methods.begin()]
+                                   : methods[w.rng.below(methods.size())];
       if (how == "aio" && !aio->full()) {
         aio->submit(f, w, run, map.data(), bounce.get(), slot_base);
       } else if (how == "vmsplice") {
@@ -380,17 +415,43 @@ void pinner(Files& f, Worker& w, Run& run, const std::vector<std::string>& pins,
     while (held() > 0) {
       const auto now = std::chrono::steady_clock::now();
       bool drained = false;
+      Pipe* low = nullptr;
       for (auto& p : pipes)
-        if (p.h.busy && (now >= p.h.until || run.stopping()) && w.rng.chance(50)) {
-          drain(f, p.r.get(), p.h);
+        if (p.h.busy && (!low || p.h.b < low->h.b)) low = &p;
+      if (ascending && low) {
+        // A layout break is running: release the pins lowest first, the first a moment
+        // (0..300 us) into it, each next one 0..100 us after the previous, around when the
+        // break's rescan after a wakeup finds that page busy.
+        const int64_t since = f.breaking_since.load();
+        bool now_ok = now >= low->h.until || run.stopping();
+        if (!now_ok && since != 0) {
+          const int64_t at = since == cascade_since
+                                 ? last_release + int64_t(w.rng.below(100)) * 1000
+                                 : since + int64_t(w.rng.below(300)) * 1000;
+          while (steady_ns() < at && f.breaking_since.load() == since) {
+          }
+          cascade_since = since;
+          now_ok = true;
+        }
+        if (now_ok) {
+          drain(f, low->r.get(), low->h);
+          last_release = steady_ns();
           drained = true;
         }
+      } else {
+        for (auto& p : pipes)
+          if (p.h.busy && (now >= p.h.until || run.stopping()) && w.rng.chance(50)) {
+            drain(f, p.r.get(), p.h);
+            drained = true;
+          }
+      }
       if (aio && aio->inflight()) aio->reap(f, run, bounce.get(), !drained, 1);
       else if (!drained)
         std::this_thread::sleep_for(std::chrono::microseconds(w.rng.range(50, 1000)));
     }
     // A gap with no pins: a waiting layout break can finish.
-    if (w.rng.chance(50)) hot.map_read(map.data(), w.rng.below(hot.max_blocks()), w.ctx());
+    if (w.rng.chance(50))
+      hot.map_read(map.data(), own_block(w.rng, hot.max_blocks(), t, f.pinners), w.ctx());
     std::this_thread::sleep_for(std::chrono::microseconds(w.rng.range(0, 2000)));
   }
 }
@@ -413,9 +474,11 @@ int body(Run& run) {
   LoopDev loop;
   Fd src_dio, sink_dio;
   PinTarget io;
-  // Only a DAX hot file needs the loop device (elsewhere O_DIRECT on files pins already);
-  // DT_PIN_LOOP=1 forces it (testing the loop path on a host).
-  const bool want_loop = run.dax() || std::getenv("DT_PIN_LOOP") != nullptr;
+  // The loop device only with DT_PIN_LOOP=1: on clean 6.1 (TCG) a truncate of the DAX file
+  // then waits forever for the first page pinned by O_DIRECT through the loop device, in
+  // either direction, long after the I/O completed (a reference or a wakeup lost in the block
+  // layer's release of DAX pages?). Not understood yet, so not on by default.
+  const bool want_loop = std::getenv("DT_PIN_LOOP") != nullptr;
   if (dio && want_loop && loop.setup(run, src, uint64_t(threads) * kSlots)) {
     io = loop.target();
   } else if (dio) {
@@ -443,7 +506,7 @@ int body(Run& run) {
     }
   }
   if (pins.empty()) return run.skip_all("no pin method available");
-  Files f{hot, src, io, aio};
+  Files f{hot, src, io, aio, threads - 1, io.how != "files" || !run.dax()};
   run.start({{"hot_blocks", hot.max_blocks()},
              {"pin", pins},
              {"op_timeout", o.op_timeout},
@@ -474,6 +537,7 @@ int main(int argc, char** argv) {
                        Spec{.workload = "pin-vs-truncate",
                             .extras = kPin | kOpTimeout,
                             .default_file_size = 64 * 1024,
-                            .all_ops = kPins},
+                            .all_ops = kPins,
+                            .default_threads = 4},
                        body);
 }

@@ -5,16 +5,25 @@
 //
 // The acknowledgements survive the cut because the host holds them: dt-map-sync runs with
 // --ack-stdout, so every ack-log record reaches the harness (over the agent channel) only
-// after it was fdatasync'ed in the guest. After the reboot the guest's own ack log (on the DAX
-// filesystem) must still hold every record the host saw (fdatasync's promise), and
-// `dt-map-sync --verify-only` checks every acknowledged MAP_SYNC store, punch and truncate
-// against the files. Other workloads have no acks: mount and fsck are still checked.
+// after it was fdatasync'ed in the guest, or, in map-sync's quiet phases, without ever being
+// written in the guest (host-only records: acknowledged MAP_SYNC stores into holes with no
+// fsync or log force in flight, so only the write fault's own synchronous commit makes them
+// durable). After the reboot the guest's own ack log (on the DAX filesystem) must still hold
+// every fdatasync'ed record the host saw (fdatasync's promise), and `dt-map-sync
+// --verify-only` checks every acknowledged MAP_SYNC store, punch and truncate against the
+// files, with the host-only records merged in (by sequence number). Other workloads have no
+// acks: mount and fsck are still checked.
+//
+// With dt-map-sync the cut waits, from its seeded moment on, for the next host-only ack to
+// arrive (at most 3 s) and cuts at once: the moment an allocating MAP_SYNC store was
+// acknowledged and nothing else has forced the journal yet.
 //
 // QEMU does not model CPU caches: guest stores to the NVDIMM land in the host's page cache of
 // the backing file at once. So this checks filesystem metadata ordering and the durability
 // promises of MAP_SYNC, fsync, fdatasync and msync, not cache-flush instructions.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -43,6 +52,8 @@ class PowerCut : public Injector {
   void arm(runner::Session& s) override {
     if (console_start_ == 0) console_start_ = s.console_text().size();
     host_.clear();
+    quiet_acks_ = 0;
+    waiting_ = false;
     std::uniform_real_distribution<double> u(param("earliest", 1.0), param("latest", 4.0));
     cut_at_ = u(rng_);
   }
@@ -57,10 +68,20 @@ class PowerCut : public Injector {
     return argv;
   }
   void on_workload_line(const json& j) override {
-    if (j.value("type", "") == "ack-log" && j.contains("rec")) host_.push_back(j["rec"]);
+    if (j.value("type", "") != "ack-log" || !j.contains("rec")) return;
+    host_.push_back(j["rec"]);
+    if (host_.back().value("host_only", false) && host_.back().value("rec", "") == "ack")
+      ++quiet_acks_;
   }
   void tick(runner::Session& s, double t) override {
-    if (wants_cut() && t >= cut_at_) cut_now(s, t);
+    if (!wants_cut() || t < cut_at_) return;
+    if (log_.empty()) return cut_now(s, t);
+    // map-sync: cut right after the next host-only (quiet-phase) acknowledgement.
+    if (!waiting_) {
+      waiting_ = true;
+      acks_at_wait_ = quiet_acks_;
+    }
+    if (quiet_acks_ > acks_at_wait_ || t >= cut_at_ + 3.0) cut_now(s, t);
   }
   bool cut_pending() const override { return pending_; }
   bool wants_cut() const override { return !pending_ && done_ < cuts_; }
@@ -78,7 +99,12 @@ class PowerCut : public Injector {
     } catch (const std::exception&) {
       // The monitor closing under us is the cut taking effect.
     }
-    event(t, "cut", {{"mode", mode_}, {"acked_ops", acked_ops()}, {"records", host_.size()}});
+    event(t, "cut",
+          {{"mode", mode_},
+           {"acked_ops", acked_ops()},
+           {"records", host_.size()},
+           {"host_only_acks", quiet_acks_},
+           {"after_host_only_ack", waiting_ && quiet_acks_ > acks_at_wait_}});
   }
 
   bool recover(runner::Session& s, const campaign::FsSpec& fs) override {
@@ -173,7 +199,7 @@ class PowerCut : public Injector {
     std::size_t lost = 0;
     std::string first;
     for (auto& r : host_) {
-      if (!r.contains("op")) continue;
+      if (!r.contains("op") || r.value("host_only", false)) continue;
       if (!disk.count({r.value("rec", ""), r.value("op", std::uint64_t{0})})) {
         if (!lost++) first = r.dump();
       }
@@ -182,6 +208,13 @@ class PowerCut : public Injector {
     cut["lost_log_records"] = lost;
     lost_records_ += lost;
     std::string verify_log = log_;
+    // Host-only records were never in the guest's log: verify with them merged in.
+    std::string host_only;
+    for (auto& r : host_)
+      if (r.value("host_only", false)) host_only += r.dump() + "\n";
+    cut["host_only_records"] = std::count(host_only.begin(), host_only.end(), '\n');
+    if (!host_only.empty() && s.write_file("/tmp/dt-acklog-host", host_only, 60))
+      verify_log += ",/tmp/dt-acklog-host";
     if (lost > 0 || !cat.ok()) {
       oracle::Finding f;
       f.category = oracle::Category::Workload;
@@ -221,7 +254,8 @@ class PowerCut : public Injector {
   std::string mode_, dir_, log_;
   std::vector<json> host_;
   double cut_at_ = 0, cut_t_ = 0;
-  bool pending_ = false;
+  bool pending_ = false, waiting_ = false;
+  std::size_t quiet_acks_ = 0, acks_at_wait_ = 0;
   std::size_t console_start_ = 0, acked_total_ = 0, failed_total_ = 0, lost_records_ = 0;
 };
 

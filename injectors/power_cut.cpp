@@ -213,8 +213,12 @@ class PowerCut : public Injector {
     for (auto& r : host_)
       if (r.value("host_only", false)) host_only += r.dump() + "\n";
     cut["host_only_records"] = std::count(host_only.begin(), host_only.end(), '\n');
-    if (!host_only.empty() && s.write_file("/tmp/dt-acklog-host", host_only, 60))
-      verify_log += ",/tmp/dt-acklog-host";
+    // The agent's write opens without O_CREAT (it is meant for sysfs): create the file first.
+    const std::string host_file = fmt::format("/tmp/dt-acklog-host-{}", done_);
+    if (!host_only.empty() && s.exec({"touch", host_file}, 60).ok() &&
+        s.write_file(host_file, host_only, 60))
+      verify_log += "," + host_file;
+    cut["host_only_merged"] = verify_log != log_;
     if (lost > 0 || !cat.ok()) {
       oracle::Finding f;
       f.category = oracle::Category::Workload;
@@ -226,7 +230,8 @@ class PowerCut : public Injector {
       // Verify against the host's copy instead (a prefix of what the guest logged).
       std::string data;
       for (auto& r : host_) data += r.dump() + "\n";
-      verify_log = "/tmp/dt-host-acklog";
+      verify_log = fmt::format("/tmp/dt-host-acklog-{}", done_);
+      s.exec({"touch", verify_log}, 60);
       s.write_file(verify_log, data, 60);
     }
     json result;

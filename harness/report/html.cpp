@@ -36,7 +36,7 @@ std::string html_page(const results::Store& store, const Baseline* baseline) {
     std::string v = to_string(t.verdict);
     out += fmt::format(
         "<tr class=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}/{}</td><td>{}</td><td>{}</td>"
-        "<td>{}</td><td>{}</td><td>{}</td><td><code>daxtorture repro {} --out "
+        "<td>{}</td><td>{}</td><td>{}</td><td><code>daxtorture repro {} --from "
         "{}</code></td></tr>\n",
         v, v, esc(s.hash.substr(0, 8)), s.count, s.runs_total, esc(s.kind), esc(s.title),
         esc(s.frame), esc(s.first_seen), esc(s.last_seen), esc(shell_quote(s.example_run)),

@@ -23,7 +23,7 @@ std::string run_text(const results::Store&, const results::RunRecord&, const Bas
 nlohmann::json run_json(const results::Store&, const results::RunRecord&, const Baseline*);
 nlohmann::json finding_json(const results::Store&, const results::FindingSummary&);
 
-// "daxtorture repro <run_id> --out <dir>"
+// "daxtorture repro <run_id> --from <dir>" (repro's --out is where the reruns go)
 std::string repro_command(const results::Store&, const std::string& run_id);
 
 inline constexpr std::size_t kReportExcerptLines = 25;

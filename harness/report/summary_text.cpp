@@ -45,7 +45,7 @@ std::string first_line(const std::string& s) {
 }  // namespace
 
 std::string repro_command(const results::Store& store, const std::string& run_id) {
-  return fmt::format("daxtorture repro {} --out {}", shell_quote(run_id),
+  return fmt::format("daxtorture repro {} --from {}", shell_quote(run_id),
                      shell_quote(store.dir().string()));
 }
 

@@ -50,7 +50,7 @@ TEST_F(Summary, FindingTextHasEverythingToActOn) {
   EXPECT_TRUE(has(t, "    frame_13+0xd0/0x200\n"));  // line 25 of the report
   EXPECT_FALSE(has(t, "frame_14+"));                 // line 26: cut
   EXPECT_TRUE(has(t, "[... 16 more lines]"));
-  EXPECT_TRUE(has(t, "repro  daxtorture repro nightly-0000-a0 --out " + dir.path().string()));
+  EXPECT_TRUE(has(t, "repro  daxtorture repro nightly-0000-a0 --from " + dir.path().string()));
 }
 
 TEST_F(Summary, StoreTextSeparatesNewFromKnown) {
@@ -65,7 +65,7 @@ TEST_F(Summary, StoreTextSeparatesNewFromKnown) {
   EXPECT_TRUE(has(t, "known    "));
   EXPECT_TRUE(has(t, "expected "));
   EXPECT_TRUE(has(t, "\nnew findings:\n"));
-  EXPECT_TRUE(has(t, "daxtorture repro nightly-0002-a0 --out " + dir.path().string()));
+  EXPECT_TRUE(has(t, "daxtorture repro nightly-0002-a0 --from " + dir.path().string()));
   EXPECT_FALSE(has(t, "daxtorture repro nightly-0001-a0"));  // known: no details
   EXPECT_TRUE(has(t,
                   "BUG: unable to handle page fault in dax_writeback_one  [fs *, kernel 6.1]  "
@@ -129,7 +129,7 @@ TEST_F(Summary, StoreJson) {
       EXPECT_EQ(f["status"], "known");
       EXPECT_NEAR(f["rate"].get<double>(), 1.0 / 8, 1e-9);
       EXPECT_EQ(f["baseline"]["rate"], 0.25);
-      EXPECT_EQ(f["repro"], "daxtorture repro nightly-0001-a0 --out " + dir.path().string());
+      EXPECT_EQ(f["repro"], "daxtorture repro nightly-0001-a0 --from " + dir.path().string());
     }
   }
   EXPECT_TRUE(saw_known);
@@ -145,7 +145,7 @@ TEST_F(Summary, RunTextAndJson) {
   EXPECT_TRUE(has(t, "new      "));
   EXPECT_TRUE(has(t, "expected "));
   EXPECT_TRUE(has(t, "(deliberate splat"));
-  EXPECT_TRUE(has(t, "repro    daxtorture repro nightly-0002-a0 --out "));
+  EXPECT_TRUE(has(t, "repro    daxtorture repro nightly-0002-a0 --from "));
   auto j = run_json(store, *run, &baseline);
   EXPECT_EQ(j["findings"][0]["status"], "new");
   EXPECT_EQ(j["findings"][1]["status"], "expected");

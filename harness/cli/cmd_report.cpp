@@ -10,10 +10,15 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "image/image.hpp"
+#include "image/kconfig.hpp"
 #include "report/atomic_write.hpp"
 #include "report/overview.hpp"
 #include "report/report.hpp"
+#include "report/resolve.hpp"
+#include "report/upstream.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 
 #if defined(DT_HAVE_METRICS) && __has_include("metrics/html.hpp")
 #include "metrics/html.hpp"
@@ -25,43 +30,20 @@ namespace {
 
 struct ReportOptions {
   std::string out = "./daxtorture-out";
-  std::string id, junit, baseline, html;
+  std::string id, junit, baseline, html, upstream, vmlinux;
   bool json = false, update_baseline = false;
   int fixed_after = report::kPossiblyFixedNights;
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-// ID is a run id, a finding-hash prefix, or a run-id prefix, in that order.
+// ID is a run id, a finding-hash prefix, a run-id prefix or a title prefix, in that order.
 int show_one(const results::Store& store, const ReportOptions& o, const report::Baseline* b) {
   auto print = [&](const std::string& text, const nlohmann::json& j) {
     std::cout << (o.json ? j.dump(2) + "\n" : text);
     return int(kClean);
   };
-  if (auto run = store.run(o.id))
-    return print(report::run_text(store, *run, b), report::run_json(store, *run, b));
-
-  std::vector<results::FindingSummary> hits;
-  for (auto& f : store.findings())
-    if (f.hash.rfind(lower(o.id), 0) == 0) hits.push_back(f);
-  if (hits.size() == 1)
-    return print(report::finding_text(store, hits[0]), report::finding_json(store, hits[0]));
-
-  std::vector<results::RunRecord> runs;
-  for (auto& r : store.runs())
-    if (r.run_id.rfind(o.id, 0) == 0) runs.push_back(r);
-  if (hits.empty() && runs.size() == 1)
-    return print(report::run_text(store, runs[0], b), report::run_json(store, runs[0], b));
-
-  if (hits.empty() && runs.empty())
-    throw UsageError(fmt::format("no finding hash or run id in {} starts with '{}'", o.out, o.id));
-  std::string msg = fmt::format("'{}' is ambiguous:", o.id);
-  for (auto& f : hits) msg += fmt::format("\n  finding {}  {}", f.hash, f.title);
-  for (auto& r : runs) msg += fmt::format("\n  run {}", r.run_id);
-  throw UsageError(msg);
+  auto r = report::resolve_id(store, o.id);
+  if (r.run) return print(report::run_text(store, *r.run, b), report::run_json(store, *r.run, b));
+  return print(report::finding_text(store, *r.finding), report::finding_json(store, *r.finding));
 }
 
 std::string html_for(const results::Store& store, const report::Baseline* b) {
@@ -107,6 +89,21 @@ int run_report(const ReportOptions& o) {
       info(fmt::format("updated last_seen of {} entries in {}", n, o.baseline));
     }
   }
+  if (!o.upstream.empty()) {
+    report::UpstreamOptions uo;
+    uo.image_cache = cache_dir();
+    uo.vmlinux = o.vmlinux;
+    uo.fragments = [](const std::string& flavour) -> std::optional<report::FragmentSource> {
+      try {
+        return report::FragmentSource{image::flavour_fragments(flavour),
+                                      image::ImageStore().merged_fragment(flavour)};
+      } catch (const std::exception&) {
+        return std::nullopt;  // a prebuilt kernel, or fragments that no longer load
+      }
+    };
+    std::cout << report::render_upstream(report::gather_upstream(store, o.upstream, uo));
+    return kClean;
+  }
   if (!o.id.empty()) return show_one(store, o, b);
 
   if (o.json)
@@ -123,9 +120,17 @@ void add_report_command(CLI::App& app, std::function<int()>& action) {
   auto* cmd = app.add_subcommand(
       "report",
       "summarise a results directory; exit 1 if it has new findings, 3 if runs failed, else 0");
-  cmd->add_option("id", o->id, "a finding hash prefix or a run id: show it in detail");
-  cmd->add_option("--out", o->out, "results directory of a run")->capture_default_str();
+  cmd->add_option("id", o->id, "a finding hash or title prefix, or a run id: show it in detail");
+  cmd->add_option("--out,--from", o->out, "results directory of a run")->capture_default_str();
   cmd->add_flag("--json", o->json, "print JSON instead of text");
+  auto* up = cmd->add_option("--upstream", o->upstream,
+                             "print a plain-text bug report for a kernel mailing list of this "
+                             "finding (hash or title prefix) or run")
+                 ->excludes(cmd->get_option("id"))
+                 ->excludes(cmd->get_option("--json"));
+  cmd->add_option("--vmlinux", o->vmlinux,
+                  "with --upstream: decode stacks to file:line with this vmlinux (with DWARF)")
+      ->needs(up);
   cmd->add_option("--junit", o->junit, "also write JUnit XML to this file (for CI)");
   cmd->add_option("--baseline", o->baseline, "YAML file of known findings (baselines/)");
   cmd->add_option("--html", o->html, "also write an HTML page to this file");

@@ -268,8 +268,9 @@ int body(Run& run) {
           ph.last_quiet_ack_ns = now_ns();
         }
         // Spread the stores over the phase (50..250 ms apart): acks keep coming.
-        const auto pause = std::chrono::steady_clock::now() +
-                           std::chrono::milliseconds(b < nb ? w.rng.range(ph.pace_lo, ph.pace_hi) : 1);
+        const auto pause =
+            std::chrono::steady_clock::now() +
+            std::chrono::milliseconds(b < nb ? w.rng.range(ph.pace_lo, ph.pace_hi) : 1);
         while (!run.stopping() && std::chrono::steady_clock::now() < pause)
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
         continue;

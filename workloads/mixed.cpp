@@ -22,9 +22,9 @@ namespace {
 
 // The campaign registry (harness/campaign/registry.cpp) offers exactly these values; a test
 // (workload_contract) checks the two against each other. "fault" = mapread + mapwrite.
-const std::vector<std::string> kAll = {"read",  "write",    "mapread", "mapwrite", "fault",
+const std::vector<std::string> kAll = {"read",     "write", "mapread", "mapwrite", "fault",
                                        "truncate", "punch", "zero",    "collapse", "insert",
-                                       "fsync", "msync",    "dio"};
+                                       "fsync",    "msync", "dio"};
 
 std::vector<std::string> expand_aliases(const std::vector<std::string>& ops) {
   std::vector<std::string> out;

@@ -56,16 +56,16 @@ namespace dt::workload {
 namespace {
 
 const std::vector<std::string> kPins = {"odirect", "aio", "vmsplice"};
-constexpr unsigned kAioDepth = 8;  // AIO requests in flight per thread
-constexpr unsigned kPipes = 8;     // vmsplice pipes per thread
+constexpr unsigned kAioDepth = 8;           // AIO requests in flight per thread
+constexpr unsigned kPipes = 8;              // vmsplice pipes per thread
 constexpr unsigned kSlots = kAioDepth + 1;  // sink slots per thread (AIO + sync)
 
 // Where direct I/O reads come from and writes go to.
 struct PinTarget {
-  int read_fd = -1;          // block sb here holds the source file's block sb
-  int write_fd = -1;         // sink slots
-  uint64_t write_base = 0;   // first sink slot (blocks)
-  std::string how;           // "loop /dev/loopN" or "files"
+  int read_fd = -1;         // block sb here holds the source file's block sb
+  int write_fd = -1;        // sink slots
+  uint64_t write_base = 0;  // first sink slot (blocks)
+  std::string how;          // "loop /dev/loopN" or "files"
 };
 
 // A loop device over a /tmp file: [0, src blocks) a copy of the source file,
@@ -133,7 +133,9 @@ class LoopDev {
 // bytewise, and a read of the block racing it sees words half old, half new, which the
 // word-granular model cannot judge. Every other access reads the block, and the
 // kernel's own stores (pwrite: memcpy_flushcache) are word-sized.
-uint64_t own_block(Prng& rng, uint64_t nb, unsigned, unsigned) { return rng.below(nb); }
+uint64_t own_block(Prng& rng, uint64_t nb, unsigned, unsigned) {
+  return rng.below(nb);
+}
 
 struct Files {
   HotFile& hot;
@@ -238,10 +240,9 @@ void pin_odirect(Files& f, Worker& w, Run& run, char* map, char* bounce, uint64_
   const PinIo io = begin_io(f, w, slot);
   ++f.n_odirect;
   char* page = map + io.b * kBlockSize;
-  const ssize_t n =
-      io.into ? ::pread(f.io.read_fd, page, kBlockSize, off_t(io.sb * kBlockSize))
-              : ::pwrite(f.io.write_fd, page, kBlockSize,
-                         off_t((f.io.write_base + slot) * kBlockSize));
+  const ssize_t n = io.into ? ::pread(f.io.read_fd, page, kBlockSize, off_t(io.sb * kBlockSize))
+                            : ::pwrite(f.io.write_fd, page, kBlockSize,
+                                       off_t((f.io.write_base + slot) * kBlockSize));
   end_io(f, run, io, n < 0 ? -int64_t(errno) : int64_t(n), bounce);
 }
 
@@ -270,8 +271,8 @@ class Aio {
     s.cb.aio_fildes = uint32_t(s.io.into ? f.io.read_fd : f.io.write_fd);
     s.cb.aio_buf = uint64_t(uintptr_t(map + s.io.b * kBlockSize));
     s.cb.aio_nbytes = kBlockSize;
-    s.cb.aio_offset = int64_t(s.io.into ? s.io.sb * kBlockSize
-                                        : (f.io.write_base + s.io.slot) * kBlockSize);
+    s.cb.aio_offset =
+        int64_t(s.io.into ? s.io.sb * kBlockSize : (f.io.write_base + s.io.slot) * kBlockSize);
     iocb* p = &s.cb;
     if (::syscall(SYS_io_submit, ctx_, 1, &p) == 1) {
       ++f.n_aio;
@@ -393,10 +394,10 @@ void pinner(Files& f, Worker& w, Run& run, const std::vector<std::string>& pins,
     const bool ascending = w.rng.chance(70);
     for (unsigned k = 0; k < want && !run.stopping(); ++k) {
       ++w.op;
-      const std::string& how = splice && !dio_pins && w.rng.chance(75)
-                                   ? methods[std::find(methods.begin(), methods.end(),
-                                                       "vmsplice") - methods.begin()]
-                                   : methods[w.rng.below(methods.size())];
+      const std::string& how =
+          splice && !dio_pins && w.rng.chance(75)
+              ? methods[std::find(methods.begin(), methods.end(), "vmsplice") - methods.begin()]
+              : methods[w.rng.below(methods.size())];
       if (how == "aio" && !aio->full()) {
         aio->submit(f, w, run, map.data(), bounce.get(), slot_base);
       } else if (how == "vmsplice") {
@@ -445,7 +446,8 @@ void pinner(Files& f, Worker& w, Run& run, const std::vector<std::string>& pins,
             drained = true;
           }
       }
-      if (aio && aio->inflight()) aio->reap(f, run, bounce.get(), !drained, 1);
+      if (aio && aio->inflight())
+        aio->reap(f, run, bounce.get(), !drained, 1);
       else if (!drained)
         std::this_thread::sleep_for(std::chrono::microseconds(w.rng.range(50, 1000)));
     }

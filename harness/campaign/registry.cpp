@@ -10,9 +10,9 @@ constexpr double kMiB = 1 << 20;
 
 // Layout-changing fallocate modes plus the plain operations the mixed workload interleaves.
 const std::vector<OpDef> kOps = {
-    {"punch", true, false},  {"collapse", true, true},   {"insert", true, true},
-    {"zero", true, false},   {"read", false, false},     {"write", false, false},
-    {"fault", false, false}, {"truncate", false, false}, {"msync", false, false},
+    {"punch", true, false},    {"collapse", true, true},   {"insert", true, true},
+    {"zero", true, false},     {"read", false, false},     {"write", false, false},
+    {"fault", false, false},   {"truncate", false, false}, {"msync", false, false},
     {"mapread", false, false}, {"mapwrite", false, false}, {"fsync", false, false},
     {"dio", false, false},
 };

@@ -90,10 +90,9 @@ bool run_campaign(const SelftestOptions& o, const fs::path& catalogue, const fs:
                   const std::string& kernel, const fs::path& out, double budget_s,
                   const std::string& accel, const report::Baseline* baseline,
                   const std::function<bool(const json&)>& on_run, selftest::Outcome& r) {
-  std::vector<std::string> argv = {self_exe(),     "run",     campaign.string(),
-                                   "--kernel",     kernel,    "--catalogue",
-                                   catalogue.string(), "--out", out.string(),
-                                   "--json",       "--no-canary", "--accel",
+  std::vector<std::string> argv = {self_exe(),   "run",         campaign.string(),  "--kernel",
+                                   kernel,       "--catalogue", catalogue.string(), "--out",
+                                   out.string(), "--json",      "--no-canary",      "--accel",
                                    accel};
   if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
   if (o.seed) argv.insert(argv.end(), {"--seed", std::to_string(*o.seed)});
@@ -145,8 +144,8 @@ bool run_campaign(const SelftestOptions& o, const fs::path& catalogue, const fs:
 int selftest(const SelftestOptions& o) {
   // Patches and campaigns are relative to the catalogue; `run` children resolve mutant:<id>
   // through the same file, so a catalogue outside the source tree works like the shipped one.
-  const fs::path catalogue_file = fs::absolute(
-      o.catalogue.empty() ? selftest::default_mutants_file() : fs::path(o.catalogue));
+  const fs::path catalogue_file =
+      fs::absolute(o.catalogue.empty() ? selftest::default_mutants_file() : fs::path(o.catalogue));
   auto catalogue = selftest::load_mutants(catalogue_file);
   if (o.list) {
     for (auto& m : catalogue)
@@ -239,9 +238,8 @@ int selftest(const SelftestOptions& o) {
       if (!clean->kill && part.kill) clean->kill = part.kill;
       if (clean->error.empty()) clean->error = part.error;
     }
-    info(clean->ran ? fmt::format("selftest: clean kernel: {} runs, {} new findings{}",
-                                  clean->runs, clean->new_findings,
-                                  clean->interrupted ? " (interrupted)" : "")
+    info(clean->ran ? fmt::format("selftest: clean kernel: {} runs, {} new findings{}", clean->runs,
+                                  clean->new_findings, clean->interrupted ? " (interrupted)" : "")
                     : "selftest: clean kernel: interrupted before it ran");
     write_summary(outcomes, clean);
   }

@@ -71,10 +71,9 @@ std::string findings_chart_and_table(const std::vector<results::FindingSummary>&
   }
   std::string s = svg::bar_chart(bars, "runs");
   if (findings.empty()) return s;
-  s +=
-      "<table><tr><th>title</th><th>verdict</th><th>kind</th><th>category</th>"
-      "<th class=\"num\">runs</th><th class=\"num\">rate</th><th>first seen</th><th>last seen</th>"
-      "<th>example run</th></tr>\n";
+  s += "<table><tr><th>title</th><th>verdict</th><th>kind</th><th>category</th>"
+       "<th class=\"num\">runs</th><th class=\"num\">rate</th><th>first seen</th><th>last seen</th>"
+       "<th>example run</th></tr>\n";
   for (const auto& f : findings) {
     double rate = f.runs_total ? 100.0 * f.count / f.runs_total : 0;
     std::string verdict = f.expected_only ? "expected" : "new";

@@ -120,20 +120,20 @@ std::string render_table(const std::vector<Outcome>& mutants, const std::optiona
                                 "detect", "runs", "clean title", "killed by");
   int killed = 0, run = 0;
   for (auto& o : mutants) {
-    std::string verdict = !o.ran           ? "not run"
+    std::string verdict = !o.ran             ? "not run"
                           : !o.error.empty() ? "ERROR"
                           : o.kill           ? "killed"
                           : o.interrupted    ? "stopped"
                                              : "SURVIVED";
-    std::string what = !o.ran ? "interrupted before it started"
-                       : !o.error.empty() ? o.error.substr(0, 80)
-                       : o.kill           ? fmt::format("{} [{}{}]", o.kill->title, o.kill->kind,
-                                              o.kill->expected_kind ? "" : ", unexpected kind")
-                       : o.interrupted
-                           ? fmt::format("interrupted after {:.0f}s, nothing new", o.elapsed_s)
-                       : o.elapsed_s + 1 < o.budget_s
-                           ? fmt::format("nothing new; the campaign ended after {:.0f}s", o.elapsed_s)
-                           : fmt::format("nothing new in {:.0f}s", o.budget_s);
+    std::string what =
+        !o.ran             ? "interrupted before it started"
+        : !o.error.empty() ? o.error.substr(0, 80)
+        : o.kill           ? fmt::format("{} [{}{}]", o.kill->title, o.kill->kind,
+                               o.kill->expected_kind ? "" : ", unexpected kind")
+        : o.interrupted    ? fmt::format("interrupted after {:.0f}s, nothing new", o.elapsed_s)
+        : o.elapsed_s + 1 < o.budget_s
+            ? fmt::format("nothing new; the campaign ended after {:.0f}s", o.elapsed_s)
+            : fmt::format("nothing new in {:.0f}s", o.budget_s);
     if (!o.also_on_clean.empty()) {
       std::string t;
       for (auto& x : o.also_on_clean) t += (t.empty() ? "" : "; ") + x;

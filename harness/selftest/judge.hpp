@@ -4,8 +4,8 @@
 // infrastructure fault (a VM that never booted says nothing about the kernel's DAX code), and
 // not shown by the clean kernel in the same cells when it ran the same campaign first: a
 // finding the clean kernel also raises is the clean kernel's, not the mutant's.
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -66,13 +66,13 @@ struct Outcome {
   std::string breaks;
   double build_s = 0;  // image build (0 when cached)
   double budget_s = 0;
-  double elapsed_s = 0;      // campaign time until the kill, or until the budget ran out
-  int runs = 0;              // finished runs
-  std::optional<Kill> kill;  // the first killing finding
-  int new_findings = 0;      // finished runs with a new finding (the clean kernel: 0)
-  std::string error;         // the campaign could not run (infrastructure)
-  bool interrupted = false;  // stopped by a signal before its budget ran out
-  bool ran = true;           // false: never started (an earlier interruption)
+  double elapsed_s = 0;                 // campaign time until the kill, or until the budget ran out
+  int runs = 0;                         // finished runs
+  std::optional<Kill> kill;             // the first killing finding
+  int new_findings = 0;                 // finished runs with a new finding (the clean kernel: 0)
+  std::string error;                    // the campaign could not run (infrastructure)
+  bool interrupted = false;             // stopped by a signal before its budget ran out
+  bool ran = true;                      // false: never started (an earlier interruption)
   std::set<std::string> also_on_clean;  // would-be kills the clean kernel showed too
 };
 

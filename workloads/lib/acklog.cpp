@@ -101,7 +101,8 @@ std::vector<nlohmann::json> read_logs(const std::string& paths, bool& found_firs
   size_t start = 0;
   for (bool first = true;; first = false) {
     const size_t comma = paths.find(',', start);
-    const std::string path = paths.substr(start, comma == std::string::npos ? comma : comma - start);
+    const std::string path =
+        paths.substr(start, comma == std::string::npos ? comma : comma - start);
     std::ifstream in(path);
     if (first) found_first = bool(in);
     for (std::string line; in && std::getline(in, line);) {

@@ -28,8 +28,8 @@ namespace dt::workload {
 
 class AckLog {
  public:
-  bool open(const std::string& path);   // truncates
-  void record(nlohmann::json rec);  // header/file/state records
+  bool open(const std::string& path);  // truncates
+  void record(nlohmann::json rec);     // header/file/state records
   // Returns the op id to ack. durable = false: host-only (see above).
   uint64_t intent(nlohmann::json rec, bool durable = true);
   void ack(uint64_t op, bool durable = true);

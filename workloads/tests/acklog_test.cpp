@@ -3,6 +3,8 @@
 // quiet phase's host-only ones; merged by seq they must expose an acknowledged
 // MAP_SYNC store whose block allocation did not survive, and must not flag a
 // store whose host-only intent never reached the harness.
+#include "acklog.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,7 +13,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "acklog.hpp"
 #include "fs.hpp"
 #include "report.hpp"
 #include "stamp.hpp"
@@ -43,14 +44,26 @@ class workload_acklog : public ::testing::Test {
          {"writers", {0, 0, 0, 0}},
          {"seq", 3}},
         // Quiet phase: block 2 punched, fsync'ed and acknowledged (durable).
-        {{"rec", "intent"}, {"op", 1}, {"file", kFile}, {"kind", "punch"}, {"first", 2},
-         {"count", 1}, {"seq", 4}},
+        {{"rec", "intent"},
+         {"op", 1},
+         {"file", kFile},
+         {"kind", "punch"},
+         {"first", 2},
+         {"count", 1},
+         {"seq", 4}},
         {{"rec", "ack"}, {"op", 1}, {"seq", 5}},
     };
     // The writer's allocating MAP_SYNC store into the hole, acknowledged host-only.
     host_ = {
-        {{"rec", "intent"}, {"op", 2}, {"file", kFile}, {"kind", "write"}, {"block", 2},
-         {"gen", 9}, {"writer", 2}, {"seq", 6}, {"host_only", true}},
+        {{"rec", "intent"},
+         {"op", 2},
+         {"file", kFile},
+         {"kind", "write"},
+         {"block", 2},
+         {"gen", 9},
+         {"writer", 2},
+         {"seq", 6},
+         {"host_only", true}},
         {{"rec", "ack"}, {"op", 2}, {"seq", 7}, {"host_only", true}},
     };
   }

@@ -141,27 +141,31 @@ TEST(Judge, DifferentialAgainstTheCleanKernel) {
   EXPECT_EQ(unseen.kill->title, "DATA: torn-block in mixed") << "the first new finding kills";
   EXPECT_FALSE(unseen.kill->clean_ran_cell) << "the clean kernel never reached ext4/mixed";
 
-  auto with_clean_first = judge(
-      run_in("ext2/mixed/none/mutant:m/r0",
-             json::array({finding("DATA: torn-block in mixed", "torn-block"),
-                          finding("DATA: stale-data in mixed", "stale-data")})),
-      nullptr, {"stale-data"}, &clean);
+  auto with_clean_first =
+      judge(run_in("ext2/mixed/none/mutant:m/r0",
+                   json::array({finding("DATA: torn-block in mixed", "torn-block"),
+                                finding("DATA: stale-data in mixed", "stale-data")})),
+            nullptr, {"stale-data"}, &clean);
   ASSERT_TRUE(with_clean_first.kill) << "a clean-kernel finding does not hide a new one beside it";
   EXPECT_EQ(with_clean_first.kill->title, "DATA: stale-data in mixed");
   EXPECT_TRUE(with_clean_first.kill->clean_never);
 }
 
 TEST(Judge, TableShowsTheCleanComparisonAndInterruptions) {
-  Outcome killed{"m1", "mutant:m1", "b", 0, 300, 42, 3,
-                 Kill{"WARNING in dax_insert_entry", "warning", "xfs/x/none/mutant:m1/r0", true},
-                 1, ""};
+  Outcome killed{
+      "m1", "mutant:m1",
+      "b",  0,
+      300,  42,
+      3,    Kill{"WARNING in dax_insert_entry", "warning", "xfs/x/none/mutant:m1/r0", true},
+      1,    ""};
   killed.kill->clean_never = false;
   Outcome survived{"m2", "mutant:m2", "b", 0, 300, 300, 20, std::nullopt, 0, ""};
   survived.also_on_clean = {"DATA: torn-block in mixed"};
   Outcome clean{"clean", "default", "", 0, 300, 300, 20, std::nullopt, 0, ""};
   auto t = render_table({killed, survived}, clean);
   EXPECT_THAT(t, HasSubstr("other cells"));
-  EXPECT_THAT(t, HasSubstr("not counted, the clean kernel shows it too: DATA: torn-block in mixed"));
+  EXPECT_THAT(t,
+              HasSubstr("not counted, the clean kernel shows it too: DATA: torn-block in mixed"));
 
   Outcome stopped = clean;
   stopped.interrupted = true;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 
 #include "injector.hpp"
 #include "oracle/finding.hpp"
@@ -128,6 +129,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
   cfg.nvdimms.assign(static_cast<std::size_t>(cell.vm.nvdimm_count), cell.vm.nvdimm_bytes);
 
   std::unique_ptr<Session> s;
+  std::optional<std::string> canary_output;  // set once the canary ran
   auto collect_reports = [&] {
     if (!s) return;
     for (auto& rep : s->take_reports()) {
@@ -167,8 +169,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       auto c = s->exec({"dt-canary", "hung-task", kMountPoint}, 60);
       s->idle(1.0);  // the report's stack trace follows the first line
       collect_reports();
-      if (!r.canary_seen)
-        r.error = "canary: no hung-task report seen on the console (" + c.output() + ")";
+      // The report may complete only when later console lines arrive: judged at the end.
+      canary_output = c.output();
     }
 
     report("workload");
@@ -341,6 +343,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
         f.expected = true;
         f.note = "expected consequence of " + inj->name();
       }
+  if (canary_output && !r.canary_seen && r.error.empty())
+    r.error = "canary: no hung-task report seen on the console (" + *canary_output + ")";
   if (r.status != results::Status::Error && r.status != results::Status::Skip)
     r.status = r.new_findings() > 0 ? results::Status::Findings : results::Status::Pass;
   r.total_s = vm::steady_now() - t0;

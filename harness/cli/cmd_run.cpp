@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <map>
@@ -96,11 +97,10 @@ class SignalGuard {
 // Does this run hold a finding that is neither expected, nor known to the baseline, nor
 // infrastructure? (What --stop-at-first-new-finding stops at: a kernel verdict.)
 bool first_new(const results::RunRecord& rec, const report::Baseline* baseline) {
-  std::vector<results::RunRecord> one{rec};
-  auto c = report::classify(one, baseline);
-  for (auto& [r, f] : c.fresh)
-    if (f->category != oracle::Category::Infra) return true;
-  return false;
+  return std::any_of(rec.findings.begin(), rec.findings.end(), [&](const oracle::Finding& f) {
+    return f.category != oracle::Category::Infra &&
+           report::verdict(rec, f, baseline) == report::Verdict::Fresh;
+  });
 }
 
 int run(const RunOptions& o) {

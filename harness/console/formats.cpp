@@ -1,5 +1,7 @@
 #include "console/formats.hpp"
 
+#include <utility>
+
 #include "console/prefix.hpp"
 #include "console/title.hpp"
 
@@ -77,8 +79,17 @@ std::string trap_title(const TitleContext& c) {
 
 // KASAN: "KASAN: use-after-free Read in dax_fault"; frees have no access direction.
 std::string kasan_title(const TitleContext& c) {
-  static const std::regex access("^(Read|Write) (of size \\d+ )?at addr ");
-  std::string t = "KASAN: " + g(c, 1);
+  // "Read of size 8 at addr ..." (4.14 on), "Read of size 8 by task ..." (up to 4.13),
+  // "Read at addr ..." (tag-based modes).
+  static const std::regex access("^(Read|Write) (?:of size|at addr) ");
+  // 4.0-4.3 named the bug types in words.
+  static constexpr std::pair<std::string_view, std::string_view> kOldTypes[] = {
+      {"use after free", "use-after-free"}, {"out of bounds access", "out-of-bounds"}};
+  std::string type = g(c, 1);
+  for (const auto& [old_name, name] : kOldTypes) {
+    if (type == old_name) type = name;
+  }
+  std::string t = "KASAN: " + type;
   for (const auto& l : c.lines) {
     std::smatch m;
     if (std::regex_search(l, m, access)) {
@@ -143,8 +154,33 @@ std::string xfs_shutdown_title(const TitleContext& c) {
   return with_frame("XFS: filesystem shutdown: " + g(c, 1), c.frame);
 }
 
+// Up to 5.x a shutdown took two lines: "xfs_do_force_shutdown(0x2) called from line ...", then
+// what happened, in the words the one-line form of later kernels still uses ("I/O Error" being
+// "Metadata I/O Error").
+std::string xfs_shutdown_old_title(const TitleContext& c) {
+  static const std::regex what(
+      R"(: (Log I/O Error|Corruption of in-memory data|Corruption of on-disk metadata|(?:Metadata )?I/O Error) [Dd]etected\.)");
+  for (const auto& l : c.lines) {
+    std::smatch m;
+    if (!std::regex_search(l, m, what)) continue;
+    const std::string w = m[1] == "I/O Error" ? "Metadata I/O Error" : m[1].str();
+    return with_frame("XFS: filesystem shutdown: " + w, c.frame);
+  }
+  return with_frame("XFS: filesystem shutdown", c.frame);
+}
+
+// An assertion is named by the trap it ends in, as syzbot would name it were assfail() and
+// asswarn() not in the way: "kernel BUG in xfs_foo" (bug_on_assert, XFS_DEBUG's default) or
+// "WARNING in xfs_foo" (XFS_WARN), blamed on the function that asserted. Cut short before its
+// trap, the assertion's own words (source text, stable: numbers kept) are all there is.
 std::string xfs_assert_title(const TitleContext& c) {
-  // The expression is source text, stable across runs: keep its numbers.
+  static const std::regex trap(R"(^(kernel BUG at|WARNING: ))");
+  for (const auto& l : c.lines) {
+    std::smatch m;
+    if (std::regex_search(l, m, trap)) {
+      return with_frame(m[1] == "WARNING: " ? kWarning : kKernelBug, c.frame);
+    }
+  }
   return "XFS: Assertion failed: " + compact_text(g(c, 1));
 }
 
@@ -155,7 +191,10 @@ std::string xfs_log_title(const TitleContext& c) {
 // ---- shared regex fragments -------------------------------------------------------------
 
 constexpr std::string_view kEndTrace = R"(^---\[ end trace [0-9a-f]+ \]---)";
-constexpr std::string_view kEndKasan = R"(^={20,}$)";
+// KASAN's and KFENCE's closing rule is 66 '=' in every version: up to 4.x SLUB's own report
+// (77 '=', "BUG kmalloc-64 (...): kasan error") sits inside a KASAN report and must not end it.
+constexpr std::string_view kEndKasan = R"(^={66}$)";
+constexpr std::string_view kEndUbsan = R"(^={20,}$)";
 constexpr std::string_view kEndPanic = R"(^---\[ end Kernel panic - not syncing)";
 
 // After a finished call trace: lock listings (hung tasks print "Showing all locks held"),
@@ -179,12 +218,18 @@ constexpr std::string_view kRcuTail =
 constexpr std::string_view kXfsTail =
     R"(^(XFS \([^)]*\): (Corruption detected\. Unmount and run xfs_repair|Unmount and run xfs_repair|)"
     R"(First \d+ bytes of corrupted metadata buffer:|)"
-    R"(Please unmount the filesystem and rectify the problem\(s\)|)"
+    R"(Please un?mount the filesystem and rectify the problem\(s\)|)"
     R"((Log I/O Error|Corruption of in-memory data|Corruption of on-disk metadata|Metadata I/O Error) )"
     R"(\(0x[0-9a-f]+\) detected at .*|log I/O error -?\d+|Failed to recover intents|)"
-    R"(log mount failed|log mount finish failed|metadata I/O error in .*)|)"
+    R"(log mount failed|log mount finish failed|metadata I/O error in .*|)"
+    // up to 5.x: the shutdown in two lines, and the older I/O error wording
+    R"(xfs_do_force_shutdown\(0x[0-9a-f]+\) called from line .*|metadata I/O error: block .*|)"
+    R"((Log I/O Error|Corruption of in-memory data|Corruption of on-disk metadata|I/O Error) )"
+    R"([Dd]etected\.\s+Shutting down filesystem\.?)|)"
     R"([0-9a-f]{8}: .*|CPU: \d+ PID: \d+ .*|Hardware name: .*|Workqueue: .*|Call Trace:|\s*<.+>|)"
-    R"(\s+\S+\+0x[0-9a-f]+/0x[0-9a-f]+.*)$)";
+    R"(\s+(?:<\w+>\s+)?(?:\[<?[0-9a-f]+>?\]\s+)?(?:\? )?\S+\+0x[0-9a-f]+/0x[0-9a-f]+.*|)"
+    // up to 4.x dump_stack() printed raw stack words before the trace
+    R"(\s+[0-9a-f]{16}(?: [0-9a-f]{16})*)$)";
 
 constexpr std::string_view kExt4Tail =
     R"(^(EXT4-fs \([^)]*\): (Remounting filesystem read-only|Delayed block allocation failed.*|)"
@@ -223,9 +268,15 @@ constexpr FrameRule kWarnFrame{.group = 2, .rip = true};
 // The lock site the splat is about ("at:" lines), then the stack.
 constexpr FrameRule kLockSiteFrame{.at = kAtSite, .at_count = 1, .after = "stack backtrace:"};
 
-// WARNING line, either form: "WARNING: CPU: 1 PID: 9 at fs/dax.c:380 f+0x1/0x2" (up to 6.18)
-// or "WARNING: fs/dax.c:380 at f+0x1/0x2, CPU#1: comm/9" (later kernels).
-#define DT_WARN_AT(file) R"(^WARNING: (?:CPU: \d+ PID: \d+ at )?)" file R"(:\d+ )"
+// WARNING line of any age: "WARNING: CPU: 1 PID: 9 at fs/dax.c:380 f+0x1/0x2" (3.11 to 6.18),
+// "WARNING: at fs/dax.c:380 f+0x1/0x2()" (before), or "WARNING: fs/dax.c:380 at f+0x1/0x2, CPU#1:
+// comm/9" (later kernels).
+#define DT_WARN_AT(file) R"(^WARNING: (?:CPU: \d+ PID: \d+ at |at )?)" file R"(:\d+ )"
+
+// A lockdep splat's header: "WARNING: possible recursive locking detected" since 4.11, before
+// that "[ INFO: possible recursive locking detected ]" and "[ BUG: held lock freed! ]" (between
+// "=====" lines).
+#define DT_LOCKDEP(what) R"(^(?:WARNING: |\[ INFO: |\[ BUG: |INFO: |BUG: ))" what
 
 // ---- the table --------------------------------------------------------------------------
 
@@ -233,56 +284,56 @@ constexpr FrameRule kLockSiteFrame{.at = kAtSite, .at_count = 1, .after = "stack
 const Format kFormats[] = {
     // lockdep: titled by the lock site ("at:") as syzbot does, or by the splat's own stack
     {.kind = Kind::Lockdep, .name = "lockdep-circular", .needle = "circular locking",
-     .start = R"(^WARNING: possible circular locking dependency detected)",
+     .start = DT_LOCKDEP(R"(possible circular locking dependency detected)"),
      .title = titled<kDeadlock>,
      .frame = {.at = kAtSite, .at_count = 2, .after = "stack backtrace:",
                .skip = skip::kLockdepWorkqueue},
      .end = End::Trace, .trace_after = "stack backtrace:", .tail = kTraceTail,
      .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-recursive", .needle = "recursive locking",
-     .start = R"(^WARNING: possible recursive locking detected)",
+     .start = DT_LOCKDEP(R"(possible recursive locking detected)"),
      .title = titled<kDeadlock>, .frame = kLockSiteFrame, .end = End::Trace,
      .trace_after = "stack backtrace:", .tail = kTraceTail, .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-irq-inversion", .needle = "irq lock inversion",
-     .start = R"(^WARNING: possible irq lock inversion dependency detected)",
+     .start = DT_LOCKDEP(R"(possible irq lock inversion dependency detected)"),
      .title = titled<kDeadlock>, .frame = kLockSiteFrame, .end = End::Trace,
      .trace_after = "stack backtrace:", .tail = kTraceTail, .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-irq-order", .needle = "lock order detected",
-     .start = R"(^WARNING: [A-Z_]+-safe -> [A-Z_]+-unsafe lock order detected)",
+     .start = DT_LOCKDEP(R"([A-Z_]+-safe -> [A-Z_]+-unsafe lock order detected)"),
      .title = titled<kDeadlock>, .frame = {.after = "which became", .stack = Stack::AfterLine},
      .end = End::Trace, .trace_after = "stack backtrace:", .tail = kTraceTail,
      .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-inconsistent", .needle = "inconsistent lock state",
-     .start = R"(^WARNING: inconsistent lock state)",
+     .start = DT_LOCKDEP(R"(inconsistent lock state)"),
      .title = titled<kInconsistent>, .frame = kLockdepFrame, .end = End::Trace,
      .trace_after = "stack backtrace:", .tail = kTraceTail, .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-rcu", .needle = "suspicious RCU usage",
-     .start = R"(^WARNING: suspicious RCU usage)",
+     .start = DT_LOCKDEP(R"(suspicious RCU usage)"),
      .title = titled<kRcuUsage>,
      .frame = {.after = "stack backtrace:", .skip = skip::kRcuUsage}, .end = End::Trace,
      .trace_after = "stack backtrace:", .tail = kTraceTail},
     {.kind = Kind::Lockdep, .name = "lockdep-unlock-balance", .needle = "bad unlock balance",
-     .start = R"(^WARNING: bad unlock balance detected!)",
+     .start = DT_LOCKDEP(R"(bad unlock balance detected!)"),
      .title = titled<kUnlockBalance>,
      .frame = {.at = kIpSym, .at_count = 1, .after = "stack backtrace:"}, .end = End::Trace,
      .trace_after = "stack backtrace:", .tail = kTraceTail, .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-held-lock-freed", .needle = "held lock freed",
-     .start = R"(^WARNING: held lock freed!)",
+     .start = DT_LOCKDEP(R"(held lock freed!)"),
      .title = titled<kHeldLockFreed>, .frame = kLockSiteFrame, .end = End::Trace,
      .trace_after = "stack backtrace:", .tail = kTraceTail, .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-locks-held", .needle = "still has locks held",
-     .start = R"(^WARNING: \S+ still has locks held!)",
+     .start = DT_LOCKDEP(R"(\S+ still has locks held!)"),
      .title = titled<kLocksHeld>, .frame = kLockSiteFrame, .end = End::Trace,
      .trace_after = "stack backtrace:", .tail = kTraceTail, .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-lock-held-returning",
      .needle = "lock held when returning to user space",
-     .start = R"(^WARNING: lock held when returning to user space!)",
+     .start = DT_LOCKDEP(R"(lock held when returning to user space!)"),
      .title = titled<kLockHeldReturning>,
      .frame = {.at = kAtSite, .at_count = 1, .stack = Stack::None}, .end = End::Lines,
      .tail = R"(^(-+|\S+ #\d+.*[Tt]ainted.*|\S+ is leaving the kernel with locks still held!|\d+ locks? held by .*|\s*#\d+: .*)$)",
      .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-nested", .needle = "Nested lock was not taken",
-     .start = R"(^WARNING: Nested lock was not taken)",
+     .start = DT_LOCKDEP(R"(Nested lock was not taken)"),
      .title = titled<kNestedLock>, .frame = kRipFrame, .end = End::Trace, .tail = kTraceTail,
      .disables_lockdep = true},
     {.kind = Kind::Lockdep, .name = "lockdep-wait-context", .needle = "Invalid wait context",
@@ -314,11 +365,15 @@ const Format kFormats[] = {
      .frame = {.rip = true, .skip = skip::kLockingWarn}, .end = End::Marker,
      .end_re = kEndTrace},
     {.kind = Kind::Warning, .name = "warning-kmalloc", .needle = "alloc",
-     .start = R"(^WARNING: (?:CPU: \d+ PID: \d+ at )?mm/\S+\.c:\d+ (?:at )?\S*malloc)",
+     .start = DT_WARN_AT(R"(mm/\S+\.c)") R"((?:at )?\S*malloc)",
      .title = titled<kKmallocBug>, .frame = {.rip = true, .skip = skip::kKmallocWarn},
      .end = End::Marker, .end_re = kEndTrace},
+    // (up to 4.x the function is followed by "()")
     {.kind = Kind::Warning, .name = "warning", .needle = "WARNING: CPU: ",
-     .start = R"(^WARNING: CPU: \d+ PID: \d+ at (?:(\S+):\d+ )?(\S+))",
+     .start = R"(^WARNING: CPU: \d+ PID: \d+ at (?:(\S+):\d+ )?([^\s(]+))",
+     .title = titled<kWarning>, .frame = kWarnFrame, .end = End::Marker, .end_re = kEndTrace},
+    {.kind = Kind::Warning, .name = "warning-no-cpu", .needle = "WARNING: at ",
+     .start = R"(^WARNING: at (?:(\S+):\d+ )?([^\s(]+))",
      .title = titled<kWarning>, .frame = kWarnFrame, .end = End::Marker, .end_re = kEndTrace},
     {.kind = Kind::Warning, .name = "warning-cpu-last", .needle = ", CPU#",
      .start = R"(^WARNING: (?:(\S+):\d+ )?at ([^\s,]+), CPU#\d+)",
@@ -334,11 +389,15 @@ const Format kFormats[] = {
     {.kind = Kind::Bug, .name = "kernel-bug", .needle = "ernel BUG at ",
      .start = R"(^[Kk]ernel BUG at \S+)", .title = titled<kKernelBug>, .frame = kRipFrame,
      .end = End::Marker, .end_re = kEndTrace},
+    // (arm64: "Unable to handle kernel NULL pointer dereference at virtual address ...",
+    // powerpc: "BUG: Kernel NULL pointer dereference on read at ...")
     {.kind = Kind::Bug, .name = "null-deref", .needle = "NULL pointer dereference",
-     .start = R"(^BUG: (?:unable to handle )?kernel NULL pointer dereference)",
+     .start = R"(^(?:BUG: (?:unable to handle )?[Kk]ernel|Unable to handle kernel) NULL pointer dereference)",
      .title = titled<kNullDeref>, .frame = kRipFrame, .end = End::Marker, .end_re = kEndTrace},
-    {.kind = Kind::Bug, .name = "paging-request", .needle = "BUG: unable to handle ",
-     .start = R"(^BUG: unable to handle (?:page fault for address|kernel paging request))",
+    // (arm64: "Unable to handle kernel paging request at virtual address ...", powerpc: "BUG:
+    // Unable to handle kernel data access on read at ...")
+    {.kind = Kind::Bug, .name = "paging-request", .needle = "nable to handle ",
+     .start = R"(^(?:BUG: unable to handle (?:page fault for address|kernel paging request)|BUG: Unable to handle kernel (?:data access|instruction fetch)|Unable to handle kernel paging request))",
      .title = titled<kPagingRequest>, .frame = kRipFrame, .end = End::Marker,
      .end_re = kEndTrace},
     {.kind = Kind::GeneralProtection, .name = "gpf", .needle = "general protection fault",
@@ -364,16 +423,22 @@ const Format kFormats[] = {
      .title = titled<kKasanInvalidFree>,
      .frame = {.group = 1, .skip = skip::kKasanInvalidFree}, .end = End::Marker,
      .end_re = kEndKasan},
-    {.kind = Kind::Kasan, .name = "kasan", .needle = "BUG: KASAN: ",
-     .start = R"(^BUG: KASAN: ([a-z0-9-]+) in (\S+))", .title = kasan_title,
+    // (4.0-4.3: "BUG: KASan: use after free in f+0x1/0x2 at addr ...")
+    {.kind = Kind::Kasan, .name = "kasan", .needle = "BUG: KAS",
+     .start = R"(^BUG: KAS(?:AN|an): ([a-z0-9 -]+?) in (\S+))", .title = kasan_title,
      .frame = {.group = 2}, .end = End::Marker, .end_re = kEndKasan},
+    // (up to 4.16 wild and NULL accesses named no function: "BUG: KASAN: null-ptr-deref on
+    // address 0000000000000008"; blamed on the trace, as later kernels' "null-ptr-deref in f")
+    {.kind = Kind::Kasan, .name = "kasan-on-address", .needle = " on address ",
+     .start = R"(^BUG: KAS(?:AN|an): ([a-z-]+) on address )", .title = kasan_title,
+     .frame = {}, .end = End::Marker, .end_re = kEndKasan},
     {.kind = Kind::Kfence, .name = "kfence", .needle = "BUG: KFENCE: ",
      .start = R"(^BUG: KFENCE: ([a-z -]+?) in (\S+))", .title = kfence_title,
      .frame = {.group = 2, .after = "BUG: KFENCE: ", .stack = Stack::AfterLine},
      .end = End::Marker, .end_re = kEndKasan},
     {.kind = Kind::Ubsan, .name = "ubsan", .needle = "UBSAN: ",
      .start = R"(^UBSAN: ([A-Za-z -]+?) in \S+)", .title = ubsan_title,
-     .frame = {.skip = skip::kUbsan}, .end = End::Marker, .end_re = kEndKasan},
+     .frame = {.skip = skip::kUbsan}, .end = End::Marker, .end_re = kEndUbsan},
 
     // mm state checks: report, then dump_stack()
     {.kind = Kind::Bug, .name = "bad-page-state", .needle = "BUG: Bad page ",
@@ -410,7 +475,7 @@ const Format kFormats[] = {
 
     // stalls: blamed on the stalled context's dispatching frame
     {.kind = Kind::SoftLockup, .name = "soft-lockup", .needle = "soft lockup",
-     .start = R"(^(?:watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s!)",
+     .start = R"(^(?:NMI watchdog: |watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s!)",
      .title = titled<kSoftLockup>, .frame = kStallFrame, .end = End::Trace, .tail = kTraceTail},
     {.kind = Kind::HungTask, .name = "hung-task", .needle = "blocked ",
      .start = R"(^INFO: task .*:\d+ blocked (?:in I/O wait )?for more than \d+ seconds\.)",
@@ -422,9 +487,11 @@ const Format kFormats[] = {
      .title = titled<kCantDie>, .frame = {.skip = skip::kSchedAtomic}, .end = End::Trace,
      .tail = kTraceTail},
     {.kind = Kind::RcuStall, .name = "rcu-stall", .needle = "stall",
-     .start = R"(^(?:rcu: )?INFO: rcu\w* (?:detected (?:expedited )?stalls on CPUs/tasks|self-detected stall on CPU))",
+     .start = R"(^(?:rcu: )?INFO: rcu\w* (?:detected (?:expedited )?stalls? on CPU|self-detected stall on CPU))",
      .title = titled<kRcuStall>,
-     .frame = {.stack = Stack::Stalled, .pick = Pick::Stall, .skip = skip::kRcuStall},
+     // (up to 4.x "Task dump for CPU n" of a remote running task has only "? " guesses)
+     .frame = {.stack = Stack::Stalled, .pick = Pick::Stall, .guesses = true,
+               .skip = skip::kRcuStall},
      .end = End::Trace, .tail = kRcuTail, .adopt_nmi = true},
 
     // panics
@@ -470,23 +537,30 @@ const Format kFormats[] = {
     {.kind = Kind::Xfs, .name = "xfs-shutdown", .needle = "Shutting down filesystem",
      .start = R"(^XFS \([^)]*\): (Log I/O Error|Corruption of in-memory data|Corruption of on-disk metadata|Metadata I/O Error) \(0x[0-9a-f]+\) detected at ([A-Za-z_][\w.]*\+0x[0-9a-f]+/0x[0-9a-f]+))",
      .title = xfs_shutdown_title, .frame = {.group = 2}, .end = End::Lines, .tail = kXfsTail},
-    {.kind = Kind::Xfs, .name = "xfs-io-error", .needle = "metadata I/O error in",
-     .start = R"re(^XFS \([^)]*\): metadata I/O error in "([^"]+)" at daddr)re",
-     .title = titled<kXfsIoError>, .frame = {.group = 1}, .end = End::Lines, .tail = kXfsTail},
+    {.kind = Kind::Xfs, .name = "xfs-shutdown-old", .needle = "xfs_do_force_shutdown(",
+     .start = R"(^XFS \([^)]*\): xfs_do_force_shutdown\(0x[0-9a-f]+\) called from line \d+ of file \S+\.\s+Return address = (\S+))",
+     .title = xfs_shutdown_old_title, .frame = {.group = 1, .required = false}, .end = End::Lines,
+     .tail = kXfsTail},
+    // (up to 4.x: "metadata I/O error: block 0x1a2b ("xlog_iodone") error 5 numblks 64")
+    {.kind = Kind::Xfs, .name = "xfs-io-error", .needle = "metadata I/O error",
+     .start = R"re(^XFS \([^)]*\): metadata I/O error(?: in "([^"]+)" at daddr|: block 0x[0-9a-f]+ \("([^"]+)"\)))re",
+     .title = titled<kXfsIoError>, .frame = {.group = 1, .alt_group = 2}, .end = End::Lines,
+     .tail = kXfsTail},
     {.kind = Kind::Xfs, .name = "xfs-assert", .needle = "Assertion failed: ",
-     .start = R"(^XFS(?: \([^)]*\))?: Assertion failed: (.+), file: \S+, line: \d+)",
+     .start = R"(^(?:XFS(?: \([^)]*\))?: )?Assertion failed: (.+), file: \S+, line: \d+)",
      .title = xfs_assert_title, .frame = kRipFrame, .end = End::Marker, .end_re = kEndTrace,
-     .absorb = R"(^(WARNING: CPU: \d+ PID: \d+ at fs/xfs/xfs_message\.c:\d+|kernel BUG at fs/xfs/xfs_message\.c:\d+!))"},
+     .absorb = DT_WARN_AT(R"(fs/xfs/xfs_message\.c)") R"(|^kernel BUG at fs/xfs/xfs_message\.c:\d+!)"},
     {.kind = Kind::Xfs, .name = "xfs-log-recovery", .needle = "ailed",
      .start = R"(^XFS \([^)]*\): (log mount/recovery failed|Failed to recover intents))",
      .title = xfs_log_title, .frame = {.required = false}, .end = End::Lines, .tail = kXfsTail},
 
     // ext4 / ext2 error one-liners: the function is printed by the error macro itself
     {.kind = Kind::Ext4, .name = "ext4-error", .needle = "EXT4-fs error (device ",
-     .start = R"(^EXT4-fs error \(device [^)]*\):? (?:in )?(\w+):\d+: )",
+     .start = R"(^EXT4-fs error \(device [^)]*\):? (?:in )?(\w+)(?::\d+)?: )",
      .title = titled<kExt4Error>, .frame = {.group = 1}, .end = End::Lines, .tail = kExt4Tail},
-    {.kind = Kind::Ext2, .name = "ext2-error", .needle = "EXT2-fs (",
-     .start = R"(^EXT2-fs \([^)]*\): error: (\w+): )", .title = titled<kExt2Error>,
+    // (up to 2.6.37: "EXT2-fs error (device sda1): ext2_check_page: ...")
+    {.kind = Kind::Ext2, .name = "ext2-error", .needle = "EXT2-fs ",
+     .start = R"(^EXT2-fs (?:\([^)]*\): error|error \(device [^)]*\)): (\w+): )", .title = titled<kExt2Error>,
      .frame = {.group = 1}, .end = End::Lines, .tail = kExt2Tail},
 };
 // clang-format on

@@ -1,5 +1,6 @@
 #include "console/frame_picker.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
 
@@ -47,7 +48,7 @@ void trace_frames(const FrameRule& rule, const std::vector<std::string>& lines,
       continue;
     }
     if (!in_trace) {
-      in_trace = rule.stack == Stack::AfterLine || t == "Call Trace:";
+      in_trace = rule.stack == Stack::AfterLine || is_call_trace(t);
       if (rule.stack != Stack::AfterLine || rule.after.empty()) continue;
     }
     if (is_trace_marker(t)) {
@@ -76,15 +77,18 @@ bool starts_other_dump(std::string_view t) {
 // The stalled context's frames, in console order (see Stack::Stalled).
 void stalled_frames(const std::vector<std::string>& lines, std::vector<std::string>& out) {
   // syzkaller's rule: the stalled context starts after the timer interrupt that reported it.
+  // Up to 4.x three of them nest (local_, smp_, apic_timer_interrupt): start after the last.
   std::size_t from = 0;
-  bool in_trace = false;
+  bool in_trace = false, in_interrupt = false;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string_view t = trim(lines[i]);
     if (starts_other_dump(t)) break;
-    if (t == "Call Trace:") in_trace = true;
+    if (is_call_trace(t)) in_trace = true;
     if (!in_trace) continue;
     if (auto f = parse_frame(t); f && f->reliable && is_timer_interrupt(f->symbol)) {
       from = i + 1;
+      in_interrupt = true;
+    } else if (in_interrupt && !is_trace_marker(t)) {
       break;
     }
   }
@@ -170,8 +174,11 @@ std::string pick_frame(const FrameRule& rule, const FrameRegexes& res,
   for (int g : {rule.group, rule.alt_group}) {
     if (g <= 0 || static_cast<std::size_t>(g) >= groups.size()) continue;
     const std::string& text = groups[static_cast<std::size_t>(g)];
+    // An all-capitals tag is a macro ("Internal error XFS_WANT_CORRUPTED_GOTO", up to 4.x),
+    // never a function.
     const bool ident =
-        !text.empty() && (text[0] == '_' || std::isalpha(static_cast<unsigned char>(text[0])));
+        !text.empty() && (text[0] == '_' || std::isalpha(static_cast<unsigned char>(text[0]))) &&
+        std::any_of(text.begin(), text.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; });
     if (ident && (text.find_first_of(" ()!&|=<>,*[]") == std::string::npos || parse_frame(text))) {
       cands.push_back(clean_symbol(text));
     }

@@ -25,6 +25,7 @@ constexpr std::size_t kMaxLanes = 256;  // remembered header lines, one per call
 
 struct Line {
   std::string_view body;     // prefixes stripped, indentation kept, trailing blanks dropped
+  std::string_view pasted;   // `body` before the owning report's indentation was removed
   std::string_view trimmed;  // both ends trimmed: what start/end regexes see
   std::string_view caller;
   std::size_t begin = 0, end = 0;
@@ -35,6 +36,7 @@ struct OpenReport {
   std::vector<std::string> groups;
   std::vector<std::string> lines;
   std::vector<std::string> callers;
+  std::string indent;  // the whole report was pasted indented by this (its first line's blanks)
   std::size_t start = 0, end = 0;
   std::size_t last_line = 0;
   bool complete = false;
@@ -55,8 +57,11 @@ bool is_header(std::string_view t) {
          (t[0] == '=' || t[0] == '-');
 }
 
+// The last lines of a panic: its end marker, or what panic() prints after the stack when the
+// marker is missing (before 4.10, in syzbot's mails): the kernel is dead, nothing more follows.
 bool is_panic_end(std::string_view t) {
-  return t.starts_with("---[ end Kernel panic - not syncing");
+  return t.starts_with("---[ end Kernel panic - not syncing") || t.starts_with("Kernel Offset: ") ||
+         t.starts_with("Rebooting in ");
 }
 
 bool notes_lockdep_off(std::string_view t) {
@@ -68,6 +73,19 @@ bool notes_lockdep_off(std::string_view t) {
 std::string_view rtrim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// No report starts with blanks, so blanks before a report's first line are the indentation of a
+// pasted report (a mail, a bug tracker): its lines lose that much, keeping their own (frames).
+std::string_view leading_blanks(std::string_view s) {
+  std::size_t n = 0;
+  while (n < s.size() && (s[n] == ' ' || s[n] == '\t')) ++n;
+  return s.substr(0, n);
+}
+
+std::string_view dedent(std::string_view body, std::string_view indent) {
+  if (!indent.empty() && body.starts_with(indent)) body.remove_prefix(indent.size());
+  return body;
 }
 
 }  // namespace
@@ -90,6 +108,7 @@ struct Parser::Impl {
   void on_line(const RawLine& raw) {
     const Prefix p = strip_prefix(raw.text);
     Line l{.body = rtrim(p.body),
+           .pasted = rtrim(p.body),
            .trimmed = trim(p.body),
            .caller = p.caller,
            .begin = raw.begin,
@@ -98,6 +117,7 @@ struct Parser::Impl {
     if (notes_lockdep_off(l.trimmed)) lockdep_off = true;
     expire_idle();
     if (OpenReport* r = owner(l.caller)) {
+      l.body = dedent(l.body, r->indent);
       on_owned(*r, l);
     } else {
       on_unowned(l);
@@ -139,6 +159,7 @@ struct Parser::Impl {
     const auto m = match_start(l.trimmed);
     if (!r.complete) {
       if (m && cuts(r, *m, l)) {
+        end_unmarked_trace(r);
         close(idx);
         start(*m, l);
         return;
@@ -177,7 +198,7 @@ struct Parser::Impl {
       if (!after.empty()) return;
     }
     if (!r.in_trace) {
-      r.in_trace = t == "Call Trace:";
+      r.in_trace = is_call_trace(t);
       return;
     }
     if (t == "<TASK>") {
@@ -191,6 +212,12 @@ struct Parser::Impl {
     } else if (!r.in_task && r.saw_frame) {
       r.complete = true;  // an unmarked trace ends at its first non-frame line
     }
+  }
+
+  // A trace without <TASK> markers (up to 4.x) ends at its first non-frame line: also the next
+  // report's first line, or the end of the log (a report pasted up to its last frame is whole).
+  static void end_unmarked_trace(OpenReport& r) {
+    if (r.fmt->f->end == End::Trace && r.in_trace && r.saw_frame && !r.in_task) r.complete = true;
   }
 
   void on_unowned(const Line& l) {
@@ -237,12 +264,15 @@ struct Parser::Impl {
     r.groups = m.groups;
     r.callers.emplace_back(l.caller);
     r.start = l.begin;
+    r.indent = leading_blanks(l.pasted);
     if (auto it = headers.find(l.caller); it != headers.end()) {
-      r.lines.push_back(std::move(it->second.body));
+      r.lines.emplace_back(dedent(it->second.body, r.indent));
       r.start = it->second.begin;
       headers.erase(it);
     }
-    append(r, l, line_no);
+    Line first = l;
+    first.body = dedent(l.pasted, r.indent);
+    append(r, first, line_no);
     const Format& f = *m.fmt->f;
     r.complete = f.end == End::Lines;
     if (f.disables_lockdep) lockdep_off = true;
@@ -290,6 +320,7 @@ void Parser::feed(std::string_view chunk) {
 void Parser::finish() {
   impl_->splitter.finish(impl_->scratch);
   impl_->process(impl_->scratch);
+  for (auto& r : impl_->open) Impl::end_unmarked_trace(r);
   while (!impl_->open.empty()) impl_->close(0);
   impl_->headers.clear();
 }

@@ -167,6 +167,8 @@ constexpr std::string_view kStallAnchorsData[] = {
     R"(run_ksoftirqd)", R"(smpboot_thread_fn)", R"(kthread)", R"(start_secondary)",
     R"(cpu_startup_entry)", R"(ret_from_fork\w*)", R"(tasklet_(hi_)?action\w*)",
     R"(\w*smp_call_function\w*)",
+    // syscall entry up to 4.x, whose fast path had no do_syscall_64
+    R"((system_call|entry_SYSCALL_64)_fastpath)", R"(tracesys\w*)", R"(sysenter_dispatch)",
     // discriminated VFS entry points: the frame above names the filesystem operation
     R"(vfs_(write|read|iter_read|iter_write|writev|readv)\w*)", R"(do_iter_(read|write)\w*)",
     R"(call_(read|write)_iter)", R"(new_sync_(read|write))", R"(vfs_ioctl)", R"(ksys_ioctl)",

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "console/frame_picker.hpp"
 #include "corpus.hpp"
 
 namespace dt::console {
@@ -220,6 +221,99 @@ TEST(Parser, WithoutAnyPrefix) {
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].title,
             "BUG: unable to handle kernel NULL pointer dereference in dax_iomap_pte_fault");
+  EXPECT_FALSE(r[0].corrupted);
+}
+
+// Traces without <TASK> markers (up to 4.x) end at their first non-frame line: also another
+// report's first line or the end of a pasted log, which leave them whole.
+TEST(Parser, UnmarkedTraceEndsAtNextReportOrEndOfLog) {
+  const std::string hung =
+      "INFO: task xfs_io:1234 blocked for more than 120 seconds.\n"
+      "xfs_io          D ffff88003fc14380     0  1234   1200 0x00000000\n"
+      "Call Trace:\n"
+      " [<ffffffff81799855>] schedule+0x29/0x70\n"
+      " [<ffffffff81799a00>] rwsem_down_write_failed+0x1f5/0x2f0\n"
+      " [<ffffffffa03b2f1b>] xfs_ilock+0x122/0x250 [xfs]\n"
+      " [<ffffffffa03a1c4e>] xfs_file_fallocate+0x8e/0x340 [xfs]\n";
+  for (const std::string& log :
+       {hung, hung + "BUG: soft lockup - CPU#0 stuck for 23s! [t_mmap:99]\n"}) {
+    const auto r = parse_log(log);
+    ASSERT_GE(r.size(), 1u);
+    EXPECT_EQ(r[0].title, "INFO: task hung in xfs_ilock");
+    EXPECT_FALSE(r[0].corrupted) << log;
+  }
+  // With markers, a missing </TASK> is a cut report.
+  const auto cut = parse_log(
+      "INFO: task xfs_io:1234 blocked for more than 120 seconds.\n"
+      "Call Trace:\n <TASK>\n __schedule+0x330/0xa70\n xfs_ilock+0x87/0x1e0\n");
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_TRUE(cut[0].corrupted);
+}
+
+// Traces symbolized by syzbot or decode_stacktrace.sh, as they are pasted in mails: inlined
+// frames are part of the trace but never blamed (their caller follows).
+TEST(Parser, SymbolizedTraces) {
+  const auto r = parse_log(
+      "==================================================================\n"
+      "BUG: KASAN: use-after-free in dax_fault_iter+0x1b7/0x3b0 fs/dax.c:1043\n"
+      "Read of size 8 by task xfs_io/1234\n"
+      "Call Trace:\n"
+      " __dump_stack lib/dump_stack.c:17 [inline]\n"
+      " dump_stack+0x94/0xce lib/dump_stack.c:53\n"
+      " kasan_report+0x3e/0x40 mm/kasan/report.c:409\n"
+      " dax_fault_iter fs/dax.c:1043 [inline]\n"
+      " dax_iomap_pte_fault+0x1b7/0x3b0 fs/dax.c:1450\n"
+      " xfs_filemap_fault+0x8e/0x340 fs/xfs/xfs_file.c:1201\n"
+      "==================================================================\n");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].title, "KASAN: use-after-free Read in dax_fault_iter");
+  const std::vector<std::string> decoded = {
+      "Call Trace:", " <TASK>", " dump_stack_lvl (lib/dump_stack.c:107)",
+      " dax_insert_entry (fs/dax.c:893 (discriminator 1))", " </TASK>"};
+  EXPECT_EQ(pick_frame(FrameRule{}, {}, decoded, {}), "dax_insert_entry");
+}
+
+// A syzbot mail: panic_on_warn, a symbolized trace without markers, and no end marker (panic()
+// ends with "Kernel Offset:"): a whole report.
+TEST(Parser, PanicOnWarnEndsAtKernelOffset) {
+  const auto r = parse_log(
+      "------------[ cut here ]------------\n"
+      "WARNING: CPU: 0 PID: 9012 at fs/dax.c:380 dax_insert_entry+0x2c4/0x3c0 fs/dax.c:380\n"
+      "Kernel panic - not syncing: panic_on_warn set ...\n"
+      "\n"
+      "CPU: 0 PID: 9012 Comm: syz-executor.3 Not tainted 4.19.211-syzkaller #0\n"
+      "Call Trace:\n"
+      " __dump_stack lib/dump_stack.c:77 [inline]\n"
+      " dump_stack+0x1fc/0x2ef lib/dump_stack.c:118\n"
+      " panic+0x26a/0x50e kernel/panic.c:186\n"
+      " __warn.cold+0x20/0x5a kernel/panic.c:541\n"
+      " invalid_op+0x14/0x20 arch/x86/entry/entry_64.S:1037\n"
+      "RIP: 0010:dax_insert_entry+0x2c4/0x3c0 fs/dax.c:380\n"
+      " dax_fault_iter fs/dax.c:1420 [inline]\n"
+      " dax_iomap_pte_fault+0xa1b/0x1c20 fs/dax.c:1480\n"
+      "Kernel Offset: disabled\n"
+      "Rebooting in 86400 seconds..\n");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].title, "WARNING in dax_insert_entry");
+  EXPECT_FALSE(r[0].corrupted);
+}
+
+// 4.x KASAN reports of wild and NULL accesses name no function: the trace does, so the title is
+// the one later kernels' "null-ptr-deref in f" header gives.
+TEST(Parser, KasanOnAddressIsBlamedOnTheTrace) {
+  const auto r = parse_log(
+      "==================================================================\n"
+      "BUG: KASAN: null-ptr-deref on address 0000000000000008\n"
+      "Read of size 8 by task xfs_io/1234\n"
+      "CPU: 1 PID: 1234 Comm: xfs_io Not tainted 4.9.0 #1\n"
+      "Call Trace:\n"
+      " [<ffffffff81c1eac0>] dump_stack+0x63/0x8b\n"
+      " [<ffffffff8153cbde>] kasan_report+0x3e/0x40\n"
+      " [<ffffffff8153b344>] __asan_load8+0x64/0x70\n"
+      " [<ffffffff8123abcd>] dax_iomap_pte_fault+0x1b7/0x3b0\n"
+      "==================================================================\n");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].title, "KASAN: null-ptr-deref Read in dax_iomap_pte_fault");
   EXPECT_FALSE(r[0].corrupted);
 }
 

@@ -32,6 +32,44 @@ TEST(Prefix, TimestampAndCaller) {
   EXPECT_EQ(p.body, "[ 12.3x] not a timestamp");
 }
 
+// How pasted reports reach us: logs, dmesg's own formats, mail quotes, indentation.
+TEST(Prefix, SyslogDmesgAndMailPresentations) {
+  const std::pair<const char*, const char*> bodies[] = {
+      {"Nov 29 10:00:00 dax-vm kernel: [  123.456789] BUG: x", "BUG: x"},
+      {"Nov  9 10:00:00 dax-vm kernel: BUG: x", "BUG: x"},
+      {"Nov 29 10:00:00.123456 dax-vm kernel:  dax_fault+0x1a/0x40", " dax_fault+0x1a/0x40"},
+      {"2026-11-29T10:00:00.123456+00:00 dax-vm kernel: [  1.000000] BUG: x", "BUG: x"},
+      {"2026-11-29T10:00:00+0000 dax-vm kernel: BUG: x", "BUG: x"},
+      {"2026-11-29T10:00:00,123456+00:00 BUG: x", "BUG: x"},
+      {"[Sun Nov 29 10:00:00 2026] BUG: x", "BUG: x"},
+      {"[Sun Nov  9 10:00:00 2026]  dax_fault+0x1a/0x40", " dax_fault+0x1a/0x40"},
+      {"kern  :warn  : [  123.456789] BUG: x", "BUG: x"},
+      {"> [  123.456789] BUG: x", "BUG: x"},
+      {">> BUG: x", "BUG: x"},
+      {"> > [  123.456789]  dax_fault+0x1a/0x40", " dax_fault+0x1a/0x40"},
+      {">  dax_fault+0x1a/0x40", " dax_fault+0x1a/0x40"},
+      {"    [  123.456789] BUG: x", "BUG: x"},
+      {"\t[  123.456789]  [<ffffffff8123abcd>] f+0x1/0x2", " [<ffffffff8123abcd>] f+0x1/0x2"},
+      // the message's own indentation, KASAN's shadow row and lockdep's brackets are kept
+      {"     dax_fault+0x1a/0x40", "     dax_fault+0x1a/0x40"},
+      {">ffff888012345600: fb fb fb fb", ">ffff888012345600: fb fb fb fb"},
+      {"> >ffff888012345600: fb fb", ">ffff888012345600: fb fb"},
+      {"[ INFO: possible circular locking dependency detected ]",
+       "[ INFO: possible circular locking dependency detected ]"},
+      {"Nov 29 10:00:00 dax-vm systemd[1]: Started x.",
+       "Nov 29 10:00:00 dax-vm systemd[1]: Started x."},
+  };
+  for (const auto& [line, body] : bodies) EXPECT_EQ(strip_prefix(line).body, body) << line;
+  // Caller ids survive every outer prefix, glued to the time or a column apart (dmesg).
+  for (const char* line :
+       {"Nov 29 10:00:00 h kernel: [  1.000000][ T1877] BUG: x", "[    1.000000] [ T1877] BUG: x",
+        "> [  1.000000][ T1877] BUG: x", "[Sun Nov 29 10:00:00 2026] [ T1877] BUG: x"}) {
+    const auto p = strip_prefix(line);
+    EXPECT_EQ(p.body, "BUG: x") << line;
+    EXPECT_EQ(p.caller, "T1877") << line;
+  }
+}
+
 TEST(LineSplitter, SplitsAcrossFeedsWithOffsets) {
   LineSplitter s;
   std::vector<RawLine> out;
@@ -84,6 +122,66 @@ TEST(Symbols, Frames) {
   EXPECT_EQ(parse_rip("RIP: 0010:dax_insert_entry+0x3c5/0x430").value_or(""), "dax_insert_entry");
   EXPECT_FALSE(parse_rip("RIP: 0033:0x7f12a3b4c5d6"));
   EXPECT_EQ(clean_symbol("xfs_ilock+0x87/0x1e0 [xfs]"), "xfs_ilock");
+}
+
+// Frames and RIPs as 3.x and 4.x printed them.
+TEST(Symbols, OldKernelsFramesAndRips) {
+  auto f = parse_frame(" [<ffffffff8123abcd>] ? dax_foo+0x12/0x340 [xfs]");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->symbol, "dax_foo");
+  EXPECT_FALSE(f->reliable);
+  f = parse_frame(" <IRQ>  [<ffffffff810a5c2d>] sched_show_task+0xbd/0x120");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->symbol, "sched_show_task");
+  f = parse_frame(" <EOI>  [<ffffffff8123abcd>] ? dax_foo+0x12/0x340");
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->reliable);
+  // an address no symbol covers is a frame, but nothing to blame
+  f = parse_frame(" [<ffffffffc007e000>] ? 0xffffffffc007e000");
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->reliable);
+  EXPECT_EQ(f->symbol, "");
+  EXPECT_TRUE(parse_frame(" ? 0xffffffffc007e000"));
+  EXPECT_FALSE(parse_frame(" ffff88003c6f3e48 ffffffff810a8a7c 0000000000000000"));
+  // Symbolized traces, as syzbot mails them and decode_stacktrace.sh prints them.
+  f = parse_frame(" dax_iomap_pte_fault+0x1b7/0x3b0 fs/dax.c:1043");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->symbol, "dax_iomap_pte_fault");
+  EXPECT_TRUE(f->reliable);
+  f = parse_frame(" __dump_stack lib/dump_stack.c:88 [inline]");
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->reliable);  // inlined: its caller follows
+  f = parse_frame(" dax_iomap_pte_fault (fs/dax.c:1043 (discriminator 3))");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->symbol, "dax_iomap_pte_fault");
+  EXPECT_TRUE(f->reliable);
+  f = parse_frame("[c00000000a2b3ca0] [c0000000004b09f0] dax_bar+0x34/0x100 [xfs] (unreliable)");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->symbol, "dax_bar");
+  EXPECT_FALSE(f->reliable);
+  f = parse_frame("[c00000000a2b3cf0] [c0000000004b1234] dax_baz+0x1/0x2");
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->reliable);
+  EXPECT_FALSE(parse_frame("Modules linked in: xfs libcrc32c"));
+  EXPECT_FALSE(parse_frame("Hardware name: QEMU Standard PC (Q35 + ICH9, 2009)"));
+  const std::pair<const char*, const char*> rips[] = {
+      {"RIP: 0010:[<ffffffff8123abcd>]  [<ffffffff8123abcd>] dax_foo+0x12/0x340", "dax_foo"},
+      {"RIP  [<ffffffff8123abcd>] dax_foo+0x12/0x340 [xfs]", "dax_foo"},
+      {"IP: [<ffffffff8123abcd>] dax_foo+0x12/0x340", "dax_foo"},
+      {"IP: dax_foo+0x12/0x340", "dax_foo"},
+      {"RIP: dax_foo+0x12/0x340 RSP: ffffc90000a4fe90", "dax_foo"},
+      {"RIP: 0010:dead_beef+0x1/0x2", "dead_beef"},
+      {"pc : dax_foo+0x12/0x340 [xfs]", "dax_foo"},  // arm64
+      {"PC is at dax_foo+0x12/0x340", "dax_foo"},
+      {"NIP [c0000000004b0a2c] dax_foo+0x12/0x340", "dax_foo"},  // powerpc
+  };
+  for (const auto& [line, sym] : rips) EXPECT_EQ(parse_rip(line).value_or(""), sym) << line;
+  for (const char* line : {"IP: [<          (null)>]           (null)", "IPv6: ADDRCONF(NETDEV_UP)",
+                           "NIP:  c0000000004b0a2c LR: c0000000004b09f0 CTR: 0000000000000000",
+                           "pci 0000:00:01.0: [8086:7000] type 00 class 0x060100",
+                           "RIP: 0033:[<00007f3b8a91e2aa>]  [<00007f3b8a91e2aa>] 0x7f3b8a91e2aa"}) {
+    EXPECT_FALSE(parse_rip(line)) << line;
+  }
   EXPECT_EQ(clean_symbol("grab_mapping_entry.constprop.0"), "grab_mapping_entry");
 }
 
@@ -241,6 +339,38 @@ TEST(Formats, TableIsConsistent) {
        "bad-rss-counter"},
       {"INFO: task fsx:1234 blocked in I/O wait for more than 120 seconds.", "hung-task"},
       {"rcu: INFO: rcu_sched detected expedited stalls on CPUs/tasks: {", "rcu-stall"},
+      // older kernels' wordings
+      {"WARNING: CPU: 1 PID: 2 at fs/dax.c:100 dax_foo+0x10/0x20()", "warning"},
+      {"WARNING: at fs/dax.c:100 dax_foo+0x10/0x20()", "warning-no-cpu"},
+      {"WARNING: at lib/list_debug.c:59 __list_del_entry+0xa1/0xd0()", "warning-no-cpu"},
+      {"NMI watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [xfs_io:1234]", "soft-lockup"},
+      {"BUG: soft lockup - CPU#0 stuck for 23s! [t_mmap:99]", "soft-lockup"},
+      {"INFO: rcu_sched detected stalls on CPUs/tasks:", "rcu-stall"},
+      {"INFO: rcu_sched self-detected stall on CPU { 1}  (t=21000 jiffies g=1 c=0 q=5)",
+       "rcu-stall"},
+      {"INFO: rcu_sched_state detected stall on CPU 0 (t=15000 jiffies)", "rcu-stall"},
+      {"[ INFO: possible circular locking dependency detected ]", "lockdep-circular"},
+      {"[ INFO: possible recursive locking detected ]", "lockdep-recursive"},
+      {"[ INFO: inconsistent lock state ]", "lockdep-inconsistent"},
+      {"[ INFO: suspicious RCU usage. ]", "lockdep-rcu"},
+      {"[ BUG: bad unlock balance detected! ]", "lockdep-unlock-balance"},
+      {"[ BUG: held lock freed! ]", "lockdep-held-lock-freed"},
+      {"[ BUG: xfs_io/1234 still has locks held! ]", "lockdep-locks-held"},
+      {"BUG: KASAN: use-after-free in dax_foo+0x12/0x340 at addr ffff880012345678", "kasan"},
+      {"BUG: KASan: out of bounds access in dax_foo+0x12/0x340 at addr ffff880012345678", "kasan"},
+      {"BUG: KASAN: null-ptr-deref on address 0000000000000008", "kasan-on-address"},
+      {"general protection fault: 0000 [#1] SMP KASAN PTI", "gpf"},
+      {"BUG: unable to handle kernel NULL pointer dereference at           (null)", "null-deref"},
+      {"BUG: unable to handle kernel paging request at ffff880012345678", "paging-request"},
+      {"Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008",
+       "null-deref"},
+      {"Unable to handle kernel paging request at virtual address ffff800012345678",
+       "paging-request"},
+      {"BUG: Kernel NULL pointer dereference on read at 0x00000008", "null-deref"},
+      {"BUG: Unable to handle kernel data access on write at 0xc00800000a000000", "paging-request"},
+      {"invalid opcode: 0000 [#1] SMP ", "trap"},
+      {"Assertion failed: ip->i_d.di_nextents > 0, file: fs/xfs/xfs_bmap.c, line: 4512",
+       "xfs-assert"},
   };
   for (const auto& [line, name] : starts) {
     auto sm = match_start(line);

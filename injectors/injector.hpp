@@ -28,6 +28,10 @@ class Injector {
   virtual void disarm(runner::Session&) {}
   // Whether the injection left the filesystem unusable for fsck (device gone).
   virtual bool skip_fsck() const { return false; }
+  // Whether the guest is as good as fresh after disarm, so the next cell may run on it (a VM
+  // pool). Off unless an injector says so: unbind, poison, power cut, CPU hotplug and fault
+  // injection change kernel state a later cell must not inherit.
+  virtual bool leaves_guest_reusable() const { return false; }
   virtual bool expected(const oracle::Finding&) const { return false; }
   // Every JSON line the workload prints (power-cut keeps the acknowledged writes here).
   virtual void on_workload_line(const nlohmann::json&) {}

@@ -11,6 +11,7 @@ class PauseJitter : public Injector {
  public:
   using Injector::Injector;
   std::string name() const override { return "pause-jitter"; }
+  bool leaves_guest_reusable() const override { return true; }  // only the host's timing changed
   void tick(runner::Session& s, double t) override {
     if (t < next_) return;
     double pause = param("pause", 0.05);

@@ -50,6 +50,7 @@ struct RunOptions {
   std::string catalogue;              // where mutant:<id> kernels are looked up
   bool stop_at_new = false;           // end the campaign at the first run with a new finding
   std::optional<std::uint64_t> seed;  // replaces the campaign's seed
+  int reuse_vm = 1;                   // cells per booted guest (VM pool); 1: a fresh VM per cell
 };
 
 // SIGINT/SIGTERM/SIGHUP are taken by one thread (sigwait), so no handler runs in a VM thread
@@ -205,6 +206,18 @@ int run(const RunOptions& o) {
   for (auto& [k, _] : images) canary_pending[k] = canary_mode != "none";
   std::mutex canary_mu;
 
+  if (o.reuse_vm < 1) throw UsageError("--reuse-vm must be at least 1 (cells per guest)");
+  // One kept guest per worker (VM pool); declared after the backend, so destroyed before it.
+  std::vector<runner::GuestSlot> slots;
+  slots.reserve(static_cast<std::size_t>(jobs));
+  for (int w = 0; w < jobs; ++w)
+    slots.emplace_back(runner::ReusePolicy{o.reuse_vm}, fs::path(o.out) / "vms", w, o.keep);
+  if (o.reuse_vm > 1)
+    info(
+        fmt::format("VM pool: up to {} cells per guest; a guest is replaced after any finding, "
+                    "taint, damaging injector or task left in D state",
+                    o.reuse_vm));
+
   std::atomic<bool> ticking{true};
   std::thread ticker([&] {
     while (ticking) {
@@ -215,9 +228,10 @@ int run(const RunOptions& o) {
 
   runner::run_pool(
       todo.size(), jobs, stop,
-      [&](std::size_t i, int) {
+      [&](std::size_t i, int worker) {
         const auto& cell = todo[i];
         runner::CellContext ctx;
+        ctx.slot = &slots[static_cast<std::size_t>(worker)];
         ctx.campaign = camp.name;
         ctx.backend = backend.get();
         ctx.backend_name = o.backend;
@@ -243,7 +257,8 @@ int run(const RunOptions& o) {
                                     });
           };
           auto rec = attempt();
-          if (rec.status == results::Status::Error && rec.boot_to_ready_s == 0 && !stop) {
+          if (rec.status == results::Status::Error && rec.boot_to_ready_s == 0 &&
+              rec.guest_cell == 1 && !stop) {
             // A VM that never came up (QEMU itself crashed under TCG once in our runs) is
             // infrastructure: keep the failed attempt in the store, retry once in a fresh VM.
             {
@@ -374,6 +389,10 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
   cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
   cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
+  cmd->add_option("--reuse-vm", o->reuse_vm,
+                  "run up to N cells on one booted guest (VM pool, as syzkaller reuses VMs): a "
+                  "guest is replaced after any finding, taint, damaging injector or task left in "
+                  "D state; 1 (default): a fresh VM for every cell");
   cmd->add_flag("--keep-artifacts", o->keep, "keep NVDIMM backing files of every run");
   cmd->add_flag("--json", o->json, "JSON lines on stdout (one per phase and per finished run)");
   cmd->add_flag("--list", o->list, "print the cells (after --shard) and exit");

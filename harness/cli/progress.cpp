@@ -58,6 +58,7 @@ void Progress::finished(const results::RunRecord& r) {
                                 {"kernel_release", r.kernel_release},
                                 {"status", results::to_string(r.status)},
                                 {"boot_to_ready_s", r.boot_to_ready_s},
+                                {"guest_cell", r.guest_cell},
                                 {"total_s", r.total_s},
                                 {"iterations", r.iterations},
                                 {"findings", titles},
@@ -73,10 +74,11 @@ void Progress::finished(const results::RunRecord& r) {
       detail += fmt::format("\n      {} [{}] {}", f.title, f.kind,
                             f.corrupted ? "(corrupted report)" : "");
   if (!r.error.empty()) detail += "\n      " + r.error.substr(0, 300);
-  std::fprintf(stderr, "[%zu/%zu] %-40s %-8s boot %.1fs  run %s  %llu iterations%s\n", done_,
-               total_, r.cell_id.c_str(), what.c_str(), r.boot_to_ready_s,
-               human_seconds(r.total_s).c_str(), static_cast<unsigned long long>(r.iterations),
-               detail.c_str());
+  std::string boot = r.guest_cell > 1 ? fmt::format("guest cell {}", r.guest_cell)
+                                      : fmt::format("boot {:.1f}s", r.boot_to_ready_s);
+  std::fprintf(stderr, "[%zu/%zu] %-40s %-8s %s  run %s  %llu iterations%s\n", done_, total_,
+               r.cell_id.c_str(), what.c_str(), boot.c_str(), human_seconds(r.total_s).c_str(),
+               static_cast<unsigned long long>(r.iterations), detail.c_str());
   draw_locked(true);
 }
 

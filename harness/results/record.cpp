@@ -67,6 +67,8 @@ nlohmann::json to_json(const RunRecord& r) {
           {"injections", r.injections},
           {"findings", findings},
           {"lockdep_disabled", r.lockdep_disabled},
+          {"guest_cell", r.guest_cell},
+          {"guest_retired", r.guest_retired},
           {"canary_seen", r.canary_seen},
           {"started_at", r.started_at},
           {"finished_at", r.finished_at},
@@ -107,6 +109,8 @@ RunRecord record_from_json(const nlohmann::json& j) {
   for (auto& f : j.value("findings", nlohmann::json::array()))
     r.findings.push_back(oracle::finding_from_json(f));
   r.lockdep_disabled = j.value("lockdep_disabled", false);
+  r.guest_cell = j.value("guest_cell", 1);
+  r.guest_retired = j.value("guest_retired", "");
   r.canary_seen = j.value("canary_seen", false);
   r.started_at = j.value("started_at", "");
   r.finished_at = j.value("finished_at", "");

@@ -1,6 +1,7 @@
 #include "runner/cell.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <fstream>
@@ -70,6 +71,36 @@ std::string injectors_label(const campaign::Cell& c) {
   return s;
 }
 
+// The kernel's taint flags, as a number (a WARN, a bad page or a forced module taints).
+std::string guest_taint(Session& s) {
+  auto r = s.exec({"cat", "/proc/sys/kernel/tainted"}, 30);
+  return r.out.empty() ? "?" : r.out.front();
+}
+
+// Why a guest that finished its cell without a finding must not run the next one ("" if it
+// may). A user task still in D state would fire its hung-task report during a later cell.
+struct Unfit {
+  std::string why;
+  bool stuck_tasks = false;
+};
+
+Unfit why_not_reuse(Session& s, const results::RunRecord& r, const KeptGuest& g, bool skip_fsck) {
+  if (r.lockdep_disabled) return {"lockdep turned itself off"};
+  if (skip_fsck) return {"no fsck after the injection"};
+  if (r.status == results::Status::Error) return {"error: " + r.error};
+  std::string taint = guest_taint(s);
+  if (taint != g.taint) return {"kernel tainted (" + g.taint + " -> " + taint + ")"};
+  // User tasks (not kthreadd's children) in D state; busybox awk over every task's status.
+  static const char* kDState =
+      "awk 'FNR==1 && st==\"D\" && pp!=2 && pp!=0 {print n} FNR==1 {st=\"\"} "
+      "/^Name:/ {n=$2} /^State:/ {st=$2} /^PPid:/ {pp=$2} "
+      "END {if (st==\"D\" && pp!=2 && pp!=0) print n}' /proc/[0-9]*/status 2>/dev/null";
+  auto d = s.exec({"sh", "-c", kDState}, 30);
+  if (d.timed_out) return {"the D-state check timed out", true};
+  if (!d.out.empty()) return {fmt::format("tasks in D state: {}", fmt::join(d.out, " ")), true};
+  return {};
+}
+
 }  // namespace
 
 results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
@@ -128,7 +159,33 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
   cfg.memory_bytes = cell.vm.memory_bytes;
   cfg.nvdimms.assign(static_cast<std::size_t>(cell.vm.nvdimm_count), cell.vm.nvdimm_bytes);
 
+  // A kept guest (VM pool) runs this cell when the slot is on and nothing in the cell changes
+  // the guest for good: the canary's report and damaging injectors get a VM of their own.
+  bool pooled = ctx.slot && ctx.slot->enabled() && !ctx.canary;
+  for (auto& inj : injs) pooled = pooled && inj->leaves_guest_reusable();
+  if (ctx.slot && ctx.slot->enabled() && !pooled) {
+    ctx.slot->retire_kept();
+    r.guest_retired = ctx.canary
+                          ? "a VM of its own: the canary's report"
+                          : "a VM of its own: " + injectors_label(cell) + " changes the guest";
+  }
+  const GuestKey key{
+      img.key, ctx.accel, cfg.vcpus, cfg.memory_bytes, cell.vm.nvdimm_bytes, cell.vm.nvdimm_count};
+  std::optional<KeptGuest> guest;  // this cell's guest, while it may still be kept
+  std::size_t console_from = 0;    // where this cell's part of the guest's console starts
+  bool console_saved = !pooled;    // a pooled cell copies its part into its run directory
+
   std::unique_ptr<Session> s;
+  // The cell's own console.log: its slice of the guest's console (pooled cells only).
+  auto save_console = [&] {
+    if (console_saved || !s) return;
+    console_saved = true;
+    std::error_code ec;
+    fs::create_directories(workdir, ec);
+    std::string text = s->console_text();
+    std::ofstream(workdir / "console.log", std::ios::binary)
+        << std::string_view(text).substr(std::min(console_from, text.size()));
+  };
   std::optional<std::string> canary_output;  // set once the canary ran
   auto collect_reports = [&] {
     if (!s) return;
@@ -154,12 +211,28 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     throw Interrupted();
   };
   try {
-    s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
-    s->should_abort = ctx.should_abort;
-    s->wait_ready();
-    r.boot_to_ready_s = s->boot_to_ready_s();
-    report("setup");
-    auto proof = setup_dax(*s, cell.fs, cell.vm.nvdimm_count);
+    if (pooled) guest = ctx.slot->take(key);
+    DaxProof proof;
+    if (guest) {
+      s = std::move(guest->session);
+      s->should_abort = ctx.should_abort;
+      r.guest_cell = ++guest->cells;
+      console_from = s->console_text().size();
+      report("setup");
+      proof = format_and_mount(*s, cell.fs, console_from);
+    } else {
+      if (pooled) {
+        guest = KeptGuest{nullptr, key, ctx.slot->new_vm_dir(), 1, vm::steady_now(), ""};
+        cfg.workdir = guest->dir;  // the VM outlives this cell: its files live beside the runs
+      }
+      s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
+      s->should_abort = ctx.should_abort;
+      s->wait_ready();
+      r.boot_to_ready_s = s->boot_to_ready_s();
+      if (guest) guest->taint = guest_taint(*s);
+      report("setup");
+      proof = setup_dax(*s, cell.fs, cell.vm.nvdimm_count);
+    }
     r.dax_proof = proof.check;
     r.setup_s = proof.seconds;
     if (!proof.ok) throw InfraError(proof.message);
@@ -301,9 +374,33 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
         for (auto& f : oracle::from_fsck(cell.fs.name, code, out)) r.findings.push_back(f);
     }
     collect_reports();
-    s->poweroff();
-    s->close();
-    collect_reports();
+    if (guest && !r.findings.empty()) {
+      r.guest_retired = "a finding in this cell: " + r.findings.front().title;
+    } else if (guest) {
+      auto unfit = why_not_reuse(*s, r, *guest, skip_fsck);
+      // A task left stuck by this cell reports itself after the hung-task timeout (30 s in the
+      // guest): wait for it here, so the report is this cell's and not lost with the VM.
+      for (double t0w = vm::steady_now(); unfit.stuck_tasks && vm::steady_now() - t0w < 40;) {
+        s->idle(1.0);
+        if (s->has_reports()) break;
+      }
+      r.guest_retired = unfit.why;
+      collect_reports();  // the checks ran in the guest: anything it printed meanwhile is ours
+      if (r.guest_retired.empty() && !r.findings.empty())
+        r.guest_retired = "a finding in this cell: " + r.findings.front().title;
+      if (r.guest_retired.empty()) {
+        save_console();
+        s->hand_over();
+        guest->session = std::move(s);
+        r.guest_retired = ctx.slot->give_back(std::move(*guest));
+        guest.reset();
+      }
+    }
+    if (s) {  // not kept: this cell's VM ends here
+      s->poweroff();
+      s->close();
+      collect_reports();
+    }
   } catch (const Interrupted&) {
     if (s) s->close();
     throw;
@@ -332,6 +429,12 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     r.findings.push_back(oracle::infra("run failed", e.what()));
   }
 
+  if (guest) {  // not kept: the VM ends with this cell, its files go as a run's do
+    save_console();
+    if (s) s->close();
+    if (r.guest_retired.empty()) r.guest_retired = "the cell ended with an error or a lost guest";
+    ctx.slot->retire(*guest);
+  }
   if (r.injections.empty())  // the guest died before disarm: keep what each injector did
     for (auto& inj : injs) {
       r.injections.push_back(inj->record());

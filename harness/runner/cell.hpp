@@ -1,6 +1,7 @@
 #pragma once
-// One campaign cell in one fresh VM: boot, DAX proof, optional canary, the workload with its
-// verdicts streamed as they arrive, late console reports, unmount + fsck, and a RunRecord.
+// One campaign cell in one fresh VM (or a kept one, see guest_slot.hpp): boot, DAX proof, optional
+// canary, the workload with its verdicts streamed as they arrive, late console reports, unmount +
+// fsck, and a RunRecord.
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -9,6 +10,7 @@
 #include "campaign/campaign.hpp"
 #include "image/image.hpp"
 #include "results/record.hpp"
+#include "runner/guest_slot.hpp"
 #include "runner/session.hpp"
 #include "vm/vm.hpp"
 
@@ -24,6 +26,7 @@ struct CellContext {
   bool canary = false;  // provoke the hung-task canary in this run
   SessionOptions session;
   std::function<bool()> should_abort;
+  GuestSlot* slot = nullptr;  // this worker's kept guest (VM pool); null or off: a fresh VM
 };
 
 struct CellProgress {

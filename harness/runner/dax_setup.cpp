@@ -26,17 +26,24 @@ DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
                     "fsdax", "--align", "2M"},
                    120);
   }
+  auto p = format_and_mount(s, fs);
+  p.seconds = vm::steady_now() - start;
+  return p;
+}
+
+DaxProof format_and_mount(Session& s, const campaign::FsSpec& fs, std::size_t console_from) {
+  double start = vm::steady_now();
   std::vector<std::string> mkfs = {fs.name == "xfs" ? "mkfs.xfs" : "mke2fs"};
   if (fs.name != "xfs") mkfs.insert(mkfs.end(), {"-t", fs.name});
   mkfs.insert(mkfs.end(), fs.mkfs_args.begin(), fs.mkfs_args.end());
   mkfs.push_back("/dev/pmem0");
   s.exec_checked(mkfs, 300);
-  auto p = mount_and_prove(s, fs);
+  auto p = mount_and_prove(s, fs, console_from);
   p.seconds = vm::steady_now() - start;
   return p;
 }
 
-DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs) {
+DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs, std::size_t console_from) {
   DaxProof p;
   double start = vm::steady_now();
   // After a reboot the namespace comes back from the label area: wait for its block device.
@@ -49,6 +56,7 @@ DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs) {
   if (!r.out.empty()) p.check = nlohmann::json::parse(r.out.back(), nullptr, false);
   s.idle(0.2);  // let the mount's console lines arrive
   std::string console = s.console_text();
+  console.erase(0, std::min(console_from, console.size()));
   for (auto needle : {"Turning off DAX", "DAX unsupported", "DAX enabled. Warning: EXPERIMENTAL"}) {
     auto pos = console.find(needle);
     if (pos == std::string::npos || std::string(needle).find("EXPERIMENTAL") != std::string::npos)

@@ -24,8 +24,12 @@ struct DaxProof {
 // A kernel that says "Turning off DAX" fails the proof with that message.
 DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count = 1);
 
+// mkfs on the existing /dev/pmem0 (a kept guest's namespace), mount, prove DAX; the console
+// is searched from console_from on (what an earlier cell printed is not this cell's).
+DaxProof format_and_mount(Session& s, const campaign::FsSpec& fs, std::size_t console_from = 0);
+
 // Mount an existing filesystem on /dev/pmem0 (after a reboot: log recovery) and prove DAX.
-DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs);
+DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs, std::size_t console_from = 0);
 
 // umount and run the filesystem's checker read-only; returns {exit code, output}.
 std::pair<int, std::string> unmount_and_fsck(Session& s, const std::string& fs);

@@ -236,6 +236,13 @@ void Session::poweroff() {
   }
 }
 
+void Session::hand_over() {
+  on_event = nullptr;
+  should_abort = nullptr;
+  on_tick = nullptr;
+  last_console_ = last_agent_ = vm::steady_now();
+}
+
 std::string Session::close(bool diagnose) {
   if (closed_) return {};
   std::string d;

@@ -68,6 +68,7 @@ class Session {
   // Pump console and agent for a while (also after the workload, to catch late reports).
   void idle(double seconds);
   std::vector<console::Report> take_reports();
+  bool has_reports() const { return !reports_.empty(); }
   bool lockdep_disabled() const { return parser_.lockdep_disabled(); }
   std::string console_text() const;  // whole console so far (read from the log)
   vm::Instance& instance() { return *inst_; }
@@ -75,6 +76,10 @@ class Session {
   // Close the VM, after collecting diagnosis (sysrq, registers) if asked. Idempotent.
   std::string close(bool diagnose = false);
   void poweroff();
+  // Between two cells on one kept guest: drop the previous cell's callbacks (they point into
+  // its frame) and start the silence clock afresh (the guest sat idle meanwhile).
+  void hand_over();
+  bool closed() const { return closed_; }
 
   std::function<void(const json&)> on_event;  // every agent message (for progress displays)
   std::function<bool()> should_abort;         // polled while waiting; true -> Interrupted

@@ -1,0 +1,78 @@
+// The VM pool on real VMs (run --reuse-vm): consecutive cells share a guest until one of them
+// leaves it unfit (a kernel report, a damaging injector); a report belongs to the cell that
+// caused it and to no other, each run directory holds its own slice of the console, and no
+// QEMU outlives the campaign.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "results/store.hpp"
+#include "util/process.hpp"
+#include "util/tempdir.hpp"
+
+using namespace dt;
+namespace fs = std::filesystem;
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+TEST(VmPool, KeptGuestsAreReplacedAfterAReportOrADamagingInjector) {
+  TempDir out("/tmp", "dt-it-pool-");
+  fs::path o = out.path() / "o";
+  auto r = run_capture(
+      {DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/pool.yaml", "--out", o.string(), "--accel",
+       "tcg", "--jobs", "1", "--reuse-vm", "8", "--no-canary", "--baseline", "none"},
+      std::chrono::minutes(15));
+  ASSERT_EQ(r.status.code, 1) << "the control's WARN is a new finding\n" << r.output;
+  results::Store store(o);
+  auto runs = store.runs();
+  ASSERT_EQ(runs.size(), 12u) << r.output;
+  std::sort(runs.begin(), runs.end(), [](auto& a, auto& b) { return a.started_at < b.started_at; });
+  bool prev_kept = false;
+  int reused = 0, controls = 0;
+  for (auto& run : runs) {
+    SCOPED_TRACE(run.cell_id + " guest_cell " + std::to_string(run.guest_cell) + " retired '" +
+                 run.guest_retired + "'");
+    bool control = run.workload == "control";
+    bool damaging = run.injectors == "failslab";
+    // A cell runs on the guest the previous cell handed back, else on a fresh boot.
+    if (prev_kept && !damaging)
+      EXPECT_GE(run.guest_cell, 2);
+    else
+      EXPECT_EQ(run.guest_cell, 1);
+    EXPECT_EQ(run.boot_to_ready_s > 0, run.guest_cell == 1);
+    reused += run.guest_cell >= 2;
+    std::string console = slurp(run.console_path);
+    EXPECT_NE(console.find("(pmem0)"), std::string::npos) << "its own slice: its mount";
+    if (control) {
+      ++controls;
+      ASSERT_FALSE(run.findings.empty());
+      EXPECT_EQ(run.findings.front().title, "WARNING in dt_canary_warn");
+      EXPECT_NE(run.guest_retired, "") << "a report retires the guest";
+      EXPECT_NE(console.find("dt_canary_warn"), std::string::npos);
+    } else {
+      // The WARN of a control cell on the same guest is not this cell's.
+      EXPECT_EQ(console.find("dt_canary_warn"), std::string::npos);
+      if (!damaging) {
+        EXPECT_EQ(run.status, results::Status::Pass) << r.output;
+      }
+    }
+    if (damaging) EXPECT_NE(run.guest_retired, "");
+    prev_kept = run.guest_retired.empty();
+  }
+  EXPECT_EQ(controls, 6);
+  EXPECT_GE(reused, 3) << "cells after a clean cell without a damaging injector reuse its guest";
+  // Every guest is gone, and so are their NVDIMM files.
+  auto ps = run_capture({"pgrep", "-f", o.string()}, std::chrono::seconds(10));
+  EXPECT_NE(ps.status.code, 0) << "a QEMU outlived the campaign: " << ps.output;
+  for (auto& e : fs::recursive_directory_iterator(o))
+    EXPECT_NE(e.path().extension(), ".img") << e.path();
+}

@@ -11,6 +11,7 @@ n=${2:-8}
 jobs=${3:-1}
 out=${4:-$(mktemp -d /tmp/dt-pool-bench-XXXXXX)}
 DT=${DT:-build/daxtorture}
+mkdir -p "$out"
 declare -A wall overhead cph iph boot
 for mode in fresh pool; do
   reuse=1

@@ -128,12 +128,13 @@ class PowerCut : public Injector {
     cut["host_records"] = host_.size();
     cut["acked_ops"] = acked_ops();
 
-    auto [code, out] = runner::unmount_and_fsck(s, fs.name);
+    auto fsck = runner::unmount_and_fsck(s, fs.name);
+    int code = fsck.code;
     cut["fsck"] = code;
-    if (code == -1 && out.rfind("umount failed", 0) == 0)
-      keep(oracle::infra("power-cut: umount failed after the cut", out));
+    if (!fsck.unmounted)
+      keep(oracle::infra("power-cut: umount failed after the cut", fsck.output));
     else
-      for (auto& f : oracle::from_fsck(fs.name, code, out)) keep(f);
+      for (auto& f : oracle::from_fsck(fs.name, code, fsck.output)) keep(f);
     if (code != 0) {
       // Repair so the next cut starts from a consistent filesystem (already reported).
       auto rep = fs.name == "xfs" ? s.exec({"xfs_repair", "/dev/pmem0"}, 600)

@@ -216,8 +216,15 @@ void pte_toucher(HotFile& hot, Worker& w, Run& run) {
                        w.ctx()))
       run.rep().verdict(*v);
   } else if (std::memcmp(back, mine, kBlockSize) != 0) {
-    // Truncate/punch zap private COW pages too; then the file shows through.
-    hot.judge_data(snap, back, w.ctx());
+    // Truncate/punch zap private COW pages too, even in the middle of our store (the rest of
+    // it then lands in a fresh copy of the file's block): the file shows through, wholly or
+    // in part, beside what we stored.
+    ReadView v = hot.model().read_end(snap);
+    if (!v.conclusive)
+      ++run.rep().inconclusive;
+    else if (auto verdict =
+                 judge_private(hot.model().ident(), b, back, false, std::move(v), {s}, w.ctx()))
+      run.rep().verdict(*verdict);
   }
   hot.pread_check(b, w.ctx());  // the file must not have the private stamp
 }
@@ -325,8 +332,8 @@ class PrivateHuge {
       std::lock_guard pl(pm_);
       mine = mine_[b];
     }
-    if (auto verdict = judge_private(hot_.model().ident(), b, data, sigbus, std::move(v), mine,
-                                     w.ctx()))
+    if (auto verdict =
+            judge_private(hot_.model().ident(), b, data, sigbus, std::move(v), mine, w.ctx()))
       run_.rep().verdict(*verdict);
   }
 
@@ -382,9 +389,8 @@ int body(Run& run) {
   PrivateHuge priv(hot, run);
   if (!priv.ok())
     return run.skip_all("2 MiB-aligned private mapping failed: " + errno_name(priv.error()));
-  run.start({{"hot_blocks", hot.max_blocks()},
-             {"punch", punch},
-             {"private_threads", kPrivateThreads}});
+  run.start(
+      {{"hot_blocks", hot.max_blocks()}, {"punch", punch}, {"private_threads", kPrivateThreads}});
   std::unique_ptr<PmdTrace> trace;
   if (run.dax())
     trace = std::make_unique<PmdTrace>(run);
@@ -420,5 +426,8 @@ int body(Run& run) {
 
 int main(int argc, char** argv) {
   using namespace dt::workload;
-  return workload_main(argc, argv, Spec{.workload = "pmd-vs-pte", .default_file_size = 4 * 1024 * 1024, .default_threads = 4}, body);
+  return workload_main(
+      argc, argv,
+      Spec{.workload = "pmd-vs-pte", .default_file_size = 4 * 1024 * 1024, .default_threads = 4},
+      body);
 }

@@ -36,6 +36,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/exit_codes.hpp"
+
 using json = nlohmann::json;
 
 namespace {
@@ -274,7 +276,7 @@ class Agent {
       args.push_back(nullptr);
       execvp(args[0], args.data());
       std::fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
-      _exit(127);
+      _exit(dt::protocol::kGuestExecFailed);
     }
     close(out[1]);
     close(err[1]);
@@ -292,12 +294,12 @@ class Agent {
     if (pid == 0) {
       setsid();
       int tty = open("/dev/ttyS0", O_RDWR);
-      if (tty < 0) _exit(127);
+      if (tty < 0) _exit(dt::protocol::kGuestExecFailed);
       ioctl(tty, TIOCSCTTY, 1);
       dup2(tty, 0), dup2(tty, 1), dup2(tty, 2);
       chdir("/mnt/dax");
       execl("/bin/sh", "-sh", static_cast<char*>(nullptr));
-      _exit(127);
+      _exit(dt::protocol::kGuestExecFailed);
     }
     send({{"type", "started"}, {"id", -1}, {"pid", pid}});
   }

@@ -36,6 +36,8 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/exit_codes.hpp"
+
 namespace {
 
 std::string read_trim(const std::string& path) {
@@ -63,7 +65,7 @@ std::string g_kind = "hung-task";
 int fail(const std::string& why) {
   std::printf("{\"type\":\"canary\",\"kind\":\"%s\",\"fired\":false,\"error\":\"%s\"}\n",
               g_kind.c_str(), why.c_str());
-  return 1;
+  return dt::protocol::kGuestFail;
 }
 
 int hung_task(const std::string& dir) {
@@ -185,7 +187,7 @@ int run(const std::string& kind, const std::string& dir) {
   }
   std::fprintf(stderr, "dt-canary: unknown kind '%s' (hung-task, %s)\n", kind.c_str(),
                module_kinds().c_str());
-  return 2;
+  return dt::protocol::kGuestUsage;
 }
 
 }  // namespace
@@ -207,7 +209,7 @@ int main(int argc, char** argv) {
   }
   if (argc < 2 || (std::string(argv[1]) == "hung-task" && argc < 3)) {
     std::fprintf(stderr, "usage: dt-canary hung-task DIR | KIND (%s)\n", module_kinds().c_str());
-    return 2;
+    return dt::protocol::kGuestUsage;
   }
   return run(argv[1], argc >= 3 ? argv[2] : "");
 }

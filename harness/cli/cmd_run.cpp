@@ -355,7 +355,7 @@ int run(const RunOptions& o) {
     report::write_junit(o.junit, camp.name, all_runs, baseline ? &*baseline : nullptr);
     info("junit: " + o.junit);
   }
-  if (signal != 0) return 130;  // interrupted; a disk-full or first-finding stop is not
+  if (signal != 0) return kInterrupted;  // interrupted; a disk-full or first-finding stop is not
   if (report::exit_code(all_runs, classified) == kFindings) return kFindings;
   if (canary_missing) {
     info("campaign BROKEN: the canary's deliberate hung-task report was not seen on the console");

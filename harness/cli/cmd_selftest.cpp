@@ -322,7 +322,7 @@ int selftest(const SelftestOptions& o) {
           .Set(clean->new_findings);
     metrics::write_textfile(o.metrics_textfile, metrics::to_text(reg.Collect()));
   }
-  if (g_signal) return 130;
+  if (g_signal) return kInterrupted;
   return selftest::selftest_exit_code(outcomes, clean);
 }
 

@@ -6,12 +6,13 @@
 #include <vector>
 
 #include "image/image.hpp"
+#include "protocol/exit_codes.hpp"
 #include "vm/accel.hpp"
 
 namespace dt::cli {
 
-// Exit codes: 0 clean, 1 findings, 2 usage/config error, 3 infrastructure failure.
-enum Exit { kClean = 0, kFindings = 1, kUsage = 2, kInfra = 3 };
+using Exit = protocol::CliExit;  // protocol/exit_codes.hpp: the one vocabulary
+using enum protocol::CliExit;
 
 struct ImageOptions {
   std::string flavour = "default";

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -109,7 +110,10 @@ class BuildLock {
     if (!fd_) throw_errno("cannot open " + path.string());
     if (flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
       if (progress) progress("another kernel build is running; waiting for it");
-      flock(fd_.get(), LOCK_EX);
+      // A signal (Ctrl-C to a selftest) interrupts the wait with EINTR: wait on, never build
+      // without the lock (that once ran two kernel builds at once).
+      while (flock(fd_.get(), LOCK_EX) != 0)
+        if (errno != EINTR) throw_errno("cannot lock " + path.string());
     }
   }
 

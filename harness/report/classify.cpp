@@ -1,5 +1,7 @@
 #include "report/classify.hpp"
 
+#include "protocol/exit_codes.hpp"
+
 namespace dt::report {
 
 std::string to_string(Verdict v) {
@@ -44,11 +46,11 @@ Classified classify(const std::vector<results::RunRecord>& runs, const Baseline*
 int exit_code(const std::vector<results::RunRecord>& runs, const Classified& c) {
   bool infra = false;
   for (auto& [r, f] : c.fresh) {
-    if (f->category != oracle::Category::Infra) return 1;
+    if (f->category != oracle::Category::Infra) return protocol::kFindings;
     infra = true;
   }
   for (auto& r : runs) infra |= r.status == results::Status::Error;
-  return infra ? 3 : 0;
+  return infra ? protocol::kInfra : protocol::kClean;
 }
 
 }  // namespace dt::report

@@ -9,6 +9,7 @@
 
 #include "injector.hpp"
 #include "oracle/finding.hpp"
+#include "protocol/exit_codes.hpp"
 #include "runner/dax_setup.hpp"
 #include "util/error.hpp"
 
@@ -345,7 +346,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       // The workload ignored its own budget: an operation is stuck in the kernel.
       r.findings.push_back(oracle::lost("workload timed out (stuck operation?)",
                                         tail_lines(s->console_text(), 100)));
-    } else if (!r.workload_result.is_object() && wl.code != 4 && wl.code != 2 && wl.code != 127) {
+    } else if (!r.workload_result.is_object() && wl.code != protocol::kGuestSkip &&
+               wl.code != protocol::kGuestUsage && wl.code != protocol::kGuestExecFailed) {
       // Died without its closing verdict: a crash (SIGSEGV, SIGBUS where none was legal) or
       // an error it could not survive. Never a pass.
       oracle::Finding f;
@@ -355,10 +357,10 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       f.text =
           fmt::format("exit {} signal {}\n{}", wl.code, wl.signal, wl.output().substr(0, 4000));
       r.findings.push_back(f);
-    } else if (wl.code == 4) {
+    } else if (wl.code == protocol::kGuestSkip) {
       r.status = results::Status::Skip;
       r.error = "workload skipped: " + wl.output().substr(0, 500);
-    } else if (wl.code == 2 || wl.code == 127) {
+    } else if (wl.code == protocol::kGuestUsage || wl.code == protocol::kGuestExecFailed) {
       throw InfraError("workload could not run (exit " + std::to_string(wl.code) +
                        "): " + wl.output().substr(0, 500));
     }
@@ -367,11 +369,12 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
 
     report("fsck");
     if (!skip_fsck) {
-      auto [code, out] = unmount_and_fsck(*s, cell.fs.name);
-      if (code == -1 && out.rfind("umount failed", 0) == 0)
-        r.findings.push_back(oracle::infra("umount failed after the workload", out));
+      auto fsck = unmount_and_fsck(*s, cell.fs.name);
+      if (!fsck.unmounted)
+        r.findings.push_back(oracle::infra("umount failed after the workload", fsck.output));
       else
-        for (auto& f : oracle::from_fsck(cell.fs.name, code, out)) r.findings.push_back(f);
+        for (auto& f : oracle::from_fsck(cell.fs.name, fsck.code, fsck.output))
+          r.findings.push_back(f);
     }
     collect_reports();
     if (guest && !r.findings.empty()) {
@@ -418,8 +421,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     collect_reports();
     r.status = results::Status::Error;
     r.error = e.title();
-    std::string title = e.title().rfind("boot", 0) == 0 ? e.title() : "boot failed: " + e.title();
-    r.findings.push_back(oracle::infra(title, tail_lines(e.output(), 100)));
+    r.findings.push_back(oracle::infra(e.title(), tail_lines(e.output(), 100)));
   } catch (const std::exception& e) {
     interrupted();
     if (s) s->close(true);

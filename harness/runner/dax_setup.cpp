@@ -85,12 +85,12 @@ DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs, std::size_t con
   return p;
 }
 
-std::pair<int, std::string> unmount_and_fsck(Session& s, const std::string& fs) {
+FsckResult unmount_and_fsck(Session& s, const std::string& fs) {
   auto u = s.exec({"umount", kMountPoint}, 120);
-  if (!u.ok()) return {-1, "umount failed: " + u.output()};
+  if (!u.ok()) return {false, -1, u.output()};
   auto r = fs == "xfs" ? s.exec({"xfs_repair", "-n", "/dev/pmem0"}, 600)
                        : s.exec({"e2fsck", "-fn", "/dev/pmem0"}, 600);
-  return {r.timed_out ? -1 : r.code, r.output()};
+  return {true, r.timed_out ? -1 : r.code, r.output()};
 }
 
 }  // namespace dt::runner

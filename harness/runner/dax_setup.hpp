@@ -31,7 +31,13 @@ DaxProof format_and_mount(Session& s, const campaign::FsSpec& fs, std::size_t co
 // Mount an existing filesystem on /dev/pmem0 (after a reboot: log recovery) and prove DAX.
 DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs, std::size_t console_from = 0);
 
-// umount and run the filesystem's checker read-only; returns {exit code, output}.
-std::pair<int, std::string> unmount_and_fsck(Session& s, const std::string& fs);
+struct FsckResult {
+  bool unmounted = false;  // false: umount failed, the checker did not run
+  int code = -1;           // the checker's exit code (-1: timed out)
+  std::string output;      // umount's or the checker's output
+};
+
+// umount and run the filesystem's checker read-only.
+FsckResult unmount_and_fsck(Session& s, const std::string& fs);
 
 }  // namespace dt::runner

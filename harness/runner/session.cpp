@@ -72,7 +72,7 @@ void Session::pump(double timeout_s) {
           ::poll(nullptr, 0, 50);
         }
         check_alive();
-        throw GuestLost("lost connection to test machine");
+        throw GuestLost::lost_connection();
       }
       handle(*m);
       while (auto more = ch.next(0)) {
@@ -115,13 +115,13 @@ void Session::check_alive() {
     for (auto& r : parser_.take_reports()) reports_.push_back(std::move(r));
     bool panic = panicked_;
     for (auto& r : reports_) panic |= r.kind == console::Kind::Panic;
-    throw GuestLost(panic ? "kernel panic" : "VM crashed (" + ex->str() + ")");
+    if (panic) throw GuestLost(GuestLost::Why::KernelPanic, "kernel panic");
+    throw GuestLost(GuestLost::Why::VmCrashed, "VM crashed (" + ex->str() + ")");
   }
   double now = vm::steady_now();
   double silent = now - std::max(last_console_, last_agent_);
-  if (silent > opts_.silence_timeout_s) throw GuestLost("no output from test machine");
-  if (now - last_agent_ > opts_.silence_timeout_s)
-    throw GuestLost("lost connection to test machine");
+  if (silent > opts_.silence_timeout_s) throw GuestLost::no_output();
+  if (now - last_agent_ > opts_.silence_timeout_s) throw GuestLost::lost_connection();
 }
 
 void Session::wait_ready() {
@@ -136,8 +136,7 @@ void Session::wait_ready() {
     }
   } catch (const GuestLost& e) {
     std::string why = e.what();
-    bool vm_died = why.rfind("VM crashed", 0) == 0 || why == "lost connection to test machine";
-    if (vm_died && reports_.empty() && !panicked_ && boot_retries_ == 0) {
+    if (e.vm_died() && reports_.empty() && !panicked_ && boot_retries_ == 0) {
       ++boot_retries_;
       std::string first = console_text();
       inst_->close();
@@ -165,7 +164,7 @@ ExecResult Session::exec(const std::vector<std::string>& argv, double timeout_s,
   if (!inst_->agent().send({{"cmd", "exec"}, {"id", id}, {"argv", argv}})) {
     pending_.erase(id);
     check_alive();
-    throw GuestLost("lost connection to test machine");
+    throw GuestLost::lost_connection();
   }
   double deadline = vm::steady_now() + timeout_s;
   bool killed = false;
@@ -177,7 +176,7 @@ ExecResult Session::exec(const std::vector<std::string>& argv, double timeout_s,
       killed = true;
       deadline = vm::steady_now() + 30;  // the kill itself must land
     } else if (killed && vm::steady_now() > deadline) {
-      throw GuestLost("no output from test machine");  // cannot even kill it: guest wedged
+      throw GuestLost::no_output();  // cannot even kill it: guest wedged
     }
   }
   ExecResult r = std::move(pending_[id].result);

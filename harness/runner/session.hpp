@@ -26,7 +26,18 @@ struct SessionOptions {
 // "VM crashed") with the console kept.
 class GuestLost : public std::runtime_error {
  public:
-  explicit GuestLost(const std::string& title) : std::runtime_error(title) {}
+  enum class Why { NoOutput, LostConnection, VmCrashed, KernelPanic };
+  GuestLost(Why why, const std::string& title) : std::runtime_error(title), why_(why) {}
+  Why why() const { return why_; }
+  // The VM process itself is gone or unreachable (not a silent but living guest).
+  bool vm_died() const { return why_ == Why::VmCrashed || why_ == Why::LostConnection; }
+  static GuestLost no_output() { return {Why::NoOutput, "no output from test machine"}; }
+  static GuestLost lost_connection() {
+    return {Why::LostConnection, "lost connection to test machine"};
+  }
+
+ private:
+  Why why_;
 };
 
 // The user interrupted the campaign (Ctrl-C, SIGTERM): the run is abandoned, not recorded.

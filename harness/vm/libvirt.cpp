@@ -742,7 +742,8 @@ class LibvirtInstance : public Instance {
       if (e.code == VIR_ERR_NO_CONNECT || e.code == VIR_ERR_SYSTEM_ERROR || e.code == VIR_ERR_RPC)
         throw InfraError("lost the libvirt connection to " + uri_ +
                          " while starting the domain: " + e.message);
-      throw BootError("libvirt could not start the domain: " + e.message, e.message + "\n" + qlog);
+      throw BootError("boot failed: libvirt could not start the domain: " + e.message,
+                      e.message + "\n" + qlog);
     }
     dom_.reset(d);
     register_events();
@@ -753,7 +754,7 @@ class LibvirtInstance : public Instance {
     } catch (const std::exception& ex) {
       log(std::string("attaching console/agent: ") + ex.what() + "\n");
       close();
-      throw BootError(std::string("console or agent stream unavailable: ") + ex.what(),
+      throw BootError(std::string("boot failed: console or agent stream unavailable: ") + ex.what(),
                       tail_file(console_log_, 4096));
     }
   }

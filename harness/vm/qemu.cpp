@@ -130,8 +130,8 @@ class QemuInstance : public Instance {
       auto ex = proc_->wait_for(std::chrono::milliseconds(2000));
       stop_reader();
       std::string out = slurp_tail(qemu_log_path_, 4096);
-      throw BootError(ex ? "QEMU failed to start (" + ex->str() + ")"
-                         : std::string("QEMU monitor unreachable: ") + e.what(),
+      throw BootError(ex ? "boot failed: QEMU failed to start (" + ex->str() + ")"
+                         : std::string("boot failed: QEMU monitor unreachable: ") + e.what(),
                       out);
     }
   }

@@ -37,6 +37,7 @@ struct Config {
 };
 
 // A VM that did not come up: a title for the findings table plus the console it printed.
+// Its title is a finding title as it stands ("boot failed: ...", "boot timed out: ...").
 class BootError : public std::runtime_error {
  public:
   BootError(std::string title, std::string output)

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/exit_codes.hpp"
+
 namespace dt::workload {
 
 struct Options {
@@ -53,6 +55,8 @@ struct Spec {
 // caller exits 2); --help prints usage and exits 0.
 std::optional<Options> parse_cli(int argc, char** argv, const Spec& spec);
 
-constexpr int kExitPass = 0, kExitFail = 1, kExitUsage = 2, kExitSkip = 4;
+// protocol/exit_codes.hpp, under the names the workloads use.
+constexpr int kExitPass = protocol::kGuestPass, kExitFail = protocol::kGuestFail,
+              kExitUsage = protocol::kGuestUsage, kExitSkip = protocol::kGuestSkip;
 
 }  // namespace dt::workload

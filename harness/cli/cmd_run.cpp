@@ -257,10 +257,10 @@ int run(const RunOptions& o) {
                                     });
           };
           auto rec = attempt();
-          if (rec.status == results::Status::Error && rec.boot_to_ready_s == 0 &&
-              rec.guest_cell == 1 && !stop) {
-            // A VM that never came up (QEMU itself crashed under TCG once in our runs) is
-            // infrastructure: keep the failed attempt in the store, retry once in a fresh VM.
+          if (rec.boot_failed_quietly() && !stop) {
+            // The one retry policy (the session does not retry): a VM that never came up
+            // with nothing from the kernel (QEMU itself crashed under TCG once in our runs)
+            // is infrastructure: keep the failed attempt in the store, retry once in a fresh VM.
             {
               std::lock_guard lk(store_mu);
               store.add_run(rec);

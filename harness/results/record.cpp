@@ -28,6 +28,13 @@ Status status_from_string(const std::string& s) {
   return Status::Error;
 }
 
+bool RunRecord::boot_failed_quietly() const {
+  if (status != Status::Error || boot_to_ready_s > 0 || guest_cell != 1) return false;
+  for (auto& f : findings)
+    if (f.category != oracle::Category::Infra) return false;
+  return true;
+}
+
 std::size_t RunRecord::new_findings() const {
   std::size_t n = 0;
   for (auto& f : findings) n += !f.expected;

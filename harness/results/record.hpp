@@ -40,6 +40,9 @@ struct RunRecord {
   std::string workdir, console_path;
 
   std::size_t new_findings() const;  // findings that are not expected
+  // A fresh VM that never reached the agent and whose kernel reported nothing: the only run
+  // `run` retries (a kernel report during boot is a finding; a kept guest did boot).
+  bool boot_failed_quietly() const;
 };
 
 nlohmann::json to_json(const RunRecord&);

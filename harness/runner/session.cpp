@@ -135,23 +135,8 @@ void Session::wait_ready() {
       pump(0.05);
     }
   } catch (const GuestLost& e) {
+    // Retrying a boot is the runner's one policy (cli/cmd_run.cpp), not this layer's.
     std::string why = e.what();
-    if (e.vm_died() && reports_.empty() && !panicked_ && boot_retries_ == 0) {
-      ++boot_retries_;
-      std::string first = console_text();
-      inst_->close();
-      inst_ = backend_->create(cfg_);
-      parser_ = console::Parser();
-      last_console_ = last_agent_ = vm::steady_now();
-      try {
-        wait_ready();
-        return;
-      } catch (const vm::BootError& again) {
-        throw vm::BootError(
-            std::string(again.what()) + " (also on a second boot; first: " + why + ")",
-            first + "\n---- second boot ----\n" + console_text());
-      }
-    }
     throw vm::BootError(std::string("boot failed: ") + why, console_text());
   }
   boot_to_ready_ = vm::steady_now() - inst_->boot_started();

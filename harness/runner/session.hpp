@@ -60,11 +60,8 @@ class Session {
   Session(vm::Backend& backend, const vm::Config& cfg, SessionOptions opts = {});
   ~Session();
 
-  // Blocks until the agent says hello. Throws vm::BootError. A VM that dies before the guest
-  // is ready with no kernel report on its console (QEMU itself crashing under a loaded TCG
-  // host) is booted once more; boot_retries() says so.
+  // Blocks until the agent says hello. Throws vm::BootError (the runner decides on a retry).
   void wait_ready();
-  int boot_retries() const { return boot_retries_; }
   double boot_to_ready_s() const { return boot_to_ready_; }
   const json& hello() const { return hello_; }
 
@@ -105,7 +102,6 @@ class Session {
   vm::Config cfg_;
   std::unique_ptr<vm::Instance> inst_;
   SessionOptions opts_;
-  int boot_retries_ = 0;
   console::Parser parser_;
   std::vector<console::Report> reports_;
   json hello_;

@@ -86,3 +86,24 @@ TEST(Record, UnknownOrMissingStatusIsAnErrorNotAPass) {
   for (auto st : {Status::Pass, Status::Findings, Status::Error, Status::Skip})
     EXPECT_EQ(status_from_string(to_string(st)), st);
 }
+
+// One boot-retry policy (`run` retries a cell once): only a fresh VM that never came up and
+// whose kernel said nothing. A boot-time kernel report is a finding; a kept guest did boot.
+TEST(Record, OnlyAQuietBootFailureIsRetried) {
+  auto r = make("run-1", "c1", {}, Status::Error);
+  r.findings.push_back(dt::oracle::infra("boot failed: QEMU failed to start (exit 1)", ""));
+  EXPECT_TRUE(r.boot_failed_quietly());
+  auto reported = r;
+  dt::oracle::Finding panic;
+  panic.title = "BUG: kernel NULL pointer dereference in nvdimm_probe";
+  panic.category = dt::oracle::Category::Kernel;
+  reported.findings.push_back(panic);
+  EXPECT_FALSE(reported.boot_failed_quietly()) << "the kernel said why: a finding";
+  auto booted = r;
+  booted.boot_to_ready_s = 3.2;
+  EXPECT_FALSE(booted.boot_failed_quietly());
+  auto kept = r;
+  kept.guest_cell = 2;
+  EXPECT_FALSE(kept.boot_failed_quietly()) << "a kept guest did boot";
+  EXPECT_FALSE(make("run-2", "c1", {}, Status::Pass).boot_failed_quietly());
+}

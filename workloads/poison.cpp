@@ -32,6 +32,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -67,6 +68,50 @@ struct Shared {
   std::atomic<uint64_t> epoch{0};
   std::atomic<uint64_t> target{kIdle};  // block to fault in and hold for a checked poison
   MapperState m[kMaxMappers];
+};
+
+void sleep_ms(double ms);
+
+// The forked mappers: told to stop and reaped on every way out of the parent, a throw
+// included (left alone they would spin on the shared state forever), and only those really
+// forked. A mapper that ignores the stop for 10 s (stuck in the kernel) is killed.
+class Mappers {
+ public:
+  explicit Mappers(Shared* sh) : sh_(sh) {}
+  ~Mappers() { stop_and_reap(); }
+  Mappers(const Mappers&) = delete;
+  Mappers& operator=(const Mappers&) = delete;
+  void add(pid_t p) { kids_.push_back({p, false, 0}); }
+  std::size_t size() const { return kids_.size(); }
+  // Each mapper's wait status, or nullopt when it could not be reaped.
+  std::vector<std::optional<int>> stop_and_reap() {
+    sh_->stop = 1;
+    for (int waited_ms = 0;; waited_ms += 10) {
+      bool all = true;
+      for (auto& k : kids_) {
+        if (!k.reaped && ::waitpid(k.pid, &k.status, WNOHANG) == k.pid) k.reaped = true;
+        all = all && k.reaped;
+      }
+      if (all) break;
+      if (waited_ms == 10000)
+        for (auto& k : kids_)
+          if (!k.reaped) ::kill(k.pid, SIGKILL);
+      if (waited_ms > 20000) break;  // unkillable (D state): the kernel's problem, reported
+      sleep_ms(10);
+    }
+    std::vector<std::optional<int>> out;
+    for (auto& k : kids_) out.push_back(k.reaped ? std::optional<int>(k.status) : std::nullopt);
+    return out;
+  }
+
+ private:
+  struct Kid {
+    pid_t pid;
+    bool reaped;
+    int status;
+  };
+  Shared* sh_;
+  std::vector<Kid> kids_;
 };
 
 // Per-thread SIGBUS guard: an access fault (BUS_MCEERR_AR/ADRERR) jumps back; an action-
@@ -227,11 +272,14 @@ int body(Run& run) {
   if (shm == MAP_FAILED) throw std::runtime_error("mmap shared state failed");
   Shared* sh = new (shm) Shared();  // placement into the shared mapping, no ownership
   install_handler();
-  std::vector<pid_t> kids;
+  Mappers kids(sh);
   for (unsigned i = 0; i < mappers; ++i) {
     pid_t p = ::fork();
     if (p == 0) mapper_main(sh, i, fd.get(), bytes, o.seed);
-    if (p > 0) kids.push_back(p);
+    if (p < 0)
+      throw std::runtime_error("fork of mapper " + std::to_string(i) +
+                               " failed: " + std::strerror(errno));
+    kids.add(p);
   }
   for (int i = 0; i < 2000; ++i) {
     unsigned up = 0;
@@ -367,11 +415,11 @@ int body(Run& run) {
   racing = false;
   run.request_stop();
   mutator.join();
-  sh->stop = 1;
+  const auto statuses = kids.stop_and_reap();
   nlohmann::json per_mapper = nlohmann::json::array();
-  for (unsigned k = 0; k < mappers; ++k) {
-    int status = 0;
-    pid_t w = ::waitpid(kids[k], &status, 0);
+  for (std::size_t k = 0; k < kids.size(); ++k) {
+    const bool w = statuses[k].has_value();
+    const int status = statuses[k].value_or(0);
     const MapperState& m = sh->m[k];
     per_mapper.push_back({{"ao", m.bus_ao.load()},
                           {"ar", m.bus_ar.load()},
@@ -379,8 +427,8 @@ int body(Run& run) {
                           {"other", m.bus_other.load()},
                           {"reads", m.reads.load()},
                           {"missing", missing_by_mapper[k]},
-                          {"exit", w == kids[k] && WIFEXITED(status) ? WEXITSTATUS(status) : -1},
-                          {"signal", w == kids[k] && WIFSIGNALED(status) ? WTERMSIG(status) : 0}});
+                          {"exit", w && WIFEXITED(status) ? WEXITSTATUS(status) : -1},
+                          {"signal", w && WIFSIGNALED(status) ? WTERMSIG(status) : 0}});
   }
   run.add_result("checked_poisons", checked);
   run.add_result(

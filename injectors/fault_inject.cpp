@@ -77,12 +77,13 @@ class FaultInject : public Injector {
     auto left = s.exec({"cat", dir_ + "/times"}, 30);
     long remaining = left.out.empty() ? times_ : std::stol(left.out.front());
     if (spec_.name == "fail-function") s.write_file(dir_ + "/inject", "\n");
-    long injected = times_ - remaining;
     auto messages = count_console(s, "FAULT_INJECTION: forcing a failure", console_start_);
+    // With no limit (times -1) the counter stays -1: the kernel's own messages are the count.
+    long injected = times_ >= 0 ? times_ - remaining : static_cast<long>(messages);
     event(0, "disarmed");
     record_["evidence"] = {
         {"injected", injected}, {"times_left", remaining}, {"kernel_messages", messages}};
-    record_["fired"] = fired_ = injected > 0;
+    record_["fired"] = fired_ = injected > 0 || messages > 0;
   }
 
  private:

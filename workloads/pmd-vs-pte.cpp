@@ -242,6 +242,7 @@ class PrivateHuge {
 
   void read(Worker& w, uint64_t b) {
     std::shared_lock lk(mu_);
+    if (!map_.ok()) return;  // the last remap failed (ENOMEM under fault injection)
     alignas(64) char buf[kBlockSize];
     const ReadSnap snap = hot_.model().read_begin(b);
     const Access a = guarded_copy(buf, map_.data() + b * kBlockSize, kBlockSize);
@@ -252,6 +253,7 @@ class PrivateHuge {
   void cow_write(Worker& w, uint64_t b) {
     {
       std::shared_lock lk(mu_);
+      if (!map_.ok()) return;
       alignas(64) char mine[kBlockSize], back[kBlockSize];
       const StampId s = hot_.model().make_stamp(b, kPrivateWriter | w.writer());
       fill_block(mine, s);
@@ -275,6 +277,7 @@ class PrivateHuge {
   void zap(Worker& w) {
     {
       std::shared_lock lk(mu_);
+      if (!map_.ok()) return;
       const uint64_t base = focus();
       ::madvise(map_.data() + base * kBlockSize, kPmd, MADV_DONTNEED);
       ++gen_;
@@ -308,6 +311,7 @@ class PrivateHuge {
       ::fsync(hot_.fd());
     } else {
       std::shared_lock lk(mu_);
+      if (!map_.ok()) return;
       ::msync(map_.data() + focus() * kBlockSize, kPmd, MS_SYNC);
     }
   }

@@ -20,6 +20,7 @@
 #include "campaign/registry.hpp"
 #include "campaign/suggest.hpp"
 #include "campaign/units.hpp"
+#include "image/kernel_name.hpp"
 
 namespace dt::campaign {
 namespace {
@@ -31,7 +32,13 @@ const std::vector<std::string_view> kTopKeys = {
     "repetitions", "seed",        "skip_impossible", "filesystems", "workloads", "injectors"};
 const std::vector<std::string_view> kVmKeys = {"vcpus", "memory", "nvdimm", "nvdimms"};
 const std::vector<std::string_view> kFsKeys = {"name", "label", "mkfs", "mount"};
-const std::vector<std::string_view> kKernelFlavours = {"default", "kasan"};
+
+// Built-in kernel names (default, kasan, 6.1, 6.12-kasan, ...) for did-you-mean hints.
+const std::vector<std::string_view>& builtin_kernel_hints() {
+  static const std::vector<std::string> names = image::builtin_kernel_names();
+  static const std::vector<std::string_view> views(names.begin(), names.end());
+  return views;
+}
 
 constexpr double kMiB = 1 << 20;
 // mkfs.xfs refuses filesystems under 300M; the namespace also loses its label and memmap area.
@@ -168,18 +175,20 @@ class Loader {
                    fmt::format("bad mutant kernel '{}' (mutant:<id>, id in a-z0-9-)", kernel));
           continue;
         }
-      } else if (std::find(kKernelFlavours.begin(), kKernelFlavours.end(), kernel) ==
-                 kKernelFlavours.end()) {
+      } else if (auto builtin = image::parse_builtin_kernel(kernel)) {
+        kernel = builtin->canonical();  // "6.1" is "default": one name, one cell id
+      } else {
         r_.error(node, key,
-                 fmt::format("unknown kernel flavour '{}'{}; a bzImage path must contain '/'",
-                             kernel, hint(kernel, kKernelFlavours)));
+                 fmt::format("unknown kernel '{}'{}; a bzImage path must contain '/'", kernel,
+                             hint(kernel, builtin_kernel_hints())));
         continue;
       }
       const std::string label = kernel_label(kernel);
       if (auto [it, fresh] = labels.emplace(label, kernel); !fresh) {
         r_.error(node, key,
                  it->second == kernel
-                     ? fmt::format("kernel '{}' is listed twice", kernel)
+                     ? fmt::format("kernel '{}' is listed twice{}", *s,
+                                   *s == kernel ? "" : fmt::format(" (as '{}')", kernel))
                      : fmt::format("kernel '{}' has the same file name as '{}'; cell ids would "
                                    "collide",
                                    kernel, it->second));

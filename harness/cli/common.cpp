@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "image/kernel_name.hpp"
 #include "selftest/mutants.hpp"
 #include "util/error.hpp"
 #include "util/paths.hpp"
@@ -14,17 +15,42 @@ namespace dt::cli {
 void ImageOptions::add_to(CLI::App& app, bool with_build_flags) {
   app.add_option("--flavour", flavour, "kernel flavour: default or kasan")
       ->check(CLI::IsMember({"default", "kasan"}));
-  app.add_option("--kernel", kernel, "use a prebuilt bzImage instead of building one");
+  app.add_option("--kernel", kernel,
+                 "kernel: default, kasan, 6.1[-kasan], 6.12[-kasan], mutant:<id> or a prebuilt "
+                 "bzImage path");
   app.add_option("--kernel-src", kernel_src,
                  "build your own kernel tree (git) with our config fragments");
-  app.add_option("--patch", patches, "patch to apply to Debian's linux-source-6.1 (repeatable)");
+  app.add_option("--patch", patches,
+                 "patch to apply to the Debian kernel source (6.1 unless --kernel; repeatable)");
   if (with_build_flags) app.add_option("-j,--build-jobs", jobs, "make -j for the kernel build");
 }
+
+namespace {
+
+void use_debian_kernel(image::BuildRequest& r, const image::BuiltinKernel& k) {
+  r.flavour = k.flavour;
+  r.tarball = std::string(k.debian->tarball);
+  r.source_package = std::string(k.debian->package);
+  if (k.debian != &image::default_debian_kernel()) r.label = k.canonical();
+}
+
+bool names_a_file(const std::string& kernel) {
+  return kernel.find('/') != std::string::npos || std::filesystem::is_regular_file(kernel);
+}
+
+}  // namespace
 
 image::BuildRequest ImageOptions::request() const {
   image::BuildRequest r;
   r.flavour = flavour;
-  r.kernel = kernel;
+  // --kernel names a built-in kernel, a mutant or a bzImage; a bare version ("6.12") takes
+  // --flavour, any other name says its flavour itself.
+  if (!kernel.empty()) {
+    auto k = image::parse_builtin_kernel(kernel);
+    bool bare_version = k && kernel == k->debian->version;
+    if (bare_version) k->flavour = flavour;
+    r = request_for_kernel(k ? k->canonical() : kernel);
+  }
   r.kernel_src = kernel_src;
   for (auto& p : patches) r.patches.emplace_back(p);
   r.jobs = jobs;
@@ -34,27 +60,36 @@ image::BuildRequest ImageOptions::request() const {
 image::BuildRequest request_for_kernel(const std::string& kernel,
                                        const std::filesystem::path& catalogue) {
   image::BuildRequest r;
-  if (kernel == "default" || kernel == "kasan") {
-    r.flavour = kernel;
+  if (auto k = image::parse_builtin_kernel(kernel)) {
+    use_debian_kernel(r, *k);
   } else if (kernel.rfind("mutant:", 0) == 0) {
     auto m = selftest::find_mutant(
         selftest::load_mutants(catalogue.empty() ? selftest::default_mutants_file() : catalogue),
         kernel.substr(7));
     r.patches.push_back(m.patch);
     r.label = kernel;
-  } else {
+  } else if (names_a_file(kernel)) {
     r.kernel = kernel;
+  } else {
+    std::string names;
+    for (auto& n : image::builtin_kernel_names()) names += n + ", ";
+    throw UsageError(
+        fmt::format("unknown kernel '{}' (one of {}mutant:<id> or a bzImage path)", kernel, names));
   }
   return r;
 }
 
 image::Image ensure_image(const image::BuildRequest& req, bool build, bool quiet) {
   image::ImageStore store;
-  if (auto hit = store.find(req)) return *hit;
+  // Without its Debian source the key cannot be computed; build() installs the package.
+  bool source_missing =
+      req.kernel.empty() && req.kernel_src.empty() && !std::filesystem::exists(req.tarball);
+  if (!source_missing)
+    if (auto hit = store.find(req)) return *hit;
+  const std::string name = req.label.empty() ? req.flavour : req.label;
   if (!build)
-    throw InfraError(fmt::format("image not built for flavour '{}' (run: daxtorture image build{})",
-                                 req.flavour,
-                                 req.flavour == "default" ? "" : " --flavour " + req.flavour));
+    throw InfraError(fmt::format("image not built for kernel '{}' (run: daxtorture image build{})",
+                                 name, name == "default" ? "" : " --kernel " + name));
   if (!quiet) info("image not cached; building it (a cold kernel build takes ~11 min on 2 cores)");
   return store.build(req, [quiet](const std::string& s) {
     if (!quiet) info("image: " + s);
@@ -64,10 +99,10 @@ image::Image ensure_image(const image::BuildRequest& req, bool build, bool quiet
 std::string resolve_baseline(const std::string& option) {
   if (option == "none" || option.empty()) return "";
   if (option != "auto") return option;
-  // Entries are scoped by kernel release, so the clean-kernel baselines apply to any kernel
-  // we run: a 6.1 entry never matches a 6.12 run.
-  auto shipped = source_dir() / "baselines" / "6.1-clean.yaml";
-  return std::filesystem::exists(shipped) ? shipped.string() : "";
+  // Every shipped per-kernel baseline: entries are scoped by kernel release, so a 6.1 entry
+  // never matches a 6.12 run, and a campaign over both kernels gets both.
+  auto shipped = source_dir() / "baselines";
+  return std::filesystem::is_directory(shipped) ? shipped.string() : "";
 }
 
 vm::AccelChoice choose_accel(const std::string& accel, const image::Image& img) {

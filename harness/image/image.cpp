@@ -68,12 +68,14 @@ std::vector<fs::path> kmod_sources() {
   return files;
 }
 
-// Hashing the 138 MB tarball costs ~0.5 s; remember it by (path, size, mtime).
-std::string tarball_digest(const fs::path& cache, const fs::path& tarball) {
+// Hashing the 138 MB tarball costs ~0.5 s; remember it by (path, size, mtime). The digest keys
+// both the image and the object directory, so two Debian versions never share either.
+std::string tarball_digest(const fs::path& cache, const fs::path& tarball,
+                           const std::string& package) {
   if (!fs::exists(tarball))
-    throw UsageError(
-        tarball.string() +
-        " not found (apt-get install linux-source-6.1, or pass --kernel-src/--kernel)");
+    throw UsageError(fmt::format("{} not found (apt-get install {}, or pass --kernel-src/--kernel)",
+                                 tarball.string(),
+                                 package.empty() ? "the package that ships it" : package));
   auto mtime = fs::last_write_time(tarball).time_since_epoch().count();
   std::string id =
       fmt::format("{}|{}|{}", fs::canonical(tarball).string(), fs::file_size(tarball), mtime);
@@ -99,6 +101,34 @@ std::string tree_identity(const fs::path& src) {
                      " is not a git tree; the image cache is keyed on its commit");
   auto diff = run_capture({"git", "-C", src.string(), "diff", "HEAD"}, std::chrono::seconds(120));
   return "git:" + trim(head.output) + ":" + sha256_hex(diff.output);
+}
+
+// A new user's first `--kernel 6.12` finds no linux-source-6.12: install it from Debian's
+// archive as scripts/install-deps.sh installs 6.1 (update only if the package is unknown).
+void install_source_package(const BuildRequest& req, const Progress& progress) {
+  if (!req.kernel.empty() || !req.kernel_src.empty() || fs::exists(req.tarball) ||
+      req.source_package.empty())
+    return;
+  if (progress)
+    progress(fmt::format("{} is missing; installing {} from Debian's archive", req.tarball.string(),
+                         req.source_package));
+  std::vector<std::string> prefix;
+  if (::geteuid() != 0) prefix = {"sudo", "-n"};
+  auto apt = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = prefix;
+    argv.insert(argv.end(), {"env", "DEBIAN_FRONTEND=noninteractive", "apt-get"});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_capture(argv, std::chrono::minutes(15));
+  };
+  auto install = [&] {
+    return apt({"install", "-y", "-qq", "--no-install-recommends", req.source_package});
+  };
+  auto r = install();
+  if (!r.status.ok() && apt({"update", "-qq"}).status.ok()) r = install();
+  if (!r.status.ok() || !fs::exists(req.tarball))
+    throw UsageError(fmt::format(
+        "cannot install {} ({}); install it as root (apt-get install {}) and retry:\n{}",
+        req.source_package, r.status.str(), req.source_package, trim(r.output)));
 }
 
 // Serialises kernel builds machine-wide: two at once would starve each other of 2 cores.
@@ -218,7 +248,7 @@ std::string ImageStore::kernel_key(const BuildRequest& req) const {
       throw UsageError("--kernel " + req.kernel.string() + ": no such file");
     return h.add("prebuilt").add_file(req.kernel).hex();
   }
-  h.add(req.kernel_src.empty() ? "debian:" + tarball_digest(cache_, req.tarball)
+  h.add(req.kernel_src.empty() ? "debian:" + tarball_digest(cache_, req.tarball, req.source_package)
                                : tree_identity(req.kernel_src));
   h.add(req.flavour).add(merged_fragment(req.flavour)).add_file(build_script());
   for (auto& f : kmod_sources()) h.add(f.filename().string()).add_file(f);
@@ -285,6 +315,7 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
     throw UsageError(
         "--patch applies to Debian's source; commit patches to your --kernel-src tree instead");
   fs::create_directories(cache_);
+  install_source_package(req, progress);
   if (auto hit = find(req)) return *hit;
 
   // 1. Kernel.
@@ -300,7 +331,7 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
       BuildLock lock(cache_ / "kbuild.lock", progress);
       fs::path src, obj;
       if (req.kernel_src.empty()) {
-        std::string tkey = tarball_digest(cache_, req.tarball).substr(0, 12);
+        std::string tkey = tarball_digest(cache_, req.tarball, req.source_package).substr(0, 12);
         src = cache_ / "kbuild" / ("src-" + tkey);
         obj = cache_ / "kbuild" / ("obj-" + tkey + "-" + req.flavour);
       } else {

@@ -1,5 +1,5 @@
 #pragma once
-// Guest images: a kernel (built from Debian's linux-source-6.1, a developer's tree, or a
+// Guest images: a kernel (built from a Debian linux-source package, a developer's tree, or a
 // prebuilt bzImage) plus our initramfs, cached by the content hash of every input under
 // cache_dir(). A cache hit hashes inputs only and rebuilds nothing.
 #include <filesystem>
@@ -16,8 +16,9 @@ struct BuildRequest {
   std::filesystem::path kernel_src;  // a developer's tree (built out of tree with our fragments)
   std::filesystem::path kernel;      // a prebuilt bzImage: no build at all
   std::filesystem::path tarball = "/usr/src/linux-source-6.1.tar.xz";
-  std::vector<std::filesystem::path> patches;  // applied to the Debian source
-  std::string label;                           // names the image in listings, e.g. a mutant id
+  std::string source_package = "linux-source-6.1";  // apt installs it when the tarball is missing
+  std::vector<std::filesystem::path> patches;       // applied to the Debian source
+  std::string label;                                // names the image in listings, e.g. a mutant id
   int jobs = 3;
 };
 
@@ -38,7 +39,8 @@ class ImageStore {
   explicit ImageStore(std::filesystem::path cache);
   ImageStore();
 
-  // Build what is missing; returns the image. Throws UsageError/InfraError.
+  // Build what is missing (installing the Debian source package first if needed); returns the
+  // image. Throws UsageError/InfraError.
   Image build(const BuildRequest& req, const Progress& progress = {});
   // The image for these inputs if it is already built (no building, no kernel source needed).
   std::optional<Image> find(const BuildRequest& req) const;

@@ -146,6 +146,19 @@ TEST(Errors, StructuralProblems) {
   ASSERT_EQ(kernel.size(), 1u);
   EXPECT_THAT(kernel[0].message, HasSubstr("did you mean 'kasan'?"));
 
+  auto version =
+      errors("duration: 1s\nkernel: [6.12, 6.12-kasn]\nfilesystems: [xfs]\nworkloads: [mixed]\n");
+  ASSERT_EQ(version.size(), 1u);
+  EXPECT_EQ(version[0].str(),
+            "s.yaml:2:16: kernel[1]: unknown kernel '6.12-kasn' (did you mean '6.12-kasan'?); a "
+            "bzImage "
+            "path must contain '/'");
+
+  auto same =
+      errors("duration: 1s\nkernel: [default, 6.1]\nfilesystems: [xfs]\nworkloads: [mixed]\n");
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_EQ(same[0].message, "kernel '6.1' is listed twice (as 'default')");
+
   auto small = errors("duration: 1s\nvm: {nvdimm: 256M}\nfilesystems: [xfs]\nworkloads: [mixed]\n");
   ASSERT_EQ(small.size(), 1u);
   EXPECT_THAT(small[0].message, HasSubstr("xfs needs an NVDIMM of at least 320M"));

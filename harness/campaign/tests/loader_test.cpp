@@ -135,6 +135,16 @@ TEST(Loader, KernelAxisAndPathsRelativeToTheFile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Loader, DebianKernelNamesAreCanonical) {
+  const Campaign c = load_string(
+      "duration: 5s\nkernel: [6.1, 6.1-kasan, 6.12, 6.12-kasan]\n"
+      "filesystems: [xfs]\nworkloads: [fault-vs-truncate]\n",
+      "k.yaml");
+  // 6.1 keeps its historic names, so cell ids and baselines of old runs stay valid.
+  EXPECT_EQ(c.kernels, (std::vector<std::string>{"default", "kasan", "6.12", "6.12-kasan"}));
+  EXPECT_EQ(c.cells()[2].id, "xfs/fault-vs-truncate/none/6.12/r0");
+}
+
 TEST(Loader, SkipImpossibleDropsCellsWithNotes) {
   const Campaign c = load_string(R"(
 duration: 10s

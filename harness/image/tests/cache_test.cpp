@@ -87,6 +87,29 @@ TEST_F(CacheKey, MissingTarballIsAClearUsageError) {
   }
 }
 
+TEST_F(CacheKey, TwoDebianVersionsNeverShareAKey) {
+  ImageStore s(tmp.path() / "cache");
+  auto v612 = tmp.path() / "linux-source-6.12.tar.xz";
+  write(v612, "pretend 6.12 source");
+  auto r = req();
+  r.tarball = v612;
+  r.source_package = "linux-source-6.12";
+  EXPECT_NE(s.kernel_key(r), s.kernel_key(req()));
+}
+
+TEST_F(CacheKey, MissingTarballNamesItsPackage) {
+  ImageStore s(tmp.path() / "cache");
+  auto r = req();
+  r.tarball = tmp.path() / "linux-source-6.12.tar.xz";
+  r.source_package = "linux-source-6.12";
+  try {
+    s.kernel_key(r);
+    FAIL();
+  } catch (const dt::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("apt-get install linux-source-6.12"), std::string::npos);
+  }
+}
+
 TEST_F(CacheKey, PrebuiltImageBuildsOnceThenHitsFast) {
   ImageStore s(tmp.path() / "cache");
   auto bz = tmp.path() / "bzImage";

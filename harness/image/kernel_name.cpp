@@ -1,0 +1,47 @@
+#include "image/kernel_name.hpp"
+
+namespace dt::image {
+namespace {
+constexpr std::string_view kKasanSuffix = "-kasan";
+}
+
+const std::vector<DebianKernel>& debian_kernels() {
+  static const std::vector<DebianKernel> kernels = {
+      {"6.1", "linux-source-6.1", "/usr/src/linux-source-6.1.tar.xz"},
+      {"6.12", "linux-source-6.12", "/usr/src/linux-source-6.12.tar.xz"},
+  };
+  return kernels;
+}
+
+const DebianKernel& default_debian_kernel() {
+  return debian_kernels().front();
+}
+
+std::string BuiltinKernel::canonical() const {
+  if (debian == &default_debian_kernel()) return flavour;
+  return std::string(debian->version) + (flavour == "kasan" ? std::string(kKasanSuffix) : "");
+}
+
+std::optional<BuiltinKernel> parse_builtin_kernel(std::string_view name) {
+  if (name == "default" || name == "kasan")
+    return BuiltinKernel{&default_debian_kernel(), std::string(name)};
+  std::string flavour = "default";
+  if (name.size() > kKasanSuffix.size() && name.ends_with(kKasanSuffix)) {
+    name.remove_suffix(kKasanSuffix.size());
+    flavour = "kasan";
+  }
+  for (const auto& k : debian_kernels())
+    if (k.version == name) return BuiltinKernel{&k, flavour};
+  return std::nullopt;
+}
+
+std::vector<std::string> builtin_kernel_names() {
+  std::vector<std::string> names = {"default", "kasan"};
+  for (const auto& k : debian_kernels()) {
+    names.emplace_back(k.version);
+    names.push_back(std::string(k.version) + std::string(kKasanSuffix));
+  }
+  return names;
+}
+
+}  // namespace dt::image

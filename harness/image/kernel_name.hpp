@@ -1,0 +1,34 @@
+#pragma once
+// The built-in kernels: Debian's linux-source packages, each in the default and kasan flavour.
+// One naming scheme everywhere a kernel is named (run --kernel, a campaign's kernel axis, boot,
+// shell, image build|path): "<version>[-kasan]", with "default"/"kasan" meaning 6.1.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dt::image {
+
+struct DebianKernel {
+  std::string_view version;  // "6.12"
+  std::string_view package;  // the apt package that ships the tarball
+  std::string_view tarball;  // where the package puts it
+};
+
+// 6.1 first: it is what "default" and "kasan" mean.
+const std::vector<DebianKernel>& debian_kernels();
+const DebianKernel& default_debian_kernel();
+
+struct BuiltinKernel {
+  const DebianKernel* debian = nullptr;
+  std::string flavour;  // "default" or "kasan"
+  // "6.12-kasan"; 6.1 keeps its historic names "default"/"kasan" so old cell ids stay valid.
+  std::string canonical() const;
+};
+
+// "default", "kasan", "6.1", "6.1-kasan", "6.12", "6.12-kasan"; nullopt for anything else.
+std::optional<BuiltinKernel> parse_builtin_kernel(std::string_view name);
+// Every accepted name, for help texts and did-you-mean hints.
+std::vector<std::string> builtin_kernel_names();
+
+}  // namespace dt::image

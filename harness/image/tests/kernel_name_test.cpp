@@ -1,0 +1,50 @@
+// The built-in kernel names: one scheme for run, campaigns, boot and image.
+#include "image/kernel_name.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dt::image {
+namespace {
+
+TEST(KernelName, DefaultAndKasanMean61) {
+  auto d = parse_builtin_kernel("default");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->debian->version, "6.1");
+  EXPECT_EQ(d->flavour, "default");
+  auto k = parse_builtin_kernel("6.1-kasan");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->debian, d->debian);
+  EXPECT_EQ(k->flavour, "kasan");
+  EXPECT_EQ(k->canonical(), "kasan");
+  EXPECT_EQ(parse_builtin_kernel("6.1")->canonical(), "default");
+}
+
+TEST(KernelName, Debian612InBothFlavours) {
+  auto k = parse_builtin_kernel("6.12");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->debian->package, "linux-source-6.12");
+  EXPECT_EQ(k->debian->tarball, "/usr/src/linux-source-6.12.tar.xz");
+  EXPECT_EQ(k->flavour, "default");
+  EXPECT_EQ(k->canonical(), "6.12");
+  auto kasan = parse_builtin_kernel("6.12-kasan");
+  ASSERT_TRUE(kasan);
+  EXPECT_EQ(kasan->flavour, "kasan");
+  EXPECT_EQ(kasan->canonical(), "6.12-kasan");
+}
+
+TEST(KernelName, AnythingElseIsNotBuiltin) {
+  for (const char* n : {"", "6.13", "-kasan", "6.12-", "6.12-kasan-kasan", "kasan-6.12", "mutant:x",
+                        "bzImage", "6.12-ubsan"})
+    EXPECT_FALSE(parse_builtin_kernel(n)) << n;
+}
+
+TEST(KernelName, EveryListedNameParses) {
+  for (const auto& n : builtin_kernel_names()) {
+    auto k = parse_builtin_kernel(n);
+    ASSERT_TRUE(k) << n;
+    EXPECT_EQ(parse_builtin_kernel(k->canonical())->canonical(), k->canonical());
+  }
+}
+
+}  // namespace
+}  // namespace dt::image

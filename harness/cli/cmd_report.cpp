@@ -68,7 +68,8 @@ int run_report(const ReportOptions& o) {
         fmt::format("{} holds no results (no results.sqlite); pass the --out of a run", o.out));
   results::Store store(o.out);
   std::optional<report::Baseline> baseline;
-  if (!o.baseline.empty()) baseline = report::load_baseline(o.baseline);
+  const std::string baseline_path = resolve_baseline(o.baseline);  // "auto": every shipped one
+  if (!baseline_path.empty()) baseline = report::load_baseline(baseline_path);
   const report::Baseline* b = baseline ? &*baseline : nullptr;
   auto runs = store.runs();
 
@@ -85,8 +86,8 @@ int run_report(const ReportOptions& o) {
   }
   if (o.update_baseline && baseline) {
     if (int n = report::mark_seen(*baseline, runs); n > 0) {
-      report::save_baseline(*baseline, o.baseline);
-      info(fmt::format("updated last_seen of {} entries in {}", n, o.baseline));
+      report::save_baseline(*baseline, baseline_path);
+      info(fmt::format("updated last_seen of {} entries in {}", n, baseline_path));
     }
   }
   if (!o.upstream.empty()) {
@@ -132,7 +133,9 @@ void add_report_command(CLI::App& app, std::function<int()>& action) {
                   "with --upstream: decode stacks to file:line with this vmlinux (with DWARF)")
       ->needs(up);
   cmd->add_option("--junit", o->junit, "also write JUnit XML to this file (for CI)");
-  cmd->add_option("--baseline", o->baseline, "YAML file of known findings (baselines/)");
+  cmd->add_option("--baseline", o->baseline,
+                  "known findings: a YAML file, a directory of them, 'auto' (every shipped "
+                  "per-kernel baseline in baselines/) or 'none'");
   cmd->add_option("--html", o->html, "also write an HTML page to this file");
   cmd->add_flag("--update-baseline", o->update_baseline,
                 "record today's sightings in the baseline's last_seen fields")

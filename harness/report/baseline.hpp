@@ -34,9 +34,12 @@ struct Baseline {
                              const std::string& kernel_release, const std::string& workload) const;
 };
 
-// Throws dt::UsageError "file:line:column: key: message" on bad input, or naming a missing file.
+// A file, or a directory whose *.yaml files are all loaded (baselines/ is what `--baseline auto`
+// means). Throws dt::UsageError "file:line:column: key: message" on bad input, or naming a
+// missing file.
 Baseline load_baseline(const std::string& path);
-// Atomic (tmp + rename). Comments in the original file are not preserved.
+// Atomic (tmp + rename). Comments in the original file are not preserved. A directory is a
+// UsageError: one file has to be named.
 void save_baseline(const Baseline&, const std::string& path);
 
 // Entry patterns, exposed for tests: fs "*", exact, glob, or a label with a "~N" suffix;

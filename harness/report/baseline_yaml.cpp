@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -147,7 +148,9 @@ class Parser {
 
 }  // namespace
 
-Baseline load_baseline(const std::string& path) {
+namespace {
+
+Baseline load_baseline_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw UsageError(fmt::format("baseline file {} does not exist", path));
@@ -167,7 +170,34 @@ Baseline load_baseline(const std::string& path) {
   return b;
 }
 
+// Every *.yaml of a directory, in name order. Entries are scoped by kernel release, so the
+// per-kernel baselines (6.1-clean.yaml, 6.12-clean.yaml) can all apply to any run.
+Baseline load_baseline_dir(const std::string& dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  Baseline all;
+  all.path = dir;
+  for (const auto& f : files) {
+    Baseline one = load_baseline_file(f.string());
+    all.entries.insert(all.entries.end(), one.entries.begin(), one.entries.end());
+  }
+  return all;
+}
+
+}  // namespace
+
+Baseline load_baseline(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec) ? load_baseline_dir(path)
+                                                 : load_baseline_file(path);
+}
+
 void save_baseline(const Baseline& b, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError(fmt::format("{} is a directory of baselines; name one file to update", path));
   YAML::Emitter out;
   out << YAML::Comment("daxtorture baseline: known findings (format: baselines/README.md)");
   out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;

@@ -153,6 +153,33 @@ TEST(Baseline, EntriesAreScopedToTheirWorkload) {
   EXPECT_FALSE(load_baseline(out).known(f, "xfs", "6.1.192", "pin-vs-truncate"));
 }
 
+// `--baseline auto` is the shipped directory: every per-kernel baseline, each entry scoped by
+// its kernel release, so a 6.1 entry never hides the same title on 6.12 and vice versa.
+TEST(Baseline, ADirectoryLoadsEveryPerKernelBaseline) {
+  dt::TempDir d("/tmp", "dt-report-");
+  auto put = [&](const char* name, const char* kernel) {
+    std::ofstream(d.path() / name) << "version: 1\nentries:\n  - title: \"WARNING in x\"\n"
+                                   << "    kernel: \"" << kernel << "\"\n";
+  };
+  put("6.1-clean.yaml", "6.1");
+  put("6.12-clean.yaml", "6.12");
+  std::ofstream(d.path() / "README.md") << "not a baseline";
+  Baseline b = load_baseline(d.path().string());
+  ASSERT_EQ(b.entries.size(), 2u);
+  EXPECT_EQ(b.entries[0].kernel, "6.1");  // name order
+  EXPECT_EQ(b.path, d.path().string());
+  dt::oracle::Finding f;
+  f.title = "WARNING in x";
+  EXPECT_EQ(b.match(f, "xfs", "6.1.192", "mixed"), &b.entries[0]);
+  EXPECT_EQ(b.match(f, "xfs", "6.12.57", "mixed"), &b.entries[1]);
+  EXPECT_EQ(b.match(f, "xfs", "6.6.1", "mixed"), nullptr);
+  EXPECT_THROW(save_baseline(b, d.path().string()), dt::UsageError);
+
+  Baseline shipped = load_baseline(std::string(DT_SOURCE_DIR) + "/baselines");
+  EXPECT_GE(shipped.entries.size(),
+            load_baseline(std::string(DT_SOURCE_DIR) + "/baselines/6.1-clean.yaml").entries.size());
+}
+
 TEST(Baseline, UnseenOnlyCountsEntriesTheRunsCouldHaveHit) {
   Baseline b = load_baseline(testdata("baseline-ok.yaml"));
   auto runs = fixtures::nightly_runs();

@@ -1,10 +1,11 @@
 // The VM pool's bookkeeping without a VM: which kept guest a cell may take, when a guest is
 // used up, and that retiring one removes its NVDIMM files unless artifacts are kept.
+#include "runner/guest_slot.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "runner/guest_slot.hpp"
 #include "runner/session.hpp"
 #include "util/tempdir.hpp"
 

@@ -379,8 +379,8 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--seed", o->seed,
                   "campaign seed instead of the file's (every cell's seed follows)");
   cmd->add_option("--kernel", o->kernels,
-                  "run on this kernel instead of the campaign's (default, kasan, mutant:<id> or "
-                  "a bzImage path; repeatable)");
+                  "run on this kernel instead of the campaign's (default = 6.1, kasan = "
+                  "6.1-kasan, 6.12, 6.12-kasan, mutant:<id> or a bzImage path; repeatable)");
   cmd->add_option("--catalogue", o->catalogue,
                   "mutant catalogue that names mutant:<id> kernels (default: the shipped one)");
   cmd->add_flag("--stop-at-first-new-finding", o->stop_at_new,

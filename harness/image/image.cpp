@@ -10,12 +10,12 @@
 #include <cerrno>
 #include <chrono>
 #include <fstream>
-#include <sstream>
 
 #include "image/cpio.hpp"
 #include "image/kconfig.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/file.hpp"
 #include "util/hash.hpp"
 #include "util/paths.hpp"
 #include "util/process.hpp"
@@ -25,13 +25,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void write_atomic(const fs::path& p, const std::string& data) {
   fs::path tmp = p;
@@ -80,7 +73,7 @@ std::string tarball_digest(const fs::path& cache, const fs::path& tarball,
   std::string id =
       fmt::format("{}|{}|{}", fs::canonical(tarball).string(), fs::file_size(tarball), mtime);
   fs::path memo = cache / "digests.json";
-  json j = fs::exists(memo) ? json::parse(slurp(memo), nullptr, false) : json::object();
+  json j = fs::exists(memo) ? json::parse(read_file(memo), nullptr, false) : json::object();
   if (j.is_discarded()) j = json::object();
   if (j.contains(id)) return j[id];
   std::string d = sha256_file(tarball);
@@ -273,7 +266,7 @@ std::optional<Image> ImageStore::find(const BuildRequest& req) const {
   fs::path dir = cache_ / "images" / image_key(kernel_key(req), initramfs_key());
   if (!fs::exists(dir / "manifest.json")) return std::nullopt;
   Image img;
-  img.manifest = json::parse(slurp(dir / "manifest.json"));
+  img.manifest = json::parse(read_file(dir / "manifest.json"));
   img.key = img.manifest.at("key");
   img.dir = dir;
   img.kernel = img.manifest.at("kernel").get<std::string>();
@@ -289,7 +282,7 @@ std::vector<Image> ImageStore::list() const {
   for (auto& e : fs::directory_iterator(root)) {
     auto m = e.path() / "manifest.json";
     if (!fs::exists(m)) continue;
-    auto j = json::parse(slurp(m), nullptr, false);
+    auto j = json::parse(read_file(m), nullptr, false);
     if (j.is_discarded()) continue;
     Image img;
     img.manifest = j;
@@ -373,9 +366,9 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
       kernel_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       Kconfig requested;
-      requested.merge_text(slurp(frag), "daxtorture.config");
+      requested.merge_text(read_file(frag), "daxtorture.config");
       std::vector<std::string> dropped, untrimmed;
-      for (auto& m : verify(requested, slurp(kdir / "config")))
+      for (auto& m : verify(requested, read_file(kdir / "config")))
         (m.wanted == "n" ? untrimmed : dropped).push_back(m.str());
       for (auto& u : untrimmed) say("note: " + u);
       if (!dropped.empty()) {
@@ -436,8 +429,8 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   std::vector<std::string> patches;
   for (auto& p : req.patches) patches.push_back(fs::absolute(p).string());
-  json build_info =
-      fs::exists(kdir / "build.json") ? json::parse(slurp(kdir / "build.json")) : json::object();
+  json build_info = fs::exists(kdir / "build.json") ? json::parse(read_file(kdir / "build.json"))
+                                                    : json::object();
   img.manifest = {
       {"key", img.key},
       {"label", req.label.empty() ? req.flavour : req.label},
@@ -446,7 +439,7 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
       {"initramfs_key", ikey},
       {"kernel", img.kernel.string()},
       {"initramfs", img.initramfs.string()},
-      {"kernel_release", fs::exists(kdir / "release") ? trim(slurp(kdir / "release")) : ""},
+      {"kernel_release", fs::exists(kdir / "release") ? trim(read_file(kdir / "release")) : ""},
       {"source", !req.kernel.empty()       ? req.kernel.string()
                  : !req.kernel_src.empty() ? tree_identity(req.kernel_src)
                                            : req.tarball.string()},

@@ -18,6 +18,7 @@
 #include "report/overview.hpp"
 #include "report/resolve.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/hash.hpp"
 #include "util/process.hpp"
 
@@ -26,13 +27,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> out;
@@ -312,7 +306,7 @@ void describe_kernel(const results::RunRecord& run, const UpstreamOptions& o, Up
   std::error_code ec;
   fs::path mpath = o.image_cache / "images" / run.image_key / "manifest.json";
   if (run.image_key.empty() || !fs::is_regular_file(mpath, ec)) return;
-  json m = json::parse(slurp(mpath), nullptr, false);
+  json m = json::parse(read_file(mpath), nullptr, false);
   if (m.is_discarded()) return;
   u.image_label = m.value("label", "");
   u.source = m.value("source", "");
@@ -321,7 +315,7 @@ void describe_kernel(const results::RunRecord& run, const UpstreamOptions& o, Up
   fs::path kdir = kernel_dir(m, o.image_cache);
   if (kdir.empty()) return;
   if (fs::is_regular_file(kdir / "daxtorture.config", ec)) {
-    std::string merged = slurp(kdir / "daxtorture.config");
+    std::string merged = read_file(kdir / "daxtorture.config");
     u.fragment_sha256 = sha256_hex(merged);
     if (o.fragments) {
       if (auto now = o.fragments(flavour)) {
@@ -334,7 +328,7 @@ void describe_kernel(const results::RunRecord& run, const UpstreamOptions& o, Up
   }
   fs::path cfg =
       fs::is_regular_file(kdir / "config", ec) ? kdir / "config" : kdir / "daxtorture.config";
-  if (fs::is_regular_file(cfg, ec)) config = parse_config(slurp(cfg));
+  if (fs::is_regular_file(cfg, ec)) config = parse_config(read_file(cfg));
   for (auto& opt : kOptions) {
     auto it = config.find(opt.name);
     if (it == config.end() || (it->second == "n" && !opt.show_unset)) continue;

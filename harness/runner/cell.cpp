@@ -218,7 +218,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       s = std::move(guest->session);
       s->should_abort = ctx.should_abort;
       r.guest_cell = ++guest->cells;
-      console_from = s->console_text().size();
+      console_from = s->console_size();
       report("setup");
       proof = format_and_mount(*s, cell.fs, console_from);
     } else {

@@ -3,10 +3,8 @@
 #include <fmt/format.h>
 #include <poll.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 namespace dt::runner {
 
@@ -203,10 +201,13 @@ std::vector<console::Report> Session::take_reports() {
 }
 
 std::string Session::console_text() const {
-  std::ifstream in(inst_->console_log(), std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_file(inst_->console_log());
+}
+
+std::size_t Session::console_size() const {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(inst_->console_log(), ec);
+  return ec ? 0 : static_cast<std::size_t>(n);
 }
 
 void Session::poweroff() {

@@ -79,6 +79,7 @@ class Session {
   bool has_reports() const { return !reports_.empty(); }
   bool lockdep_disabled() const { return parser_.lockdep_disabled(); }
   std::string console_text() const;  // whole console so far (read from the log)
+  std::size_t console_size() const;  // its length, without reading it
   vm::Instance& instance() { return *inst_; }
 
   // Close the VM, after collecting diagnosis (sysrq, registers) if asked. Idempotent.

@@ -5,24 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "results/store.hpp"
+#include "util/file.hpp"
 #include "util/process.hpp"
 #include "util/tempdir.hpp"
 
 using namespace dt;
 namespace fs = std::filesystem;
 
-namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST(VmPool, KeptGuestsAreReplacedAfterAReportOrADamagingInjector) {
   TempDir out("/tmp", "dt-it-pool-");
@@ -50,7 +42,7 @@ TEST(VmPool, KeptGuestsAreReplacedAfterAReportOrADamagingInjector) {
       EXPECT_EQ(run.guest_cell, 1);
     EXPECT_EQ(run.boot_to_ready_s > 0, run.guest_cell == 1);
     reused += run.guest_cell >= 2;
-    std::string console = slurp(run.console_path);
+    std::string console = read_file(run.console_path);
     EXPECT_NE(console.find("(pmem0)"), std::string::npos) << "its own slice: its mount";
     if (control) {
       ++controls;

@@ -15,6 +15,7 @@
 
 #include "report/resolve.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/process.hpp"
 #include "util/tempdir.hpp"
 
@@ -25,13 +26,6 @@ namespace {
 
 const fs::path kData = fs::path(DT_REPORT_TESTDATA) / "upstream";
 const std::string kRun0 = "0000-xfs_reflink_none_default_r0-a2288fe120";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 bool has(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
@@ -51,7 +45,7 @@ class Upstream : public ::testing::Test {
     store.set_meta("campaign_path", (kData / "triage-xfs-reflink.yaml").string());
     for (auto& e : fs::directory_iterator(kData)) {
       if (e.path().extension() != ".json") continue;
-      auto r = dt::results::record_from_json(nlohmann::json::parse(slurp(e.path())));
+      auto r = dt::results::record_from_json(nlohmann::json::parse(dt::read_file(e.path())));
       // Only the first run's console came along; the others point nowhere.
       r.console_path = r.run_id == kRun0 ? (kData / "0000-console.log").string() : "";
       r.workdir.clear();
@@ -60,8 +54,9 @@ class Upstream : public ::testing::Test {
     options.image_cache = kData / "cache";
     options.fragments = [](const std::string& flavour) -> std::optional<FragmentSource> {
       if (flavour != "default") return std::nullopt;
-      return FragmentSource{{"base.config", "dax.config", "fs.config", "debug.config"},
-                            slurp(kData / "cache/kernels/cfcf30ff76627371/daxtorture.config")};
+      return FragmentSource{
+          {"base.config", "dax.config", "fs.config", "debug.config"},
+          dt::read_file(kData / "cache/kernels/cfcf30ff76627371/daxtorture.config")};
     };
   }
 
@@ -230,7 +225,7 @@ TEST_F(Upstream, AmbiguousIdListsTheCandidates) {
 
 TEST_F(Upstream, ChangedCampaignIsSaid) {
   dt::TempDir tmp("/tmp", "dt-upstream-camp-");
-  std::string yaml = slurp(kData / "triage-xfs-reflink.yaml");
+  std::string yaml = dt::read_file(kData / "triage-xfs-reflink.yaml");
   yaml.replace(yaml.find("seed: 7"), 7, "seed: 8");
   std::ofstream(tmp.path() / "c.yaml") << yaml;
   store.set_meta("campaign_path", (tmp.path() / "c.yaml").string());

@@ -445,7 +445,7 @@ const Format kFormats[] = {
      .start = R"(^BUG: Bad page (state|cache) in process )", .title = bad_page_title,
      .frame = {.skip = skip::kBadPageState}, .end = End::Trace, .tail = kTraceTail},
     {.kind = Kind::Bug, .name = "bad-page-map", .needle = "Bad page map in process",
-     .start = R"(^BUG: Bad page map in process )", .title = titled<kBadPageMap>,
+     .start = R"(^BUG: Bad page map in process )", .title = fixed<kBadPageMap>,
      .frame = {.required = false, .skip = skip::kBadPageMap, .fallback = " fault:(\\w+)"},
      .end = End::Trace, .tail = kTraceTail},
     {.kind = Kind::Bug, .name = "bad-rss-counter", .needle = "Bad rss-counter state",

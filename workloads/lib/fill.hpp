@@ -45,7 +45,8 @@ class Filler {
   bool full_ = false;
   bool punch_ok_ = true;
   uint64_t op_ = 0;
-  std::vector<char> buf_;
+  std::vector<char> buf_;   // blocks being written
+  std::vector<char> rbuf_;  // blocks being verified
 };
 
 }  // namespace dt::workload

@@ -138,14 +138,15 @@ std::optional<Verdict> judge(const FileIdent& m, uint64_t b, Via via, const void
                              const ReadView& view, const OpCtx& ctx) {
   if (!view.conclusive) return std::nullopt;
   const uint64_t lo = eof_blocks(view.eof.lo), hi = eof_blocks(view.eof.hi);
+  // The common, legal case first: building a verdict allocates (strings, JSON).
+  if (fault ? b >= lo : b < hi && content_legal(data, view.legal)) return std::nullopt;
   Verdict v;
   v.file = m.path;
   v.offset = b * kBlockSize;
   v.ctx = ctx;
   v.expected = {{"eof_min", view.eof.lo}, {"eof_max", view.eof.hi}};
   if (fault) {
-    // Beyond the smallest EOF seen during the access a fault is legal.
-    if (b >= lo) return std::nullopt;
+    // (beyond the smallest EOF seen during the access a fault is legal: handled above)
     v.check = via == Via::kMap ? "unexpected-sigbus" : "short-read";
     v.found = {{"kind", via == Via::kMap ? "sigbus" : "eof"}};
     v.message = (via == Via::kMap ? "SIGBUS" : "pread hit EOF") + std::string(" at block ") +
@@ -162,7 +163,6 @@ std::optional<Verdict> judge(const FileIdent& m, uint64_t b, Via via, const void
                 std::to_string(view.eof.hi) + " bytes) for the whole access";
     return v;
   }
-  if (content_legal(data, view.legal)) return std::nullopt;
   return classify(m, b, data, view.legal, ctx);
 }
 

@@ -353,11 +353,11 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
       {
         // Unpack happens inside the script on first use; patches need the tree, so unpack first.
         if (!req.patches.empty() && !fs::exists(src / ".daxtorture-unpacked")) {
-          run_build({"bash", "-c",
-                     fmt::format("mkdir -p '{0}' && tar -xf '{1}' -C '{0}' --strip-components=1 && "
-                                 "touch '{0}/.daxtorture-unpacked'",
-                                 src.string(), req.tarball.string())},
-                    kdir / "unpack.log", 0, progress, objects);
+          fs::create_directories(src);
+          run_build(
+              {"tar", "-xf", req.tarball.string(), "-C", src.string(), "--strip-components=1"},
+              kdir / "unpack.log", 0, progress, objects);
+          std::ofstream(src / ".daxtorture-unpacked").flush();
         }
         AppliedPatches applied(src, req.patches);
         run_build(argv, kdir / "build.log", expected, progress, objects);

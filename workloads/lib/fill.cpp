@@ -116,7 +116,8 @@ size_t Filler::verify(uint64_t first, uint64_t count) {
     const uint64_t n = std::min<uint64_t>(kChunkBlocks, end - b0);
     const ssize_t got = ::pread(fd_.get(), rbuf_.data(), n * kBlockSize, off_t(b0 * kBlockSize));
     if (got < 0) continue;
-    if (size_t(got) < n * kBlockSize) std::memset(rbuf_.data() + got, 0, n * kBlockSize - size_t(got));
+    if (size_t(got) < n * kBlockSize)
+      std::memset(rbuf_.data() + got, 0, n * kBlockSize - size_t(got));
     for (uint64_t i = 0; i < n; ++i) {
       const uint64_t b = b0 + i;
       const bool past_read = uint64_t(got) <= i * kBlockSize;  // read 0 bytes of this block

@@ -5,8 +5,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,8 +50,8 @@ long read_long(const std::string& path, long fallback) {
 
 // Waits that end by a userspace action (or a timer), never by a lost kernel wakeup.
 bool userspace_wait(const std::string& where) {
-  static const char* kUser[] = {"futex",  "nanosleep",   "hrtimer",  "pipe_",  "poll",
-                                "select", "epoll",       "wait4",    "do_wait", "sigsuspend",
+  static const char* kUser[] = {"futex",        "nanosleep",   "hrtimer",  "pipe_",   "poll",
+                                "select",       "epoll",       "wait4",    "do_wait", "sigsuspend",
                                 "sigtimedwait", "unix_stream", "skb_wait", "pause"};
   for (const char* k : kUser)
     if (where.find(k) != std::string::npos) return true;
@@ -106,8 +106,7 @@ bool kernel_wait(const ThreadSample& s) {
   return true;
 }
 
-Run::Watched::Watched(Run& run, std::string name, int ctx_thread)
-    : run_(run), prev_(tls_progress) {
+Run::Watched::Watched(Run& run, std::string name, int ctx_thread) : run_(run), prev_(tls_progress) {
   tls_progress = nullptr;
   if (!run_.shared_) return;
   const int i = run_.shared_->n.fetch_add(1);
@@ -136,8 +135,8 @@ Run::Run(Options opt, std::FILE* out)
     : opt_(std::move(opt)), rep_(out, opt_.seed, opt_.max_verdicts), nonce_(make_nonce()) {
   if (const char* e = std::getenv("DT_STALL_SECONDS"); e && std::atof(e) > 0)
     stall_seconds_ = std::atof(e);
-  void* m = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                   -1, 0);
+  void* m =
+      ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (m != MAP_FAILED) shared_ = new (m) Shared();
   t0_ = Clock::now();
   deadline_ = t0_ + std::chrono::duration_cast<Clock::duration>(
@@ -378,8 +377,7 @@ void Run::check_watchdog(double tick) {
   if (const int64_t ns = stop_at_ns_.load())
     end = std::min(end, Clock::time_point(Clock::duration(ns)));
   const double stall_grace = stall_verdicts() ? 90.0 : 30.0;
-  const auto grace =
-      std::chrono::duration<double>(std::max(stall_grace, 3 * opt_.op_timeout));
+  const auto grace = std::chrono::duration<double>(std::max(stall_grace, 3 * opt_.op_timeout));
   if (now - end < grace) return;
   if (!hung && !stall_verdicts()) {
     Verdict v;
@@ -449,8 +447,7 @@ void Run::check_progress(double tick) {
                {"stack", ts.stack}};
     v.message = std::string(p.name) + " (tid " + std::to_string(p.tid) + ") has slept in state " +
                 std::string(1, ts.state) + (top.empty() ? "" : " in " + top) +
-                " without being scheduled once for " +
-                std::to_string(int(p.unscheduled)) +
+                " without being scheduled once for " + std::to_string(int(p.unscheduled)) +
                 " s while the run went on: a lost wakeup or a deadlock";
     rep_.verdict(v);
     ++shared_->verdicts;
@@ -501,19 +498,19 @@ void Run::rescue() {
   // and an entry unlock wakes one waiter.
   std::thread([fds] {
     for (int pass = 0; pass < 4; ++pass)
-    for (int fd : fds) {
-      struct stat st {};
-      if (::fstat(fd, &st) != 0 || st.st_size <= 0) continue;
-      const size_t len = size_t(st.st_size);
-      void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
-      if (m != MAP_FAILED) {
-        char byte;
-        for (size_t off = 0; off < len; off += kBlockSize)
-          (void)guarded_copy(&byte, static_cast<const char*>(m) + off, 1);
-        ::munmap(m, len);
+      for (int fd : fds) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || st.st_size <= 0) continue;
+        const size_t len = size_t(st.st_size);
+        void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+        if (m != MAP_FAILED) {
+          char byte;
+          for (size_t off = 0; off < len; off += kBlockSize)
+            (void)guarded_copy(&byte, static_cast<const char*>(m) + off, 1);
+          ::munmap(m, len);
+        }
+        ::fsync(fd);
       }
-      ::fsync(fd);
-    }
   }).detach();
 }
 

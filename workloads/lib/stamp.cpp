@@ -18,13 +18,15 @@ uint64_t header_seed(const uint64_t* w) {
 }
 
 // The body is the header's seed xor a per-position constant: every word of two different
-// stamps differs (the seeds differ) and a zero word is a 2^-64 chance, which is all attribution needs. A
-// mix per word (and a second pass for a checksum) made judging a block cost ~1000 mixes, and
-// judging is what the final check of every fill block spends its time on under TCG.
+// stamps differs (the seeds differ) and a zero word is a 2^-64 chance, which is all attribution
+// needs. A mix per word (and a second pass for a checksum) made judging a block cost ~1000 mixes,
+// and judging is what the final check of every fill block spends its time on under TCG.
 constexpr uint64_t kPositionStep = 0x9e3779b97f4a7c15ull;
 
 // The last word closes the block: torn or zeroed tails must not look intact.
-uint64_t tail_word(uint64_t seed) { return mix64(seed ^ 0x5eed'0f'7a11ull) | 1; }
+uint64_t tail_word(uint64_t seed) {
+  return mix64(seed ^ 0x5eed'0f'7a11ull) | 1;
+}
 
 }  // namespace
 

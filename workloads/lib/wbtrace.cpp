@@ -31,8 +31,8 @@ WbLine parse_wb_line(std::string_view line) {
     const std::string rest(line.substr(p + kEvent.size()));
     WbEvent e;
     unsigned long ino = 0, pgoff = 0, pglen = 0;
-    if (std::sscanf(rest.c_str(), "dev %u:%u ino %lx pgoff %lx pglen %lx", &e.major, &e.minor,
-                    &ino, &pgoff, &pglen) == 5) {
+    if (std::sscanf(rest.c_str(), "dev %u:%u ino %lx pgoff %lx pglen %lx", &e.major, &e.minor, &ino,
+                    &pgoff, &pglen) == 5) {
       e.ino = ino, e.pgoff = pgoff, e.pglen = pglen;
       out.kind = WbLine::kWriteback;
       out.ev = e;
@@ -155,11 +155,11 @@ WritebackOracle::WritebackOracle(Run& run)
   mark_.reset(::open((root_ + "/trace_marker").c_str(), O_WRONLY | O_CLOEXEC));
   pipe_.reset(::open((root_ + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!mark_ || !pipe_ ||
-      !write_tracefs("/events/fs_dax/dax_writeback_one/filter",
-                     "ino == " + std::to_string(ino_)) ||
+      !write_tracefs("/events/fs_dax/dax_writeback_one/filter", "ino == " + std::to_string(ino_)) ||
       !write_tracefs("/events/fs_dax/dax_writeback_one/enable", "1")) {
-    run.rep().skip("cannot set up trace_marker/trace_pipe/the event filter: fsync writeback not "
-                   "checked");
+    run.rep().skip(
+        "cannot set up trace_marker/trace_pipe/the event filter: fsync writeback not "
+        "checked");
     write_tracefs("/events/fs_dax/dax_writeback_one/enable", "0");
     if (!old_clock_.empty()) write_tracefs("/trace_clock", old_clock_);
     return;
@@ -167,7 +167,9 @@ WritebackOracle::WritebackOracle(Run& run)
   on_ = true;
 }
 
-WritebackOracle::~WritebackOracle() { stop(); }
+WritebackOracle::~WritebackOracle() {
+  stop();
+}
 
 bool WritebackOracle::write_tracefs(const std::string& rel, const std::string& v) {
   Fd fd(::open((root_ + rel).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));

@@ -10,7 +10,7 @@ class CpuHotplug : public Injector {
   using Injector::Injector;
   std::string name() const override { return "cpu-hotplug"; }
   void arm(runner::Session& s) override {
-    int n = s.hello().value("ncpus", 1);
+    int n = std::max(1, s.hello().ncpus);
     cpu_ = "/sys/devices/system/cpu/cpu" + std::to_string(n - 1) + "/online";
     console_start_ = s.console_text().size();
   }

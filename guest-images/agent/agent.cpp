@@ -1,17 +1,10 @@
 // daxtorture guest agent: PID 1 of the test initramfs.
 //
 // Sets up the minimal userspace (proc, sys, dev, debugfs, tracefs, tmp), then serves the
-// harness over a virtio-serial port with JSON lines, one object per line:
-//   harness -> agent  {"cmd":"exec","id":N,"argv":[...],"env":{...}}   start a process
-//                     {"cmd":"kill","id":N,"signal":9}                  signal its group
-//                     {"cmd":"write","path":P,"data":D}                 write a sysfs/procfs file
-//                     {"cmd":"poweroff"}
-//   agent -> harness  {"type":"hello",...} once, {"type":"heartbeat","uptime":S} every second,
-//                     {"type":"stdout"|"stderr","id":N,"line":L}, {"type":"exit","id":N,...},
-//                     {"type":"error","message":M} for a bad request.
-// The kernel console stays on ttyS0 and is never used for the protocol, so a noisy kernel
-// cannot corrupt it. {"cmd":"shell"} starts an interactive shell on the console (after the
-// harness has set up the filesystem), for `daxtorture shell`.
+// harness over a virtio-serial port with JSON lines, one object per line: the messages of
+// protocol/agent_messages.hpp (exec, kill, write, shell, poweroff in; hello, heartbeat,
+// started, stdout/stderr, exit, exec-failed, written, error out). The kernel console stays on
+// ttyS0 and is never used for the protocol, so a noisy kernel cannot corrupt it.
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -36,9 +29,11 @@
 #include <string>
 #include <vector>
 
+#include "protocol/agent_messages.hpp"
 #include "protocol/exit_codes.hpp"
 
 using json = nlohmann::json;
+namespace proto = dt::protocol;
 
 namespace {
 
@@ -132,7 +127,9 @@ class Agent {
  public:
   explicit Agent(int port) : port_(port) {}
 
-  void send(const json& j) {
+  void send(const proto::Reply& r) { send_json(proto::encode(r)); }
+
+  void send_json(const json& j) {
     std::string line = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     std::size_t off = 0;
     while (off < line.size()) {
@@ -155,14 +152,13 @@ class Agent {
     uname(&u);
     struct sysinfo si {};
     sysinfo(&si);
-    send({{"type", "hello"},
-          {"agent", "1"},
-          {"kernel", u.release},
-          {"version", u.version},
-          {"ncpus", sysconf(_SC_NPROCESSORS_ONLN)},
-          {"mem_bytes", static_cast<std::uint64_t>(si.totalram) * si.mem_unit},
-          {"uptime", uptime()},
-          {"cmdline", trim(read_file("/proc/cmdline"))}});
+    send(proto::Hello{.agent = "2",
+                      .kernel = u.release,
+                      .version = u.version,
+                      .cmdline = trim(read_file("/proc/cmdline")),
+                      .ncpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)),
+                      .mem_bytes = static_cast<std::uint64_t>(si.totalram) * si.mem_unit,
+                      .uptime = uptime()});
   }
 
   void run() {
@@ -201,7 +197,7 @@ class Agent {
       }
       reap();
       if (now_s() >= next_beat) {
-        send({{"type", "heartbeat"}, {"uptime", uptime()}, {"running", children_.size()}});
+        send(proto::Heartbeat{uptime(), static_cast<int>(children_.size())});
         next_beat = now_s() + 1;
       }
     }
@@ -215,52 +211,49 @@ class Agent {
   }
 
   void handle(const std::string& line) {
-    json req;
+    json j;
+    proto::Request req;
     try {
-      req = json::parse(line);
+      j = json::parse(line);
+      req = proto::decode_request(j);
     } catch (const std::exception& e) {
-      send({{"type", "error"}, {"message", std::string("bad request: ") + e.what()}});
+      const int id = j.is_object() && j.contains("id") && j["id"].is_number_integer()
+                         ? j["id"].get<int>()
+                         : -1;
+      send(proto::Error{id, std::string("bad request: ") + e.what()});
       return;
     }
-    std::string cmd = req.value("cmd", "");
-    try {
-      if (cmd == "exec") {
-        exec(req);
-      } else if (cmd == "kill") {
-        auto it = children_.find(req.at("id").get<int>());
-        if (it != children_.end()) ::kill(-it->second.pid, req.value("signal", SIGKILL));
-      } else if (cmd == "write") {
-        std::string path = req.at("path");
-        std::string data = req.at("data");
-        int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-        bool ok =
-            fd >= 0 && write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
-        std::string err = ok ? "" : strerror(errno);
-        if (fd >= 0) close(fd);
-        send({{"type", "written"},
-              {"path", path},
-              {"ok", ok},
-              {"error", err},
-              {"tag", req.value("tag", 0)}});
-      } else if (cmd == "shell") {
-        shell();
-      } else if (cmd == "poweroff") {
-        sync();
-        reboot(RB_POWER_OFF);
-      } else {
-        send({{"type", "error"}, {"message", "unknown cmd '" + cmd + "'"}});
-      }
-    } catch (const std::exception& e) {
-      send({{"type", "error"}, {"message", "bad " + cmd + " request: " + e.what()}});
-    }
+    std::visit([this](const auto& m) { serve(m); }, req);
   }
 
-  void exec(const json& req) {
-    int id = req.at("id").get<int>();
-    std::vector<std::string> argv = req.at("argv").get<std::vector<std::string>>();
-    if (argv.empty()) throw std::runtime_error("empty argv");
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw std::runtime_error(strerror(errno));
+  void serve(const proto::Kill& k) {
+    auto it = children_.find(k.id);
+    if (it != children_.end()) ::kill(-it->second.pid, k.signal);
+  }
+
+  void serve(const proto::Write& w) {
+    int fd = open(w.path.c_str(), O_WRONLY | O_CLOEXEC);
+    bool ok =
+        fd >= 0 && write(fd, w.data.data(), w.data.size()) == static_cast<ssize_t>(w.data.size());
+    std::string err = ok ? "" : strerror(errno);
+    if (fd >= 0) close(fd);
+    send(proto::Written{w.id, w.path, ok, err});
+  }
+
+  void serve(const proto::Shell&) { shell(); }
+
+  void serve(const proto::Poweroff&) {
+    sync();
+    reboot(RB_POWER_OFF);
+  }
+
+  // The child reports a failed execvp through a close-on-exec pipe: EOF means it ran.
+  void serve(const proto::Exec& req) {
+    int out[2], err[2], status[2];
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status, O_CLOEXEC)) {
+      send(proto::ExecFailed{req.id, errno, std::string("pipe: ") + strerror(errno)});
+      return;
+    }
     pid_t pid = fork();
     if (pid == 0) {
       setsid();  // own group, so kill reaches the workload's threads' helpers too
@@ -268,25 +261,41 @@ class Agent {
       dup2(err[1], 2);
       int null = open("/dev/null", O_RDONLY);
       dup2(null, 0);
-      if (req.contains("env"))
-        for (auto& [k, v] : req["env"].items()) setenv(k.c_str(), v.get<std::string>().c_str(), 1);
-      if (req.contains("cwd")) (void)!chdir(req["cwd"].get<std::string>().c_str());
+      for (auto& [k, v] : req.env) setenv(k.c_str(), v.c_str(), 1);
+      if (!req.cwd.empty()) (void)!chdir(req.cwd.c_str());
+      std::vector<std::string> argv = req.argv;
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());
       args.push_back(nullptr);
       execvp(args[0], args.data());
-      std::fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
+      int e = errno;
+      (void)!write(status[1], &e, sizeof e);
       _exit(dt::protocol::kGuestExecFailed);
     }
+    const int fork_errno = errno;
     close(out[1]);
     close(err[1]);
+    close(status[1]);
+    int exec_errno = 0;
+    ssize_t n = pid < 0 ? 0 : read(status[0], &exec_errno, sizeof exec_errno);
+    while (n < 0 && errno == EINTR) n = read(status[0], &exec_errno, sizeof exec_errno);
+    close(status[0]);
+    if (pid < 0 || n == static_cast<ssize_t>(sizeof exec_errno)) {
+      close(out[0]);
+      close(err[0]);  // the failed child is reaped (and ignored) by reap()
+      const int e = pid < 0 ? fork_errno : exec_errno;
+      send(proto::ExecFailed{
+          req.id, e,
+          (pid < 0 ? std::string("fork: ") : "exec " + req.argv[0] + ": ") + strerror(e)});
+      return;
+    }
     Child c;
     c.pid = pid;
     c.out = out[0];
     c.err = err[0];
     c.started = now_s();
-    children_[id] = c;
-    send({{"type", "started"}, {"id", id}, {"pid", pid}});
+    children_[req.id] = c;
+    send(proto::Started{req.id, pid});
   }
 
   void shell() {
@@ -301,17 +310,17 @@ class Agent {
       execl("/bin/sh", "-sh", static_cast<char*>(nullptr));
       _exit(dt::protocol::kGuestExecFailed);
     }
-    send({{"type", "started"}, {"id", -1}, {"pid", pid}});
+    send(proto::Started{-1, pid});
   }
 
   void flush_lines(int id, std::string& buf, bool is_err, bool all) {
     std::size_t nl;
     while ((nl = buf.find('\n')) != std::string::npos) {
-      send({{"type", is_err ? "stderr" : "stdout"}, {"id", id}, {"line", buf.substr(0, nl)}});
+      send(proto::Output{id, is_err, buf.substr(0, nl)});
       buf.erase(0, nl + 1);
     }
     if ((all && !buf.empty()) || buf.size() > kMaxLine) {
-      send({{"type", is_err ? "stderr" : "stdout"}, {"id", id}, {"line", buf}});
+      send(proto::Output{id, is_err, buf});
       buf.clear();
     }
   }
@@ -343,11 +352,8 @@ class Agent {
     for (auto it = children_.begin(); it != children_.end();) {
       Child& c = it->second;
       if (c.exited && c.out < 0 && c.err < 0) {
-        send({{"type", "exit"},
-              {"id", it->first},
-              {"code", WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1},
-              {"signal", WIFSIGNALED(c.status) ? WTERMSIG(c.status) : 0},
-              {"elapsed", now_s() - c.started}});
+        send(proto::Exited{it->first, WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1,
+                           WIFSIGNALED(c.status) ? WTERMSIG(c.status) : 0, now_s() - c.started});
         it = children_.erase(it);
       } else {
         ++it;

@@ -67,7 +67,7 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
                             {"dax", proof.ok},
                             {"message", proof.message},
                             {"accel", vm::to_string(accel.accel)},
-                            {"kernel", s.hello().value("kernel", "")},
+                            {"kernel", s.hello().kernel},
                             {"boot_to_ready_s", s.boot_to_ready_s()},
                             {"setup_s", proof.seconds},
                             {"boot_to_dax_proof_s", total},

@@ -55,7 +55,7 @@ void add_shell_command(CLI::App& app, std::function<int()>& action) {
                          proof.ok ? "on" : "OFF: " + proof.message));
       }
       info("shell on the guest console; Ctrl-A X or 'poweroff -f' ends it");
-      s.instance().agent().send({{"cmd", "shell"}});
+      s.instance().agent().send(protocol::encode(protocol::Shell{}));
       while (!s.instance().exited()) {
         while (s.instance().agent().next(0.2)) {
         }

@@ -346,8 +346,12 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       // The workload ignored its own budget: an operation is stuck in the kernel.
       r.findings.push_back(oracle::lost("workload timed out (stuck operation?)",
                                         tail_lines(s->console_text(), 100)));
-    } else if (!r.workload_result.is_object() && wl.code != protocol::kGuestSkip &&
-               wl.code != protocol::kGuestUsage && wl.code != protocol::kGuestExecFailed) {
+    } else if (const bool not_run = !wl.not_run.empty() || wl.code == protocol::kGuestUsage ||
+                                    wl.code == protocol::kGuestExecFailed;
+               not_run) {
+      throw InfraError("workload could not run (exit " + std::to_string(wl.code) +
+                       "): " + wl.output().substr(0, 500));
+    } else if (!r.workload_result.is_object() && wl.code != protocol::kGuestSkip) {
       // Died without its closing verdict: a crash (SIGSEGV, SIGBUS where none was legal) or
       // an error it could not survive. Never a pass.
       oracle::Finding f;
@@ -360,9 +364,6 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
     } else if (wl.code == protocol::kGuestSkip) {
       r.status = results::Status::Skip;
       r.error = "workload skipped: " + wl.output().substr(0, 500);
-    } else if (wl.code == protocol::kGuestUsage || wl.code == protocol::kGuestExecFailed) {
-      throw InfraError("workload could not run (exit " + std::to_string(wl.code) +
-                       "): " + wl.output().substr(0, 500));
     }
     s->idle(1.0);  // late console reports
     collect_reports();

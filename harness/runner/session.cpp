@@ -3,13 +3,14 @@
 #include <fmt/format.h>
 #include <poll.h>
 
+#include "protocol/exit_codes.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
 namespace dt::runner {
 
 std::string ExecResult::output() const {
-  std::string s;
+  std::string s = not_run.empty() ? "" : "not run: " + not_run + "\n";
   for (auto& l : out) s += l + "\n";
   for (auto& l : err) s += l + "\n";
   return s;
@@ -29,32 +30,56 @@ Session::~Session() {
 
 void Session::handle(const json& msg) {
   last_agent_ = vm::steady_now();
-  std::string type = msg.value("type", "");
-  if (type == "hello") hello_ = msg;
-  if (type == "stdout" || type == "stderr") {
-    auto it = pending_.find(msg.value("id", 0));
-    if (it != pending_.end()) {
-      std::string line = msg.value("line", "");
-      (type == "stdout" ? it->second.result.out : it->second.result.err).push_back(line);
-      if (type == "stdout" && it->second.on_line) it->second.on_line(line);
-    }
-  } else if (type == "exit") {
-    auto it = pending_.find(msg.value("id", 0));
-    if (it != pending_.end()) {
-      it->second.done = true;
-      it->second.result.code = msg.value("code", -1);
-      it->second.result.signal = msg.value("signal", 0);
-      it->second.result.elapsed = msg.value("elapsed", 0.0);
-    }
-  } else if (type == "written") {
-    writes_[msg.value("path", "")] = msg.value("ok", false);
-  } else if (type == "error") {
-    // A request the agent could not run: fail every command still waiting for a start.
-    for (auto& [id, p] : pending_)
-      if (!p.done && p.result.out.empty())
-        p.result.err.push_back("agent: " + msg.value("message", ""));
+  try {
+    on_reply(protocol::decode_reply(msg));
+  } catch (const protocol::ProtocolError&) {
+    // Not a message of ours (a "garbage" line from a broken guest): shown, never acted on.
   }
   if (on_event) on_event(msg);
+}
+
+void Session::on_reply(const protocol::Reply& reply) {
+  auto pending = [&](int id) -> Pending* {
+    auto it = pending_.find(id);
+    return it == pending_.end() ? nullptr : &it->second;
+  };
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, protocol::Hello>) {
+          hello_ = m;
+          ready_ = true;
+        } else if constexpr (std::is_same_v<T, protocol::Output>) {
+          if (auto* p = pending(m.id)) {
+            (m.is_stderr ? p->result.err : p->result.out).push_back(m.line);
+            if (!m.is_stderr && p->on_line) p->on_line(m.line);
+          }
+        } else if constexpr (std::is_same_v<T, protocol::Exited>) {
+          if (auto* p = pending(m.id)) {
+            p->done = true;
+            p->result.code = m.code;
+            p->result.signal = m.signal;
+            p->result.elapsed = m.elapsed;
+          }
+        } else if constexpr (std::is_same_v<T, protocol::ExecFailed>) {
+          if (auto* p = pending(m.id)) {
+            p->done = true;
+            p->result.code = protocol::kGuestExecFailed;
+            p->result.not_run = m.message;
+          }
+        } else if constexpr (std::is_same_v<T, protocol::Written>) {
+          writes_[m.id] = m.ok;
+        } else if constexpr (std::is_same_v<T, protocol::Error>) {
+          // A request the agent could not take: that one fails now, not at its timeout.
+          if (auto* p = pending(m.id)) {
+            p->done = true;
+            p->result.not_run = "agent: " + m.message;
+          } else if (m.id >= 0) {
+            writes_[m.id] = false;
+          }
+        }
+      },
+      reply);
 }
 
 void Session::pump(double timeout_s) {
@@ -125,7 +150,7 @@ void Session::check_alive() {
 void Session::wait_ready() {
   double deadline = vm::steady_now() + opts_.ready_timeout_s;
   try {
-    while (hello_.is_null()) {
+    while (!ready_) {
       if (vm::steady_now() > deadline)
         throw vm::BootError(
             fmt::format("boot timed out: no agent after {:.0f}s", opts_.ready_timeout_s),
@@ -144,7 +169,7 @@ ExecResult Session::exec(const std::vector<std::string>& argv, double timeout_s,
                          const std::function<void(const std::string&)>& on_line) {
   int id = next_id_++;
   pending_[id].on_line = on_line;
-  if (!inst_->agent().send({{"cmd", "exec"}, {"id", id}, {"argv", argv}})) {
+  if (!inst_->agent().send(protocol::encode(protocol::Exec{.id = id, .argv = argv}))) {
     pending_.erase(id);
     check_alive();
     throw GuestLost::lost_connection();
@@ -154,7 +179,7 @@ ExecResult Session::exec(const std::vector<std::string>& argv, double timeout_s,
   while (!pending_[id].done) {
     pump(0.05);
     if (!killed && vm::steady_now() > deadline) {
-      inst_->agent().send({{"cmd", "kill"}, {"id", id}, {"signal", 9}});
+      inst_->agent().send(protocol::encode(protocol::Kill{id, 9}));
       pending_[id].result.timed_out = true;
       killed = true;
       deadline = vm::steady_now() + 30;  // the kill itself must land
@@ -173,20 +198,24 @@ ExecResult Session::exec_checked(const std::vector<std::string>& argv, double ti
     std::string cmd;
     for (auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
     throw InfraError(fmt::format("guest command failed ({}): {}\n{}",
-                                 r.timed_out ? "timed out"
-                                 : r.signal  ? fmt::format("signal {}", r.signal)
-                                             : fmt::format("exit {}", r.code),
+                                 !r.not_run.empty() ? "not run: " + r.not_run
+                                 : r.timed_out      ? std::string("timed out")
+                                 : r.signal         ? fmt::format("signal {}", r.signal)
+                                                    : fmt::format("exit {}", r.code),
                                  cmd, r.output()));
   }
   return r;
 }
 
 bool Session::write_file(const std::string& path, const std::string& data, double timeout_s) {
-  writes_.erase(path);
-  inst_->agent().send({{"cmd", "write"}, {"path", path}, {"data", data}});
+  const int id = next_id_++;
+  inst_->agent().send(protocol::encode(protocol::Write{id, path, data}));
   double deadline = vm::steady_now() + timeout_s;
-  while (!writes_.count(path) && vm::steady_now() < deadline) pump(0.05);
-  return writes_.count(path) && writes_[path].value_or(false);
+  while (!writes_.count(id) && vm::steady_now() < deadline) pump(0.05);
+  auto it = writes_.find(id);
+  const bool ok = it != writes_.end() && it->second;
+  if (it != writes_.end()) writes_.erase(it);
+  return ok;
 }
 
 void Session::idle(double seconds) {
@@ -212,7 +241,7 @@ std::size_t Session::console_size() const {
 
 void Session::poweroff() {
   if (closed_) return;
-  inst_->agent().send({{"cmd", "poweroff"}});
+  inst_->agent().send(protocol::encode(protocol::Poweroff{}));
   double until = vm::steady_now() + 10;
   while (!inst_->exited() && vm::steady_now() < until) {
     std::string c = inst_->read_console();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "console/parser.hpp"
+#include "protocol/agent_messages.hpp"
 #include "vm/vm.hpp"
 
 namespace dt::runner {
@@ -51,7 +52,8 @@ struct ExecResult {
   double elapsed = 0;
   std::vector<std::string> out, err;
   bool timed_out = false;
-  bool ok() const { return code == 0 && signal == 0 && !timed_out; }
+  std::string not_run;  // why the agent could not start it (exec failed, bad request); "" if it ran
+  bool ok() const { return code == 0 && signal == 0 && !timed_out && not_run.empty(); }
   std::string output() const;  // stdout + stderr, for messages
 };
 
@@ -63,7 +65,7 @@ class Session {
   // Blocks until the agent says hello. Throws vm::BootError (the runner decides on a retry).
   void wait_ready();
   double boot_to_ready_s() const { return boot_to_ready_; }
-  const json& hello() const { return hello_; }
+  const protocol::Hello& hello() const { return hello_; }
 
   // Run a command in the guest; on_line gets each stdout line as it arrives. A timeout kills
   // the command's process group (it is a result, not an exception); GuestLost if the guest dies.
@@ -97,6 +99,7 @@ class Session {
  private:
   void pump(double timeout_s);
   void handle(const json& msg);
+  void on_reply(const protocol::Reply& reply);
   void check_alive();
 
   vm::Backend* backend_;
@@ -105,7 +108,8 @@ class Session {
   SessionOptions opts_;
   console::Parser parser_;
   std::vector<console::Report> reports_;
-  json hello_;
+  protocol::Hello hello_;
+  bool ready_ = false;
   double boot_to_ready_ = 0;
   double last_console_ = 0, last_agent_ = 0;
   int next_id_ = 1;
@@ -115,7 +119,7 @@ class Session {
     std::function<void(const std::string&)> on_line;
   };
   std::map<int, Pending> pending_;
-  std::map<std::string, std::optional<bool>> writes_;
+  std::map<int, bool> writes_;  // request id -> ok
   bool panicked_ = false;
   bool in_tick_ = false;
   bool closed_ = false;

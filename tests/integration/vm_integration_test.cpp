@@ -127,6 +127,36 @@ TEST(BootDax, EveryFilesystemProvesDax) {
   EXPECT_NE(r.output.find("accel: "), std::string::npos);  // says which accelerator ran
 }
 
+// The agent's typed replies on a real guest: output and exit codes, an exec that cannot start
+// (answered at once with its errno, not at the timeout), a sysfs write by request id.
+TEST(Agent, ExecOutputFailureAndWritesByRequestId) {
+  TempDir work("/tmp", "dt-it-agent-");
+  auto backend = vm::make_backend("qemu");
+  runner::Session s(*backend, vm_config(work.path()));
+  s.wait_ready();
+  EXPECT_FALSE(s.hello().kernel.empty());
+  EXPECT_GE(s.hello().ncpus, 1);
+
+  auto ok = s.exec({"sh", "-c", "echo out; echo err >&2; exit 3"}, 60);
+  EXPECT_EQ(ok.code, 3);
+  EXPECT_TRUE(ok.not_run.empty());
+  EXPECT_EQ(ok.out, std::vector<std::string>{"out"});
+  EXPECT_EQ(ok.err, std::vector<std::string>{"err"});
+
+  const auto t0 = vm::steady_now();
+  auto missing = s.exec({"dt-no-such-program"}, 120);
+  EXPECT_LT(vm::steady_now() - t0, 10) << "an exec failure must not wait for the timeout";
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.not_run.find("No such file or directory"), std::string::npos)
+      << missing.not_run;
+  EXPECT_THROW(s.exec_checked({"dt-no-such-program"}, 120), std::exception);
+
+  EXPECT_TRUE(s.write_file("/proc/sys/kernel/printk_ratelimit", "0"));
+  EXPECT_FALSE(s.write_file("/proc/no/such/file", "1"));
+  auto back = s.exec({"cat", "/proc/sys/kernel/printk_ratelimit"}, 60);
+  EXPECT_EQ(back.out, std::vector<std::string>{"0"});
+}
+
 TEST(Watchdog, KernelPanicEndsTheRunWithTheConsoleKept) {
   TempDir work("/tmp", "dt-it-panic-");
   auto backend = vm::make_backend("qemu");

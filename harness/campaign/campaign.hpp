@@ -103,6 +103,7 @@ struct Campaign {
   int repetitions = 1;
   std::uint64_t seed = 0;
   bool skip_impossible = false;
+  int reuse_vm = 1;  // cells per booted guest (VM pool); run --reuse-vm / --fresh-vm override it
   std::vector<FsSpec> filesystems;
   std::vector<WorkloadSpec> workloads;
   std::vector<InjectorSet> injector_sets{InjectorSet{{}, "none"}};

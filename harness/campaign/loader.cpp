@@ -28,8 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string_view> kTopKeys = {
-    "name",        "description", "kernel",          "vm",          "duration",  "iterations",
-    "repetitions", "seed",        "skip_impossible", "filesystems", "workloads", "injectors"};
+    "name", "description",     "kernel",      "vm",        "duration",  "iterations", "repetitions",
+    "seed", "skip_impossible", "filesystems", "workloads", "injectors", "reuse_vm"};
 const std::vector<std::string_view> kVmKeys = {"vcpus", "memory", "nvdimm", "nvdimms"};
 const std::vector<std::string_view> kFsKeys = {"name", "label", "mkfs", "mount"};
 
@@ -117,6 +117,8 @@ class Loader {
       if (auto n = r_.integer(v, f.name, 1, 100000)) c_.repetitions = static_cast<int>(*n);
     } else if (f.name == "seed") {
       if (auto n = r_.integer(v, f.name, 0)) c_.seed = *n;
+    } else if (f.name == "reuse_vm") {
+      if (auto n = r_.integer(v, f.name, 1, 100000)) c_.reuse_vm = static_cast<int>(*n);
     } else if (f.name == "skip_impossible") {
       if (auto b = r_.boolean(v, f.name)) c_.skip_impossible = *b;
     } else if (f.name == "filesystems") {

@@ -50,7 +50,8 @@ struct RunOptions {
   std::string catalogue;              // where mutant:<id> kernels are looked up
   bool stop_at_new = false;           // end the campaign at the first run with a new finding
   std::optional<std::uint64_t> seed;  // replaces the campaign's seed
-  int reuse_vm = 1;                   // cells per booted guest (VM pool); 1: a fresh VM per cell
+  int reuse_vm = 0;  // cells per booted guest (VM pool); 1: a fresh VM per cell; 0: the campaign's
+  bool fresh_vm = false;
 };
 
 // SIGINT/SIGTERM/SIGHUP are taken by one thread (sigwait), so no handler runs in a VM thread
@@ -206,17 +207,19 @@ int run(const RunOptions& o) {
   for (auto& [k, _] : images) canary_pending[k] = canary_mode != "none";
   std::mutex canary_mu;
 
-  if (o.reuse_vm < 1) throw UsageError("--reuse-vm must be at least 1 (cells per guest)");
+  if (o.fresh_vm && o.reuse_vm > 1)
+    throw UsageError("--fresh-vm and --reuse-vm N > 1 contradict each other");
+  const int reuse_vm = o.fresh_vm ? 1 : o.reuse_vm > 0 ? o.reuse_vm : camp.reuse_vm;
   // One kept guest per worker (VM pool); declared after the backend, so destroyed before it.
   std::vector<runner::GuestSlot> slots;
   slots.reserve(static_cast<std::size_t>(jobs));
   for (int w = 0; w < jobs; ++w)
-    slots.emplace_back(runner::ReusePolicy{o.reuse_vm}, fs::path(o.out) / "vms", w, o.keep);
-  if (o.reuse_vm > 1)
+    slots.emplace_back(runner::ReusePolicy{reuse_vm}, fs::path(o.out) / "vms", w, o.keep);
+  if (reuse_vm > 1)
     info(
         fmt::format("VM pool: up to {} cells per guest; a guest is replaced after any finding, "
                     "taint, damaging injector or task left in D state",
-                    o.reuse_vm));
+                    reuse_vm));
 
   std::atomic<bool> ticking{true};
   std::thread ticker([&] {
@@ -392,7 +395,10 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--reuse-vm", o->reuse_vm,
                   "run up to N cells on one booted guest (VM pool, as syzkaller reuses VMs): a "
                   "guest is replaced after any finding, taint, damaging injector or task left in "
-                  "D state; 1 (default): a fresh VM for every cell");
+                  "D state; default: the campaign's reuse_vm (1: a fresh VM for every cell)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--fresh-vm", o->fresh_vm,
+                "boot a fresh VM for every cell, whatever the campaign's reuse_vm says");
   cmd->add_flag("--keep-artifacts", o->keep, "keep NVDIMM backing files of every run");
   cmd->add_flag("--json", o->json, "JSON lines on stdout (one per phase and per finished run)");
   cmd->add_flag("--list", o->list, "print the cells (after --shard) and exit");

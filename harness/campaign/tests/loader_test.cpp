@@ -162,6 +162,14 @@ workloads: [fault-vs-truncate, pmd-vs-pte, reflink]
   }
 }
 
+TEST(Loader, ReuseVmDefaultsToAFreshVmPerCell) {
+  const char* base = "duration: 5s\nfilesystems: [xfs]\nworkloads: [fault-vs-truncate]\n";
+  EXPECT_EQ(load_string(base, "a.yaml").reuse_vm, 1);
+  EXPECT_EQ(load_string(std::string(base) + "reuse_vm: 12\n", "b.yaml").reuse_vm, 12);
+  EXPECT_THROW(load_string(std::string(base) + "reuse_vm: 0\n", "c.yaml"), ValidationError);
+  EXPECT_THROW(load_string(std::string(base) + "reuse_vm: many\n", "d.yaml"), ValidationError);
+}
+
 TEST(Loader, MixedWithoutFallocateOpsRunsOnExt2) {
   const Campaign c = load_string(R"(
 duration: 10s

@@ -31,6 +31,7 @@
 
 #include "protocol/agent_messages.hpp"
 #include "protocol/exit_codes.hpp"
+#include "protocol/unique_fd.hpp"
 
 using json = nlohmann::json;
 namespace proto = dt::protocol;
@@ -114,9 +115,22 @@ std::string find_port() {
   return {};
 }
 
+using dt::protocol::UniqueFd;
+
+struct Pipe {
+  UniqueFd read, write;
+  bool open() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return false;
+    read.reset(fds[0]);
+    write.reset(fds[1]);
+    return true;
+  }
+};
+
 struct Child {
   pid_t pid = -1;
-  int out = -1, err = -1;
+  UniqueFd out, err;
   std::string out_buf, err_buf;
   double started = 0;
   bool exited = false;
@@ -170,8 +184,8 @@ class Agent {
       std::vector<pollfd> fds{{port_, POLLIN, 0}};
       std::vector<std::pair<int, bool>> owners;  // (child id, is_stderr)
       for (auto& [id, c] : children_) {
-        if (c.out >= 0) fds.push_back({c.out, POLLIN, 0}), owners.push_back({id, false});
-        if (c.err >= 0) fds.push_back({c.err, POLLIN, 0}), owners.push_back({id, true});
+        if (c.out) fds.push_back({c.out.get(), POLLIN, 0}), owners.push_back({id, false});
+        if (c.err) fds.push_back({c.err.get(), POLLIN, 0}), owners.push_back({id, true});
       }
       int timeout = static_cast<int>(std::max(0.0, (next_beat - now_s()) * 1000));
       int n = poll(fds.data(), fds.size(), std::min(timeout, 200));
@@ -249,16 +263,16 @@ class Agent {
 
   // The child reports a failed execvp through a close-on-exec pipe: EOF means it ran.
   void serve(const proto::Exec& req) {
-    int out[2], err[2], status[2];
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status, O_CLOEXEC)) {
+    Pipe out, err, status;
+    if (!out.open() || !err.open() || !status.open()) {
       send(proto::ExecFailed{req.id, errno, std::string("pipe: ") + strerror(errno)});
       return;
     }
     pid_t pid = fork();
     if (pid == 0) {
       setsid();  // own group, so kill reaches the workload's threads' helpers too
-      dup2(out[1], 1);
-      dup2(err[1], 2);
+      dup2(out.write.get(), 1);
+      dup2(err.write.get(), 2);
       int null = open("/dev/null", O_RDONLY);
       dup2(null, 0);
       for (auto& [k, v] : req.env) setenv(k.c_str(), v.c_str(), 1);
@@ -269,32 +283,29 @@ class Agent {
       args.push_back(nullptr);
       execvp(args[0], args.data());
       int e = errno;
-      (void)!write(status[1], &e, sizeof e);
+      (void)!write(status.write.get(), &e, sizeof e);
       _exit(dt::protocol::kGuestExecFailed);
     }
     const int fork_errno = errno;
-    close(out[1]);
-    close(err[1]);
-    close(status[1]);
+    out.write.reset();
+    err.write.reset();
+    status.write.reset();
     int exec_errno = 0;
-    ssize_t n = pid < 0 ? 0 : read(status[0], &exec_errno, sizeof exec_errno);
-    while (n < 0 && errno == EINTR) n = read(status[0], &exec_errno, sizeof exec_errno);
-    close(status[0]);
+    ssize_t n = pid < 0 ? 0 : read(status.read.get(), &exec_errno, sizeof exec_errno);
+    while (n < 0 && errno == EINTR) n = read(status.read.get(), &exec_errno, sizeof exec_errno);
     if (pid < 0 || n == static_cast<ssize_t>(sizeof exec_errno)) {
-      close(out[0]);
-      close(err[0]);  // the failed child is reaped (and ignored) by reap()
+      // (a child whose exec failed is reaped, and ignored, by reap())
       const int e = pid < 0 ? fork_errno : exec_errno;
       send(proto::ExecFailed{
           req.id, e,
           (pid < 0 ? std::string("fork: ") : "exec " + req.argv[0] + ": ") + strerror(e)});
       return;
     }
-    Child c;
+    Child& c = children_[req.id];
     c.pid = pid;
-    c.out = out[0];
-    c.err = err[0];
+    c.out = std::move(out.read);
+    c.err = std::move(err.read);
     c.started = now_s();
-    children_[req.id] = c;
     send(proto::Started{req.id, pid});
   }
 
@@ -327,17 +338,16 @@ class Agent {
 
   void pump(int id, bool is_err) {
     Child& c = children_[id];
-    int& fd = is_err ? c.err : c.out;
+    UniqueFd& fd = is_err ? c.err : c.out;
     std::string& buf = is_err ? c.err_buf : c.out_buf;
     char tmp[16384];
-    ssize_t n = read(fd, tmp, sizeof tmp);
+    ssize_t n = read(fd.get(), tmp, sizeof tmp);
     if (n > 0) {
       buf.append(tmp, static_cast<std::size_t>(n));
       flush_lines(id, buf, is_err, false);
     } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
       flush_lines(id, buf, is_err, true);
-      close(fd);
-      fd = -1;
+      fd.reset();
     }
   }
 
@@ -351,7 +361,7 @@ class Agent {
     }
     for (auto it = children_.begin(); it != children_.end();) {
       Child& c = it->second;
-      if (c.exited && c.out < 0 && c.err < 0) {
+      if (c.exited && !c.out && !c.err) {
         send(proto::Exited{it->first, WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1,
                            WIFSIGNALED(c.status) ? WTERMSIG(c.status) : 0, now_s() - c.started});
         it = children_.erase(it);

@@ -14,11 +14,6 @@
 
 namespace dt {
 
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 UniqueFd connect_unix(const std::string& path, double timeout_s) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;

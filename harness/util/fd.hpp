@@ -5,33 +5,11 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/unique_fd.hpp"
+
 namespace dt {
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) reset(o.release());
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() {
-    int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
+using UniqueFd = protocol::UniqueFd;  // the one owned-fd class (protocol/unique_fd.hpp)
 
 // Connect to a unix stream socket; retries until timeout (QEMU creates it after spawn).
 UniqueFd connect_unix(const std::string& path, double timeout_s);

@@ -24,11 +24,6 @@
 
 namespace dt::workload {
 
-void Fd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 Mapping::Mapping(int fd, off_t offset, size_t len, int prot, int flags, size_t align) {
   if (align == 0) {
     void* p = ::mmap(nullptr, len, prot, flags, fd, offset);

@@ -9,25 +9,11 @@
 #include <string>
 #include <utility>
 
+#include "protocol/unique_fd.hpp"
+
 namespace dt::workload {
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
+using Fd = protocol::UniqueFd;  // the one owned-fd class (protocol/unique_fd.hpp)
 
 class Mapping {
  public:

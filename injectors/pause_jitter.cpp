@@ -1,4 +1,4 @@
-// pause-jitter: stop and continue the whole VM through QMP at random moments, so vCPUs halt
+// pause-jitter: pause and resume the whole VM at random moments, so vCPUs halt
 // mid-race and resume with the host's timing changed: widens race windows.
 #include <thread>
 
@@ -15,11 +15,10 @@ class PauseJitter : public Injector {
   void tick(runner::Session& s, double t) override {
     if (t < next_) return;
     double pause = param("pause", 0.05);
-    s.instance().monitor("stop");
-    auto st = s.instance().monitor("query-status");
-    verified_ += st.value("status", "") == "paused";
+    s.instance().pause();
+    verified_ += s.instance().paused();
     std::this_thread::sleep_for(std::chrono::duration<double>(pause));
-    s.instance().monitor("cont");
+    s.instance().resume();
     ++pauses_;
     paused_s_ += pause;
     event(t, "pause", {{"seconds", pause}});

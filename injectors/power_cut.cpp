@@ -92,10 +92,10 @@ class PowerCut : public Injector {
     bool killed = false;
     try {
       if (mode_ == "reset")
-        s.instance().monitor("system_reset");
+        s.instance().reset();
       else
         killed = s.instance().kill_now();
-      if (!killed && mode_ == "kill") s.instance().monitor("quit");
+      if (!killed && mode_ == "kill") s.instance().quit();
     } catch (const std::exception&) {
       // The monitor closing under us is the cut taking effect.
     }

@@ -61,7 +61,6 @@ class Instance {
   virtual std::string read_console() = 0;
   virtual std::filesystem::path console_log() const = 0;
   virtual guest::Channel& agent() = 0;
-  virtual json monitor(const std::string& cmd, const json& args = json::object()) = 0;
   virtual std::vector<json> monitor_events() = 0;
   virtual std::optional<Exit> exited() = 0;  // the VM process is gone
   // Best effort: sysrq w/t and registers, appended to the console log. Call before close().
@@ -70,9 +69,21 @@ class Instance {
   virtual void close() = 0;
   virtual std::vector<std::filesystem::path> nvdimm_files() const = 0;
   // Power cut: end the VM at once (SIGKILL), no guest or QEMU shutdown. false if the backend
-  // cannot (the caller then falls back to the monitor's quit).
+  // cannot (the caller then falls back to quit()).
   virtual bool kill_now() { return false; }
-  virtual double boot_started() const = 0;  // steady-clock seconds when the VM was started
+
+  // Typed verbs instead of raw monitor commands (both backends speak QMP underneath); each
+  // throws qmp::Error when the monitor is gone.
+  void pause() { monitor("stop"); }  // every vCPU stops; console and agent fall silent
+  void resume() { monitor("cont"); }
+  bool paused() { return monitor("query-status").value("status", "") == "paused"; }
+  void reset() { monitor("system_reset"); }  // hard reset: no guest shutdown, RAM lost
+  void quit() { monitor("quit"); }           // QEMU exits at once, the guest is not told
+  virtual double boot_started() const = 0;   // steady-clock seconds when the VM was started
+
+ protected:
+  // One QMP command (the backends' own business: callers use the verbs above).
+  virtual json monitor(const std::string& cmd, const json& args = json::object()) = 0;
 };
 
 class Backend {

@@ -183,7 +183,7 @@ TEST(Watchdog, StoppedVcpusAreNoOutputNotAHang) {
   opts.silence_timeout_s = 6;
   runner::Session s(*backend, vm_config(work.path()), opts);
   s.wait_ready();
-  s.instance().monitor("stop");  // the guest freezes: no console, no heartbeat
+  s.instance().pause();  // the guest freezes: no console, no heartbeat
   auto start = vm::steady_now();
   try {
     s.idle(60);

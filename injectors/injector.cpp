@@ -1,5 +1,7 @@
 #include "injector.hpp"
 
+#include <fmt/format.h>
+
 #include "util/error.hpp"
 
 namespace dt::injectors {
@@ -53,6 +55,26 @@ std::size_t count_console(runner::Session& s, const std::string& needle, std::si
        pos = text.find(needle, pos + 1))
     ++n;
   return n;
+}
+
+Needs needs(const std::string& injector) {
+  if (injector == "power-cut")
+    return {.reuse_nvdimm_files = true,
+            .why = "boots the next VM on the NVDIMM files of the one it cut"};
+  return {};
+}
+
+void check_backend(const campaign::Campaign& c, const std::string& backend,
+                   const vm::Capabilities& caps) {
+  for (const auto& set : c.injector_sets)
+    for (const auto& spec : set.injectors) {
+      const Needs n = needs(spec.name);
+      if (n.reuse_nvdimm_files && !caps.reuse_nvdimm_files)
+        throw UsageError(fmt::format(
+            "campaign {}: injector {} {}, which the {} backend cannot do here (a remote host "
+            "boots from scratch volumes); use --backend qemu or a local libvirt URI",
+            c.name, spec.name, n.why, backend));
+    }
 }
 
 std::unique_ptr<Injector> make(const campaign::InjectorSpec& spec, const std::string& fs,

@@ -65,6 +65,18 @@ class Injector {
 std::unique_ptr<Injector> make(const campaign::InjectorSpec& spec, const std::string& fs,
                                std::uint64_t seed);
 
+// What an injector needs from the VM backend beyond booting a guest: data, looked up by name.
+struct Needs {
+  bool reuse_nvdimm_files = false;  // reboots on the NVDIMM files of the VM it ended
+  const char* why = "";             // for the error message
+};
+Needs needs(const std::string& injector);
+
+// Every injector of the campaign must be servable by the backend: otherwise a UsageError that
+// names the injector, the backend and the way out, before any VM boots.
+void check_backend(const campaign::Campaign& c, const std::string& backend,
+                   const vm::Capabilities& caps);
+
 // Count lines of the console (since offset) containing needle: the kernel's evidence.
 std::size_t count_console(runner::Session& s, const std::string& needle,
                           std::size_t from_offset = 0);

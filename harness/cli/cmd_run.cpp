@@ -17,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
+#include "injector.hpp"
 #include "metrics/metrics.hpp"
 #include "report/report.hpp"
 #include "results/store.hpp"
@@ -182,6 +183,7 @@ int run(const RunOptions& o) {
   nlohmann::json backend_opts = nlohmann::json::object();
   if (!o.connect.empty()) backend_opts["connect"] = o.connect;
   auto backend = vm::make_backend(o.backend, backend_opts);
+  injectors::check_backend(camp, o.backend, backend->capabilities());
   int jobs = o.jobs > 0
                  ? o.jobs
                  : runner::default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);

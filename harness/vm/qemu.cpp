@@ -262,6 +262,7 @@ class QemuInstance : public Instance {
 class QemuBackend : public Backend {
  public:
   std::string name() const override { return "qemu"; }
+  Capabilities capabilities() const override { return {}; }  // a local QEMU can do it all
   std::unique_ptr<Instance> create(const Config& cfg) override {
     if (find_program("qemu-system-x86_64").empty())
       throw InfraError("qemu-system-x86_64 not found (apt-get install qemu-system-x86)");

@@ -86,10 +86,20 @@ class Instance {
   virtual json monitor(const std::string& cmd, const json& args = json::object()) = 0;
 };
 
+// What a backend can do, as data: a campaign that needs more is a usage error before any VM
+// boots (see injectors::check_backend), not a failure after the first cell.
+struct Capabilities {
+  bool reuse_nvdimm_files = true;   // boot a VM on the NVDIMM files another left (power cut)
+  bool kill_now = true;             // end a VM with SIGKILL (else only QMP quit)
+  bool interactive_console = true;  // the console on the user's terminal (daxtorture shell)
+  bool remote = false;              // VMs may run on another host
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  virtual Capabilities capabilities() const = 0;
   // Start a VM and connect its channels; BootError if it cannot.
   virtual std::unique_ptr<Instance> create(const Config& cfg) = 0;
 };

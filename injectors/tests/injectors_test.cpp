@@ -19,6 +19,29 @@ TEST(Injectors, FactoryKnowsWhatItHasAndSaysWhatItLacks) {
   }
 }
 
+// Capabilities are data: a campaign whose injector the backend cannot serve is refused before
+// any VM boots (a power cut on a remote libvirt host used to fail after the first cell).
+TEST(Injectors, CampaignNeedingMoreThanTheBackendCanIsAUsageError) {
+  auto camp = campaign::load_string(
+      "name: cut\nduration: 5s\nfilesystems: [xfs]\nworkloads: [map-sync]\n"
+      "injectors: [none, power-cut]\n",
+      "cut.yaml");
+  vm::Capabilities local;
+  EXPECT_NO_THROW(injectors::check_backend(camp, "qemu", local));
+  vm::Capabilities remote{.reuse_nvdimm_files = false, .remote = true};
+  try {
+    injectors::check_backend(camp, "libvirt", remote);
+    FAIL() << "power-cut accepted on a backend that cannot reuse NVDIMM files";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("power-cut"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--backend qemu"), std::string::npos) << e.what();
+  }
+  auto plain = campaign::load_string(
+      "duration: 5s\nfilesystems: [xfs]\nworkloads: [map-sync]\ninjectors: [pause-jitter]\n",
+      "plain.yaml");
+  EXPECT_NO_THROW(injectors::check_backend(plain, "libvirt", remote));
+}
+
 TEST(Injectors, PowerCutMirrorsTheAckLogOfMapSyncOnly) {
   auto i = injectors::make(campaign::InjectorSpec{"power-cut", {{"cuts", "3"}}}, "ext4", 7);
   EXPECT_TRUE(i->wants_cut());

@@ -11,9 +11,12 @@
 #   --out DIR            results + artifacts (default out/nightly-<UTC date>)
 #   --shard K/N          this host's slice of the matrix (1-based); see ci/README.md
 #   --fs NAME[,NAME]     only these filesystems (CI matrices split by filesystem)
+#   --kernel NAME        replace the campaign's kernel axis by one kernel name, as `run
+#                        --kernel` takes it: 6.1 (default), 6.12, 6.1-kasan, 6.12-kasan, ...
 #   --kernel-src DIR     test a developer's kernel tree: the image is built from it and
 #                        cached by its commit; the campaign's kernel axis is replaced by it
-#   --baseline FILE      known findings (default baselines/6.1-clean.yaml, if present)
+#   --baseline FILE      known findings (default: that kernel's baselines/<version>-clean.yaml,
+#                        6.1 when the kernel is not a built-in one)
 #   --baseline-state F   last_seen of each baseline entry, carried from night to night (CI
 #                        caches it): merged into this night's copy of the baseline, updated
 #                        with tonight's sightings, written back. Without it the dates in
@@ -36,6 +39,7 @@ out=""
 shard=""
 fs_filter=""
 kernel_src=""
+kernel_name=""
 baseline=baselines/6.1-clean.yaml
 baseline_given=0
 baseline_state=""
@@ -62,6 +66,7 @@ while [[ $# -gt 0 ]]; do
     --out) need_arg "$@"; out=$2; shift 2 ;;
     --shard) need_arg "$@"; shard=$2; shift 2 ;;
     --fs) need_arg "$@"; fs_filter=$2; shift 2 ;;
+    --kernel) need_arg "$@"; kernel_name=$2; shift 2 ;;
     --kernel-src) need_arg "$@"; kernel_src=$2; shift 2 ;;
     --baseline) need_arg "$@"; baseline=$2; baseline_given=1; shift 2 ;;
     --baseline-state) need_arg "$@"; baseline_state=$2; shift 2 ;;
@@ -84,6 +89,13 @@ if [[ -n $shard ]]; then
   ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= BASH_REMATCH[2])) || die "--shard $shard: K must be in 1..N"
 fi
 [[ -f $campaign ]] || die "campaign file not found: $campaign"
+[[ -n $kernel_name && -n $kernel_src ]] && die "--kernel and --kernel-src both replace the kernel axis: give one"
+if [[ -n $kernel_name && $baseline_given -eq 0 ]]; then
+  # 6.12-kasan -> 6.12; default/kasan are 6.1's historic names
+  version=${kernel_name%-kasan}
+  [[ $version == default || $version == kasan ]] && version=6.1
+  [[ -f baselines/$version-clean.yaml ]] && baseline=baselines/$version-clean.yaml
+fi
 [[ $fixed_after =~ ^[1-9][0-9]*$ ]] || die "--fixed-after must be a positive number of nights, not '$fixed_after'"
 [[ ${#connect[@]} -gt 0 && -z $backend ]] && backend=libvirt
 if [[ $list_only -eq 1 ]]; then
@@ -107,7 +119,7 @@ DT=$(cd "$(dirname "$DT")" && pwd)/$(basename "$DT")
 
 # ---- the campaign actually run: a derived copy when --fs or --kernel-src narrow/replace an axis
 effective=$campaign
-derive_campaign() {  # $1 = kernel path or "", $2 = comma list of filesystems or ""
+derive_campaign() {  # $1 = kernel name or path, or "", $2 = comma list of filesystems or ""
   python3 - "$campaign" "$out/campaign.yaml" "$1" "$2" <<'PY' || exit 2
 import sys, yaml
 src, dst, kernel, fs = sys.argv[1:5]
@@ -142,6 +154,8 @@ if [[ -n $kernel_src && $list_only -eq 0 ]]; then
   [[ -f $kernel_path ]] || { echo "nightly: image $imgdir has no kernel ($kernel_path)" >&2; exit 3; }
 elif [[ -n $kernel_src ]]; then
   kernel_path=$kernel_src/arch/x86/boot/bzImage  # --list only needs a name for the axis
+elif [[ -n $kernel_name ]]; then
+  kernel_path=$kernel_name  # a name: run validates it (unknown names are a usage error)
 fi
 if [[ -n $kernel_path || -n $fs_filter ]]; then derive_campaign "$kernel_path" "$fs_filter"; fi
 

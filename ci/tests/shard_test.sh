@@ -36,5 +36,13 @@ done
 # A filesystem slice (the CI matrix axis) is a subset with only that filesystem.
 bash ci/nightly.sh --no-build --build-dir "$(dirname "$DT")" --campaign campaigns/nightly.yaml --fs ext2 --list >"$tmp/ext2"
 check "--fs ext2 lists only ext2 cells" "$([[ -s $tmp/ext2 ]] && ! grep -qv '^ext2/' "$tmp/ext2"; echo $?)"
+# --kernel NAME replaces the kernel axis with one kernel name; an unknown name is a usage error.
+bash ci/nightly.sh --no-build --build-dir "$(dirname "$DT")" --campaign campaigns/quick.yaml --kernel 6.12 --list >"$tmp/k612"
+check "--kernel 6.12 lists only 6.12 cells" "$([[ -s $tmp/k612 ]] && ! grep -qv '/6.12/r[0-9]*$' "$tmp/k612"; echo $?)"
+set +e
+bash ci/nightly.sh --no-build --build-dir "$(dirname "$DT")" --campaign campaigns/quick.yaml --kernel 9.9 --list >/dev/null 2>"$tmp/k99"
+rc=$?
+set -e
+check "--kernel 9.9 is a usage error naming the kernel (exit $rc)" "$([[ $rc -eq 2 ]] && grep -q "unknown kernel '9.9'" "$tmp/k99"; echo $?)"
 echo "$((checks - fail)) passed, $fail failed"
 [[ $fail -eq 0 ]]

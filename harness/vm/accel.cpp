@@ -16,6 +16,7 @@
 #include "util/fd.hpp"
 #include "util/hash.hpp"
 #include "util/process.hpp"
+#include "vm/machine.hpp"
 
 namespace dt::vm {
 namespace fs = std::filesystem;
@@ -45,26 +46,12 @@ namespace {
 
 // Boot the kernel alone under KVM and watch the console for the kernel's banner.
 bool kvm_boots(const fs::path& kernel, double timeout_s) {
-  std::vector<std::string> argv = {"qemu-system-x86_64",
-                                   "-nodefaults",
-                                   "-no-user-config",
-                                   "-display",
-                                   "none",
-                                   "-machine",
-                                   "q35",
-                                   "-accel",
-                                   "kvm",
-                                   "-cpu",
-                                   "host",
-                                   "-m",
-                                   "256M",
-                                   "-kernel",
-                                   kernel.string(),
-                                   "-append",
-                                   "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1",
-                                   "-serial",
-                                   "stdio",
-                                   "-no-reboot"};
+  std::vector<std::string> argv = {"qemu-system-x86_64", "-nodefaults", "-no-user-config",
+                                   "-display", "none"};
+  const auto machine = qemu_machine_args(probe_shape());
+  argv.insert(argv.end(), machine.begin(), machine.end());
+  argv.insert(argv.end(), {"-kernel", kernel.string(), "-append",
+                           "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1", "-serial", "stdio"});
   Subprocess p(argv);
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);

@@ -30,6 +30,7 @@
 #include "util/error.hpp"
 #include "util/hash.hpp"
 #include "util/xml.hpp"
+#include "vm/machine.hpp"
 #include "vm/nvdimm.hpp"
 #include "vm/qemu.hpp"  // kernel_cmdline(): one kernel command line for every backend
 
@@ -47,28 +48,24 @@ std::string domain_xml(const Config& cfg, const LibvirtPaths& p, const DomainXml
   if (p.nvdimm_files.size() != cfg.nvdimms.size())
     throw UsageError(fmt::format("{} NVDIMM backing files for {} NVDIMMs", p.nvdimm_files.size(),
                                  cfg.nvdimms.size()));
-  if (cfg.vcpus < 1) throw UsageError("a VM needs at least one vCPU");
+  const MachineShape m = machine_shape(cfg);  // the same machine as the QEMU backend's argv
   auto e = xml_escape;
   const std::uint64_t kib = 1024;
-  std::uint64_t nvdimm_total = 0;
-  for (auto n : cfg.nvdimms) nvdimm_total += n;
-  const std::uint64_t mem_kib = cfg.memory_bytes / kib;
-  // Same headroom as the QEMU backend: maxmem = RAM + NVDIMMs + 1 GiB, one slot spare.
-  const std::uint64_t max_kib = (cfg.memory_bytes + nvdimm_total) / kib + (1ull << 20);
-  const bool kvm = cfg.accel == Accel::Kvm;
-  std::string cpus = cfg.vcpus == 1 ? "0" : fmt::format("0-{}", cfg.vcpus - 1);
+  const std::uint64_t mem_kib = m.memory_bytes / kib;
+  const bool kvm = m.accel == Accel::Kvm;
+  std::string cpus = m.vcpus == 1 ? "0" : fmt::format("0-{}", m.vcpus - 1);
 
   std::string x;
   x += fmt::format("<domain type='{}'>\n", kvm ? "kvm" : "qemu");
   x += fmt::format("  <name>{}</name>\n", e(p.name));
   x += "  <description>daxtorture test VM (transient, destroyed with its "
        "connection)</description>\n";
-  x += fmt::format("  <maxMemory slots='{}' unit='KiB'>{}</maxMemory>\n", cfg.nvdimms.size() + 1,
-                   max_kib);
+  x += fmt::format("  <maxMemory slots='{}' unit='KiB'>{}</maxMemory>\n", m.memory_slots,
+                   m.max_memory_bytes / kib);
   x += fmt::format("  <memory unit='KiB'>{}</memory>\n", mem_kib);
-  x += fmt::format("  <vcpu placement='static'>{}</vcpu>\n", cfg.vcpus);
+  x += fmt::format("  <vcpu placement='static'>{}</vcpu>\n", m.vcpus);
   x += "  <os>\n";
-  x += "    <type arch='x86_64' machine='q35'>hvm</type>\n";
+  x += fmt::format("    <type arch='x86_64' machine='{}'>hvm</type>\n", m.machine);
   x += fmt::format("    <kernel>{}</kernel>\n", e(p.kernel.string()));
   x += fmt::format("    <initrd>{}</initrd>\n", e(p.initramfs.string()));
   x += fmt::format("    <cmdline>{}</cmdline>\n", e(kernel_cmdline(cfg)));
@@ -100,21 +97,22 @@ std::string domain_xml(const Config& cfg, const LibvirtPaths& p, const DomainXml
   x += fmt::format("      <target type='virtio' name='{}'/>\n", kAgentChannel);
   x += "    </channel>\n";
   x += "    <memballoon model='none'/>\n";
-  x += "    <panic model='isa'/>\n";  // pvpanic: GUEST_PANICKED on the monitor
-  for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {
+  if (m.pvpanic) x += "    <panic model='isa'/>\n";  // pvpanic: GUEST_PANICKED on the monitor
+  for (std::size_t i = 0; i < m.nvdimms.size(); ++i) {
+    const NvdimmShape& n = m.nvdimms[i];
     // share=on: stores reach the file. libvirt preallocates an NVDIMM's backing file unless the
     // source says <pmem/> (which would also switch QEMU to pmem=on), so unlike the QEMU
     // backend's sparse files these take their full size on disk; existing content is kept.
     x += "    <memory model='nvdimm' access='shared'>\n";
     x += "      <source>\n";
     x += fmt::format("        <path>{}</path>\n", e(p.nvdimm_files[i].string()));
-    x += "        <alignsize unit='KiB'>2048</alignsize>\n";  // align=2M: PMD faults possible
+    x += fmt::format("        <alignsize unit='KiB'>{}</alignsize>\n", n.align_bytes / kib);
     x += "      </source>\n";
     x += "      <target>\n";
-    x += fmt::format("        <size unit='KiB'>{}</size>\n", cfg.nvdimms[i] / kib);
+    x += fmt::format("        <size unit='KiB'>{}</size>\n", n.bytes / kib);
     x += "        <node>0</node>\n";
-    x +=
-        "        <label>\n          <size unit='KiB'>128</size>\n        </label>\n";  // label-size=128K
+    x += fmt::format("        <label>\n          <size unit='KiB'>{}</size>\n        </label>\n",
+                     n.label_bytes / kib);
     x += "      </target>\n";
     x += "    </memory>\n";
   }

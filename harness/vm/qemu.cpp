@@ -20,6 +20,7 @@
 #include "util/paths.hpp"
 #include "util/process.hpp"
 #include "util/tempdir.hpp"
+#include "vm/machine.hpp"
 #include "vm/nvdimm.hpp"
 
 namespace dt::vm {
@@ -40,26 +41,21 @@ std::string kernel_cmdline(const Config& cfg) {
 }
 
 std::vector<std::string> qemu_argv(const Config& cfg, const QemuPaths& p) {
-  std::uint64_t mib = 1ull << 20;
-  std::uint64_t nvdimm_total = 0;
-  for (auto n : cfg.nvdimms) nvdimm_total += n;
-  std::vector<std::string> a = {"qemu-system-x86_64", "-nodefaults", "-no-user-config",
-                                "-display",           "none",        "-machine",
-                                "q35,nvdimm=on"};
-  if (cfg.accel == Accel::Kvm)
-    a.insert(a.end(), {"-accel", "kvm", "-cpu", "host"});
-  else
-    a.insert(a.end(), {"-accel", "tcg,thread=multi", "-cpu", "max"});
-  a.insert(a.end(),
-           {"-smp", std::to_string(cfg.vcpus), "-m",
-            fmt::format("{}M,slots={},maxmem={}M", cfg.memory_bytes / mib, cfg.nvdimms.size() + 1,
-                        (cfg.memory_bytes + nvdimm_total) / mib + 1024)});
-  for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {
-    a.insert(a.end(),
-             {"-object",
-              fmt::format("memory-backend-file,id=mem{0},share=on,mem-path={1},size={2}M,align=2M",
-                          i, p.nvdimm_files.at(i).string(), cfg.nvdimms[i] / mib),
-              "-device", fmt::format("nvdimm,id=nvdimm{0},memdev=mem{0},label-size=128K", i)});
+  constexpr std::uint64_t mib = 1ull << 20, kib = 1ull << 10;
+  const MachineShape m = machine_shape(cfg);
+  std::vector<std::string> a = {"qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display",
+                                "none"};
+  const auto machine = qemu_machine_args(m);
+  a.insert(a.end(), machine.begin(), machine.end());
+  for (std::size_t i = 0; i < m.nvdimms.size(); ++i) {
+    const NvdimmShape& n = m.nvdimms[i];
+    a.insert(
+        a.end(),
+        {"-object",
+         fmt::format("memory-backend-file,id=mem{0},share=on,mem-path={1},size={2}M,align={3}M", i,
+                     p.nvdimm_files.at(i).string(), n.bytes / mib, n.align_bytes / mib),
+         "-device",
+         fmt::format("nvdimm,id=nvdimm{0},memdev=mem{0},label-size={1}K", i, n.label_bytes / kib)});
   }
   a.insert(a.end(), {"-kernel", cfg.kernel.string(), "-initrd", cfg.initramfs.string(), "-append",
                      kernel_cmdline(cfg)});
@@ -72,8 +68,7 @@ std::vector<std::string> qemu_argv(const Config& cfg, const QemuPaths& p) {
       {"-chardev", fmt::format("socket,id=qmp,path={},server=on,wait=off", p.qmp_socket.string()),
        "-mon", "chardev=qmp,mode=control", "-device", "virtio-serial-pci,id=vser0", "-chardev",
        fmt::format("socket,id=agent,path={},server=on,wait=off", p.agent_socket.string()),
-       "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.daxtorture.agent", "-device",
-       "pvpanic", "-no-reboot"});
+       "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.daxtorture.agent"});
   return a;
 }
 

@@ -40,6 +40,6 @@ for m in "${mutants[@]}"; do
     [[ -z $title ]] && title=$(python3 -c 'import json,sys; m=json.loads(sys.argv[1])["mutants"][0]; print(m["kill"]["title"] if m["killed"] else "")' "$j" 2>/dev/null || true)
     times+=("$t")
   done
-  median=$(printf '%s\n' "${times[@]}" | grep -E '^[0-9]+$' | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}')
+  median=$(printf '%s\n' "${times[@]}" | { grep -E '^[0-9]+$' || true; } | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}')
   printf '%-32s %-22s %-9s %s\n' "$m" "${times[*]}" "$median" "$title"
 done

@@ -66,8 +66,12 @@ Needs needs(const std::string& injector) {
 
 void check_backend(const campaign::Campaign& c, const std::string& backend,
                    const vm::Capabilities& caps) {
-  for (const auto& set : c.injector_sets)
-    for (const auto& spec : set.injectors) {
+  std::vector<const campaign::InjectorSet*> sets;
+  for (const auto& set : c.injector_sets) sets.push_back(&set);
+  for (const auto& w : c.workloads)
+    for (const auto& set : w.injector_sets) sets.push_back(&set);
+  for (const auto* set : sets)
+    for (const auto& spec : set->injectors) {
       const Needs n = needs(spec.name);
       if (n.reuse_nvdimm_files && !caps.reuse_nvdimm_files)
         throw UsageError(fmt::format(

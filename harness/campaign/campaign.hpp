@@ -27,17 +27,6 @@ struct FsSpec {
   std::string label;  // unique within the campaign; used in cell ids (defaults to name)
 };
 
-struct WorkloadSpec {
-  std::string name;           // guest binary is "dt-" + name
-  std::vector<Param> params;  // in registry order, so argv does not depend on YAML key order
-  std::string label;          // unique within the campaign; used in cell ids (defaults to name)
-  std::optional<double> duration_s;         // per-workload override of the campaign budget
-  std::optional<std::uint64_t> iterations;  // per-workload override of the campaign budget
-
-  // Normalised value of a parameter, if it was given.
-  const std::string* param(std::string_view key) const;
-};
-
 struct InjectorSpec {
   std::string name;
   std::vector<Param> params;
@@ -47,6 +36,19 @@ struct InjectorSpec {
 struct InjectorSet {
   std::vector<InjectorSpec> injectors;
   std::string label;  // "none", "poison", "failslab+pause-jitter", ...
+};
+
+struct WorkloadSpec {
+  std::string name;           // guest binary is "dt-" + name
+  std::vector<Param> params;  // in registry order, so argv does not depend on YAML key order
+  std::string label;          // unique within the campaign; used in cell ids (defaults to name)
+  std::optional<double> duration_s;         // per-workload override of the campaign budget
+  std::optional<std::uint64_t> iterations;  // per-workload override of the campaign budget
+  // Per-workload injector axis (empty: the campaign's), e.g. power cuts for map-sync only.
+  std::vector<InjectorSet> injector_sets;
+
+  // Normalised value of a parameter, if it was given.
+  const std::string* param(std::string_view key) const;
 };
 
 struct VmShape {

@@ -138,7 +138,8 @@ class Loader {
       if (auto items = r_.list(v, f.name)) {
         if (items->empty()) r_.error(v, f.name, "needs at least one injector set (or 'none')");
         for (std::size_t i = 0; i < items->size(); ++i) {
-          read_injector_set((*items)[i], index_key(f.name, i));
+          if (auto set = read_injector_set((*items)[i], index_key(f.name, i)))
+            sets_.push_back(std::move(*set));
         }
       }
     }
@@ -335,7 +336,8 @@ class Loader {
     const std::size_t errors = r_.error_count();
     if (v.IsMap()) {
       const std::vector<const ParamDef*> params = workload_params(*def);
-      std::vector<std::string_view> allowed = {"name", "label", "duration", "iterations"};
+      std::vector<std::string_view> allowed = {"name", "label", "duration", "iterations",
+                                               "injectors"};
       for (const ParamDef* p : params) allowed.push_back(p->key);
       auto fields = r_.map(v, key, allowed, [&](std::string_view k) { return elsewhere(k, *def); });
       if (!fields) return;
@@ -349,6 +351,8 @@ class Loader {
           if (auto d = r_.duration(f.value, fkey, 0.001)) e.spec.duration_s = *d;
         } else if (f.name == "iterations") {
           if (auto n = r_.integer(f.value, fkey, 1)) e.spec.iterations = *n;
+        } else if (f.name == "injectors") {
+          read_workload_injectors(f.value, fkey, e.spec);
         }
       }
       for (const ParamDef* p : params) {  // registry order, so argv is independent of YAML order
@@ -452,8 +456,21 @@ class Loader {
     return out;
   }
 
+  // A workload's own injector axis, in place of the campaign's for its cells.
+  void read_workload_injectors(const YAML::Node& v, const std::string& key, WorkloadSpec& w) {
+    auto items = r_.list(v, key);
+    if (!items) return;
+    if (items->empty()) r_.error(v, key, "needs at least one injector set (or 'none')");
+    std::vector<Located<InjectorSet>> sets;
+    for (std::size_t i = 0; i < items->size(); ++i)
+      if (auto set = read_injector_set((*items)[i], index_key(key, i))) sets.push_back(*set);
+    assign_labels(sets, "injector set");
+    for (auto& s : sets) w.injector_sets.push_back(std::move(s.spec));
+  }
+
   // "none", "poison", {name: poison, count: 2}, or a list of the last two forms.
-  void read_injector_set(const YAML::Node& v, const std::string& key) {
+  std::optional<Located<InjectorSet>> read_injector_set(const YAML::Node& v,
+                                                        const std::string& key) {
     Located<InjectorSet> e{{}, v, key};
     std::vector<std::pair<YAML::Node, std::string>> items;
     if (v.IsSequence()) {
@@ -475,12 +492,12 @@ class Loader {
       injector_nodes_.emplace_back(node, ikey, spec->name);
       e.spec.injectors.push_back(std::move(*spec));
     }
-    if (r_.error_count() != errors) return;
+    if (r_.error_count() != errors) return std::nullopt;
     for (const InjectorSpec& s : e.spec.injectors) {
       e.spec.label += (e.spec.label.empty() ? "" : "+") + s.name;
     }
     if (e.spec.label.empty()) e.spec.label = kNoInjector;
-    sets_.push_back(std::move(e));
+    return e;
   }
 
   std::optional<InjectorSpec> read_injector(const YAML::Node& v, const std::string& key,

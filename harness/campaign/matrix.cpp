@@ -53,12 +53,21 @@ const std::string* WorkloadSpec::param(std::string_view key) const {
 std::vector<Cell> Campaign::cells() const {
   std::vector<Cell> out;
   const std::size_t nfs = filesystems.size();
+  // A workload with an injector axis of its own uses it instead of the campaign's; the k-th
+  // set of every workload is run before any (k+1)-th, so coverage stays first.
+  const auto sets_of = [&](const WorkloadSpec& w) -> const std::vector<InjectorSet>& {
+    return w.injector_sets.empty() ? injector_sets : w.injector_sets;
+  };
+  std::size_t nsets = injector_sets.size();
+  for (const WorkloadSpec& w : workloads) nsets = std::max(nsets, sets_of(w).size());
   for (int rep = 0; rep < repetitions; ++rep) {
-    for (const InjectorSet& set : injector_sets) {
+    for (std::size_t k = 0; k < nsets; ++k) {
       for (std::size_t round = 0; round < nfs; ++round) {
         for (std::size_t w = 0; w < workloads.size(); ++w) {
           const FsSpec& fs = filesystems[(w + round) % nfs];
           const WorkloadSpec& workload = workloads[w];
+          if (k >= sets_of(workload).size()) continue;
+          const InjectorSet& set = sets_of(workload)[k];
           if (impossible(fs, workload)) continue;  // only reachable with skip_impossible
           for (const std::string& kernel : kernels) {
             Cell cell;

@@ -162,6 +162,31 @@ workloads: [fault-vs-truncate, pmd-vs-pte, reflink]
   }
 }
 
+// A workload may bring its own injector axis (power cuts for map-sync only); its k-th set runs
+// in the k-th pass over the matrix, so coverage still comes first.
+TEST(Loader, PerWorkloadInjectorsReplaceTheCampaignsForThatWorkload) {
+  const Campaign c = load_string(R"(
+duration: 10s
+filesystems: [xfs, ext4]
+workloads:
+  - fault-vs-truncate
+  - {name: map-sync, injectors: [[{name: power-cut, cuts: 2}], none]}
+injectors: [none]
+)",
+                                 "pw.yaml");
+  std::vector<std::string> ids;
+  for (const Cell& cell : c.cells()) ids.push_back(cell.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{
+                     "xfs/fault-vs-truncate/none/default/r0", "ext4/map-sync/power-cut/default/r0",
+                     "ext4/fault-vs-truncate/none/default/r0", "xfs/map-sync/power-cut/default/r0",
+                     "ext4/map-sync/none/default/r0", "xfs/map-sync/none/default/r0"}));
+  EXPECT_EQ(c.cells()[1].injectors.at(0).name, "power-cut");
+  EXPECT_THROW(load_string("duration: 5s\nfilesystems: [xfs]\n"
+                           "workloads: [{name: map-sync, injectors: [melt-down]}]\n",
+                           "bad.yaml"),
+               ValidationError);
+}
+
 TEST(Loader, ReuseVmDefaultsToAFreshVmPerCell) {
   const char* base = "duration: 5s\nfilesystems: [xfs]\nworkloads: [fault-vs-truncate]\n";
   EXPECT_EQ(load_string(base, "a.yaml").reuse_vm, 1);

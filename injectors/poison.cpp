@@ -25,6 +25,8 @@
 // consequences and marked expected, only when that report is on the console.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "injector.hpp"
 #include "runner/dax_setup.hpp"
 #include "runner/session.hpp"
@@ -159,10 +161,16 @@ class Poison : public Injector {
   }
 
   // The memory-failure side of the known xfs deadlock: a hung-task report whose stack goes
-  // from xfs_dax_notify_failure (AGF held) into dax_lock_mapping_entry.
+  // from xfs's notify-failure handler (AGF held) into dax_lock_mapping_entry. The handler is
+  // xfs_dax_notify_failure up to 6.5 and xfs_dax_notify_ddev_failure since (6.12 deadlocks
+  // the same way, injectors/README.md).
   static bool primary(const std::string& report) {
-    return report.find("xfs_dax_notify_failure") != std::string::npos &&
-           report.find("dax_lock_mapping_entry") != std::string::npos;
+    static constexpr std::string_view kNotifyFailure[] = {"xfs_dax_notify_failure",
+                                                          "xfs_dax_notify_ddev_failure"};
+    const bool in_xfs =
+        std::any_of(std::begin(kNotifyFailure), std::end(kNotifyFailure),
+                    [&](std::string_view f) { return report.find(f) != std::string::npos; });
+    return in_xfs && report.find("dax_lock_mapping_entry") != std::string::npos;
   }
   bool deadlock_report(const std::string& console) const {
     if (fs_ != "xfs") return false;

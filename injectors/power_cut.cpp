@@ -113,7 +113,7 @@ class PowerCut : public Injector {
     json cut = {{"cut", done_}, {"t", cut_t_}, {"mode", mode_}};
     auto note = fmt::format("after power cut {} of {} (t={:.2f}s)", done_, cuts_, cut_t_);
     auto keep = [&](oracle::Finding f) {
-      f.note = note;
+      f.note = f.expected ? "expected consequence of power-cut on " + fs.name + ", " + note : note;
       findings_.push_back(std::move(f));
     };
 
@@ -139,12 +139,8 @@ class PowerCut : public Injector {
         // counters) is inconsistent after a cut, and e2fsck is its documented recovery (the
         // kernel says "mounting unchecked fs"). Measured on clean 6.1: every ext2 cut leaves
         // e2fsck -n complaints. Acknowledged data lost is still a finding, on every filesystem.
-        const bool expected = fs.name == "ext2";
+        f.expected = fs.name == "ext2";
         keep(std::move(f));
-        if (expected) {
-          findings_.back().expected = true;
-          findings_.back().note = "expected consequence of power-cut on ext2, " + note;
-        }
       }
     if (code != 0) {
       // Repair so the next cut starts from a consistent filesystem (already reported).

@@ -346,9 +346,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       // The workload ignored its own budget: an operation is stuck in the kernel.
       r.findings.push_back(oracle::lost("workload timed out (stuck operation?)",
                                         tail_lines(s->console_text(), 100)));
-    } else if (const bool not_run = !wl.not_run.empty() || wl.code == protocol::kGuestUsage ||
-                                    wl.code == protocol::kGuestExecFailed;
-               not_run) {
+    } else if (!wl.not_run.empty() || wl.code == protocol::kGuestUsage ||
+               wl.code == protocol::kGuestExecFailed) {
       throw InfraError("workload could not run (exit " + std::to_string(wl.code) +
                        "): " + wl.output().substr(0, 500));
     } else if (!r.workload_result.is_object() && wl.code != protocol::kGuestSkip) {

@@ -4,10 +4,9 @@
 // machine the first run includes that build.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "boot_json.hpp"
 #include "results/store.hpp"
 #include "util/process.hpp"
 #include "util/tempdir.hpp"
@@ -30,12 +29,7 @@ TEST(Kernel612, EveryFilesystemProvesDax) {
       {DT_BIN, "boot", "--kernel", "6.12", "--fs", "xfs,ext4,ext2", "--json", "--accel", "tcg"},
       kBuildAndRun);
   ASSERT_EQ(r.status.code, 0) << r.output;
-  std::istringstream in(r.output);
-  std::map<std::string, nlohmann::json> by_fs;
-  for (std::string l; std::getline(in, l);) {
-    auto j = nlohmann::json::parse(l, nullptr, false);
-    if (j.is_object() && j.contains("fs")) by_fs[j["fs"]] = j;
-  }
+  auto by_fs = test::boot_results_by_fs(r.output);
   // ext2 keeps DAX on 6.12 (campaigns/README.md, "Kernel names").
   for (std::string fsname : {"xfs", "ext4", "ext2"}) {
     ASSERT_TRUE(by_fs.count(fsname)) << r.output;

@@ -8,8 +8,8 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "boot_json.hpp"
 #include "console/report.hpp"
 #include "image/image.hpp"
 #include "results/store.hpp"
@@ -109,12 +109,7 @@ TEST(BootDax, EveryFilesystemProvesDax) {
   auto r = run_capture({DT_BIN, "boot", "--fs", "xfs,ext4,ext2", "--json", "--accel", "auto"},
                        std::chrono::minutes(10));
   ASSERT_EQ(r.status.code, 0) << r.output;
-  std::istringstream in(r.output);
-  std::map<std::string, nlohmann::json> by_fs;
-  for (std::string l; std::getline(in, l);) {
-    auto j = nlohmann::json::parse(l, nullptr, false);
-    if (j.is_object() && j.contains("fs")) by_fs[j["fs"]] = j;
-  }
+  auto by_fs = test::boot_results_by_fs(r.output);
   for (auto fsname : {"xfs", "ext4", "ext2"}) {
     ASSERT_TRUE(by_fs.count(fsname)) << r.output;
     auto& j = by_fs[fsname];

@@ -26,8 +26,7 @@ Filler::Filler(Run& run, unsigned index, uint64_t target_bytes)
       index_(index),
       target_blocks_(target_bytes / kBlockSize),
       rng_(run.opt().seed, 0xf111'0000u + index),
-      buf_(kChunkBlocks * kBlockSize),
-      rbuf_(kChunkBlocks * kBlockSize) {
+      buf_(kChunkBlocks * kBlockSize) {
   ident_.run = run.nonce();
   ident_.id = run.new_file_id();
   ident_.path = run.file_path("fill" + std::to_string(index));
@@ -114,17 +113,17 @@ size_t Filler::verify(uint64_t first, uint64_t count) {
   view.eof = {size, size};
   for (uint64_t b0 = first; b0 < end; b0 += kChunkBlocks) {
     const uint64_t n = std::min<uint64_t>(kChunkBlocks, end - b0);
-    const ssize_t got = ::pread(fd_.get(), rbuf_.data(), n * kBlockSize, off_t(b0 * kBlockSize));
+    const ssize_t got = ::pread(fd_.get(), buf_.data(), n * kBlockSize, off_t(b0 * kBlockSize));
     if (got < 0) continue;
     if (size_t(got) < n * kBlockSize)
-      std::memset(rbuf_.data() + got, 0, n * kBlockSize - size_t(got));
+      std::memset(buf_.data() + got, 0, n * kBlockSize - size_t(got));
     for (uint64_t i = 0; i < n; ++i) {
       const uint64_t b = b0 + i;
       const bool past_read = uint64_t(got) <= i * kBlockSize;  // read 0 bytes of this block
       ++run_.rep().checks;
       // The filler is the only writer of its file, so the expected state is exact.
       view.legal.contents = {gens_[b] ? Content::stamp(stamp(b)) : Content::zeros()};
-      if (auto v = judge(ident_, b, Via::kRead, rbuf_.data() + i * kBlockSize, past_read, view,
+      if (auto v = judge(ident_, b, Via::kRead, buf_.data() + i * kBlockSize, past_read, view,
                          OpCtx{int(1000 + index_), op_})) {
         run_.rep().verdict(*v);
         ++bad;

@@ -45,8 +45,7 @@ class Filler {
   bool full_ = false;
   bool punch_ok_ = true;
   uint64_t op_ = 0;
-  std::vector<char> buf_;   // blocks being written
-  std::vector<char> rbuf_;  // blocks being verified
+  std::vector<char> buf_;  // blocks being written, then read back (never both at once)
 };
 
 }  // namespace dt::workload

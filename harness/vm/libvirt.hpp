@@ -9,6 +9,7 @@
 //   {"connect": ["qemu:///system", "qemu+ssh://host2/system", ...],
 //    "pool_dir": "/var/tmp/daxtorture-pool"}   // directory of the remote hosts' pool
 // Several URIs spread instances across the hosts: the least loaded first, ties in turn.
+// The implementation is in vm/libvirt/, one file per job (see harness/vm/CMakeLists.txt).
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -44,7 +45,5 @@ std::vector<std::string> connect_uris(const json& options);
 bool uri_is_local(const std::string& uri);
 // Index of the host to use next: the least loaded, ties broken by `turn` (round-robin).
 std::size_t pick_host(const std::vector<int>& load, std::size_t turn);
-// XML text escaping for element content and attribute values.
-std::string xml_escape(const std::string& s);
 
 }  // namespace dt::vm

@@ -63,5 +63,8 @@ if [[ -n $module ]]; then
 fi
 
 cp "$obj/arch/x86/boot/bzImage" "$out/bzImage.tmp" && mv "$out/bzImage.tmp" "$out/bzImage"
+# The vmlinux of exactly this build, for symbols and file:line in reports; the object
+# directory's copy is overwritten by the next build. Compressed DWARF: addr2line reads it.
+objcopy --compress-debug-sections=zlib "$obj/vmlinux" "$out/vmlinux.tmp" && mv "$out/vmlinux.tmp" "$out/vmlinux"
 cp "$obj/.config" "$out/config"
 make -s -C "$src" O="$obj" kernelrelease > "$out/release"

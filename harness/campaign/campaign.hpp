@@ -105,7 +105,9 @@ struct Campaign {
   int repetitions = 1;
   std::uint64_t seed = 0;
   bool skip_impossible = false;
-  int reuse_vm = 1;  // cells per booted guest (VM pool); run --reuse-vm / --fresh-vm override it
+  // Cells per booted guest: the VM pool is the default, as syzkaller reuses its VMs; 1 boots a
+  // fresh VM for every cell. run --reuse-vm / --fresh-vm override it.
+  int reuse_vm = 10;
   std::vector<FsSpec> filesystems;
   std::vector<WorkloadSpec> workloads;
   std::vector<InjectorSet> injector_sets{InjectorSet{{}, "none"}};

@@ -394,10 +394,12 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
   cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
   cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
-  cmd->add_option("--reuse-vm", o->reuse_vm,
-                  "run up to N cells on one booted guest (VM pool, as syzkaller reuses VMs): a "
-                  "guest is replaced after any finding, taint, damaging injector or task left in "
-                  "D state; default: the campaign's reuse_vm (1: a fresh VM for every cell)")
+  cmd->add_option(
+         "--reuse-vm", o->reuse_vm,
+         "run up to N cells on one booted guest (VM pool, as syzkaller reuses VMs): a "
+         "guest is replaced after any finding, taint, damaging injector or task left in "
+         "D state; default: the campaign's reuse_vm (10 unless it says otherwise; 1: a fresh "
+         "VM for every cell)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--fresh-vm", o->fresh_vm,
                 "boot a fresh VM for every cell, whatever the campaign's reuse_vm says");

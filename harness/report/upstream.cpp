@@ -176,6 +176,8 @@ constexpr Option kOptions[] = {
     {"DEBUG_INFO_NONE", false},
     {"DEBUG_INFO_DWARF4", false},
     {"DEBUG_INFO_DWARF5", false},
+    {"DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT", false},
+    {"DEBUG_INFO_REDUCED", false},
 };
 
 std::map<std::string, std::string> parse_config(const std::string& text) {
@@ -314,6 +316,7 @@ void describe_kernel(const results::RunRecord& run, const UpstreamOptions& o, Up
   std::string flavour = m.value("flavour", "");
   fs::path kdir = kernel_dir(m, o.image_cache);
   if (kdir.empty()) return;
+  if (fs::is_regular_file(kdir / "vmlinux", ec)) u.image_vmlinux = kdir / "vmlinux";
   if (fs::is_regular_file(kdir / "daxtorture.config", ec)) {
     std::string merged = read_file(kdir / "daxtorture.config");
     u.fragment_sha256 = sha256_hex(merged);
@@ -410,6 +413,14 @@ void decode(const std::map<std::string, std::string>& config, const UpstreamOpti
       how += ", another build than the one that ran";
     apply(o.vmlinux, how);
     return;
+  }
+  // The image's own vmlinux (kept by build-kernel.sh) is this very build; no banner needed.
+  if (!u.image_vmlinux.empty()) {
+    ElfInfo info = inspect_elf(u.image_vmlinux);
+    if (info.dwarf && (u.banner.empty() || info.banner.empty() || info.banner == u.banner)) {
+      apply(u.image_vmlinux, "the image's vmlinux");
+      return;
+    }
   }
   auto none = config.find("DEBUG_INFO_NONE");
   if (none != config.end() && none->second == "y") {

@@ -87,7 +87,8 @@ struct UpstreamReport {
   std::string excerpt;  // verbatim, decoded when possible; never wrapped
   bool corrupted = false;
   std::string console_path;
-  std::string decode_note;  // one line: why there is no file:line, or what decoded it
+  std::string decode_note;              // one line: why there is no file:line, or what decoded it
+  std::filesystem::path image_vmlinux;  // the vmlinux kept beside the image's bzImage, if any
 
   // Frequency: runs with the finding / runs of the cells it was seen in (all repetitions).
   int runs_with = 0, runs_of_cells = 0, runs_total = 0;

@@ -89,10 +89,10 @@ class Instance {
 // What a backend can do, as data: a campaign that needs more is a usage error before any VM
 // boots (see injectors::check_backend), not a failure after the first cell.
 struct Capabilities {
-  bool reuse_nvdimm_files = true;   // boot a VM on the NVDIMM files another left (power cut)
-  bool kill_now = true;             // end a VM with SIGKILL (else only QMP quit)
-  bool interactive_console = true;  // the console on the user's terminal (daxtorture shell)
-  bool remote = false;              // VMs may run on another host
+  // Only what a campaign can need and some backend lacks. (Ending a VM at once is the
+  // Instance::kill_now() verb, which falls back to QMP quit: both cut power the same way.)
+  bool reuse_nvdimm_files = true;  // boot a VM on the NVDIMM files another left (power cut)
+  bool remote = false;             // VMs may run on another host
 };
 
 class Backend {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <regex>
 
 #include "results/store.hpp"
 #include "util/process.hpp"
@@ -42,4 +43,15 @@ TEST(PositiveControl, DeliberateWarnAndLockInversionAreDedupedAndReproduce) {
       {DT_BIN, "repro", dl.example_run, "--from", o.string(), "--count", "2", "--accel", "tcg"},
       std::chrono::minutes(10));
   EXPECT_NE(rep.output.find("2/2  " + dl.title), std::string::npos) << rep.output;
+
+  // The image keeps its vmlinux with line tables: the mailing-list report decodes the stack's
+  // vmlinux frames (the canary's own frames are in the module) to file:line.
+  auto up = run_capture({DT_BIN, "report", "--from", o.string(), "--upstream", warn.hash},
+                        std::chrono::minutes(2));
+  ASSERT_EQ(up.status.code, 0) << up.output;
+  EXPECT_NE(up.output.find("Stacks decoded to file:line with the image's vmlinux"),
+            std::string::npos)
+      << up.output;
+  static const std::regex file_line(R"( (fs|kernel|arch/x86|mm|lib)/[a-z0-9_/-]+\.[ch]:[0-9]+)");
+  EXPECT_TRUE(std::regex_search(up.output, file_line)) << up.output;
 }

@@ -187,9 +187,10 @@ injectors: [none]
                ValidationError);
 }
 
-TEST(Loader, ReuseVmDefaultsToAFreshVmPerCell) {
+TEST(Loader, ReuseVmDefaultsToThePool) {
   const char* base = "duration: 5s\nfilesystems: [xfs]\nworkloads: [fault-vs-truncate]\n";
-  EXPECT_EQ(load_string(base, "a.yaml").reuse_vm, 1);
+  EXPECT_EQ(load_string(base, "a.yaml").reuse_vm, 10);
+  EXPECT_EQ(load_string(std::string(base) + "reuse_vm: 1\n", "e.yaml").reuse_vm, 1);
   EXPECT_EQ(load_string(std::string(base) + "reuse_vm: 12\n", "b.yaml").reuse_vm, 12);
   EXPECT_THROW(load_string(std::string(base) + "reuse_vm: 0\n", "c.yaml"), ValidationError);
   EXPECT_THROW(load_string(std::string(base) + "reuse_vm: many\n", "d.yaml"), ValidationError);

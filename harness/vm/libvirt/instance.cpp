@@ -372,10 +372,7 @@ class LibvirtBackend : public Backend {
     bool all_local = true;
     for (const auto& h : hosts_) all_local = all_local && uri_is_local(h->uri);
     // A remote host boots from scratch volumes of its own pool: no NVDIMM file outlives a VM.
-    return Capabilities{.reuse_nvdimm_files = all_local,
-                        .kill_now = false,
-                        .interactive_console = false,
-                        .remote = !all_local};
+    return Capabilities{.reuse_nvdimm_files = all_local, .remote = !all_local};
   }
 
   // The least loaded host first (ties in turn); a host whose daemon cannot be reached is

@@ -163,14 +163,13 @@ TEST(LibvirtBackend, CapabilitiesFollowTheHosts) {
   const auto local = make_backend("libvirt", json{{"connect", {"qemu:///system"}}})->capabilities();
   EXPECT_TRUE(local.reuse_nvdimm_files);
   EXPECT_FALSE(local.remote);
-  EXPECT_FALSE(local.kill_now);
   const auto mixed =
       make_backend("libvirt", json{{"connect", {"qemu:///system", "qemu+ssh://h2/system"}}})
           ->capabilities();
   EXPECT_FALSE(mixed.reuse_nvdimm_files);
   EXPECT_TRUE(mixed.remote);
   const auto qemu = make_backend("qemu")->capabilities();
-  EXPECT_TRUE(qemu.reuse_nvdimm_files && qemu.kill_now && qemu.interactive_console);
+  EXPECT_TRUE(qemu.reuse_nvdimm_files);
   EXPECT_FALSE(qemu.remote);
 }
 

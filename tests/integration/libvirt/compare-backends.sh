@@ -137,13 +137,15 @@ elif [[ -s $a/differ.txt ]]; then
   echo "note: attempt 2 differs in other cells than attempt 1 ($(tr '\n' ' ' <"$a/differ.txt")): not systematic"
 fi
 grep -q "backend=libvirt" "$a/l.txt" || { echo "FAIL: the libvirt runs do not say backend=libvirt"; fail=1; }
-# Where each VM ran: libvirt.log in every run directory starts with "uri <URI>".
+# Where each VM ran: every VM's libvirt.log (in its run directory, or under vms/ when the
+# pool kept it for several cells) starts with "uri <URI>".
+vm_logs() { find "$a/libvirt" -name libvirt.log -print0 | xargs -0r grep -lxF "uri $1"; }
 for u in "${uris[@]}"; do
-  n=$(grep -lxF "uri $u" "$a"/libvirt/runs/*/libvirt.log 2>/dev/null | wc -l)
+  n=$(vm_logs "$u" | wc -l)
   echo "VMs on $u: $n"
   [[ $n -gt 0 ]] || { echo "FAIL: no VM ran on $u"; fail=1; }
   if [[ ! $u =~ ^[a-z+]+:/// ]]; then
-    staged=$(grep -lxF "uri $u" "$a"/libvirt/runs/*/libvirt.log 2>/dev/null | xargs -r grep -l "^staged in pool daxtorture" | wc -l)
+    staged=$(vm_logs "$u" | xargs -r grep -l "^staged in pool daxtorture" | wc -l)
     [[ $staged -eq $n ]] || { echo "FAIL: $((n - staged)) of $n VMs on $u did not stage their files in the pool"; fail=1; }
   fi
 done

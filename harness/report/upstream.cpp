@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -77,7 +78,12 @@ std::string find_banner(const std::string& data) {
     auto end = data.find_first_of(std::string("\n\0", 2), pos);
     if (end == std::string::npos) break;
     std::string s = data.substr(pos, end - pos);
-    if (s.find('%') == std::string::npos && s.find(" #") != std::string::npos) return s;
+    // 6.1+ also keep the banner without its build number ("... # SMP ...", from
+    // version.o before version-timestamp.o overrides it); the console prints "#26 SMP".
+    auto hash = s.find(" #");
+    if (s.find('%') == std::string::npos && hash != std::string::npos && hash + 2 < s.size() &&
+        std::isdigit(static_cast<unsigned char>(s[hash + 2])))
+      return s;
   }
   return "";
 }
@@ -86,6 +92,9 @@ std::string find_banner(const std::string& data) {
 
 struct Symbol {
   std::uint64_t addr = 0, size = 0;
+  // What the kernel prints after the slash: kallsyms knows no ELF sizes and takes the
+  // distance to the next text symbol, padding included (0xb0 for a function of 0xa5 bytes).
+  std::uint64_t kallsyms_size = 0;
 };
 
 std::multimap<std::string, Symbol> text_symbols(const fs::path& elf) {
@@ -93,17 +102,29 @@ std::multimap<std::string, Symbol> text_symbols(const fs::path& elf) {
   if (!r.status.ok())
     throw InfraError(fmt::format("nm {} failed: {}", elf.string(), trim(r.output)));
   std::multimap<std::string, Symbol> out;
+  std::vector<std::uint64_t> starts;  // every text symbol, sized or not, as kallsyms has them
+  auto is_text = [](const std::string& t) {
+    return t.size() == 1 && std::string("tTwW").find(t[0]) != std::string::npos;
+  };
   std::istringstream in(r.output);
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream l(line);
-    std::string a, s, t, name;
-    if (!(l >> a >> s >> t >> name)) continue;  // no size: not a function we can match
-    if (t.size() != 1 || std::string("tTwW").find(t[0]) == std::string::npos) continue;
+    std::vector<std::string> w;
+    for (std::string x; l >> x;) w.push_back(x);
     try {
-      out.emplace(name, Symbol{std::stoull(a, nullptr, 16), std::stoull(s, nullptr, 16)});
+      if (w.size() == 3 && is_text(w[1])) starts.push_back(std::stoull(w[0], nullptr, 16));
+      if (w.size() != 4 || !is_text(w[2])) continue;
+      auto addr = std::stoull(w[0], nullptr, 16);
+      starts.push_back(addr);
+      out.emplace(w[3], Symbol{addr, std::stoull(w[1], nullptr, 16), 0});
     } catch (const std::exception&) {
     }
+  }
+  std::sort(starts.begin(), starts.end());
+  for (auto& [name, s] : out) {
+    auto next = std::upper_bound(starts.begin(), starts.end(), s.addr);
+    if (next != starts.end()) s.kallsyms_size = *next - s.addr;
   }
   return out;
 }
@@ -542,7 +563,8 @@ Decoded decode_stack(const std::string& text, const fs::path& elf) {
       if (lo == hi) continue;
       std::vector<Symbol> same;
       for (auto it = lo; it != hi; ++it)
-        if (it->second.size == f->size) same.push_back(it->second);
+        if (it->second.size == f->size || it->second.kallsyms_size == f->size)
+          same.push_back(it->second);
       if (same.empty()) {
         ++d.size_differs;
         continue;

@@ -307,8 +307,9 @@ std::unique_ptr<Built> build_program() {
   fs::path src = b->dir.path() / "t.c";
   std::ofstream(src) << kProgram;
   b->exe = b->dir.path() / "t";
-  auto r = dt::run_capture({DT_TEST_CXX, "-x", "c", "-g", "-O1", "-fno-pie", "-no-pie", "-o",
-                            b->exe.string(), src.string()});
+  // Aligned functions leave padding, as in a kernel: kallsyms' sizes include it.
+  auto r = dt::run_capture({DT_TEST_CXX, "-x", "c", "-g", "-O1", "-falign-functions=64", "-fno-pie",
+                            "-no-pie", "-o", b->exe.string(), src.string()});
   if (!r.status.ok()) return nullptr;
   b->stripped = b->dir.path() / "t-nodebug";
   dt::run_capture({"objcopy", "--strip-debug", b->exe.string(), b->stripped.string()});
@@ -324,6 +325,28 @@ std::unique_ptr<Built> build_program() {
 }
 
 }  // namespace
+
+// What build-kernel.sh keeps: .rodata holds 6.1's two banners (the first without its build
+// number), and the debug sections are compressed.
+TEST(UpstreamDecode, KeptVmlinuxBannerAndCompressedDwarf) {
+  dt::TempDir dir("/tmp", "dt-banner-");
+  fs::path src = dir.path() / "b.c", exe = dir.path() / "b", kept = dir.path() / "b.z";
+  std::ofstream(src) << "const char early[] = \"Linux version 6.1.192 (root@vm) (gcc) # SMP "
+                        "PREEMPT_DYNAMIC \\n\";\n"
+                        "const char banner[] = \"Linux version 6.1.192 (root@vm) (gcc) #26 SMP "
+                        "PREEMPT_DYNAMIC Mon Nov 30 03:58:49 UTC 2026\\n\";\n"
+                        "int main() { return early[0] + banner[0]; }\n";
+  auto r = dt::run_capture({DT_TEST_CXX, "-x", "c", "-g", "-O1", "-o", exe.string(), src.string()});
+  if (!r.status.ok()) GTEST_SKIP() << "cannot compile with " << DT_TEST_CXX << ": " << r.output;
+  ASSERT_TRUE(
+      dt::run_capture({"objcopy", "--compress-debug-sections=zlib", exe.string(), kept.string()})
+          .status.ok());
+  auto info = inspect_elf(kept);
+  EXPECT_TRUE(info.dwarf);
+  EXPECT_EQ(info.banner,
+            "Linux version 6.1.192 (root@vm) (gcc) #26 SMP PREEMPT_DYNAMIC Mon Nov 30 03:58:49 "
+            "UTC 2026");
+}
 
 TEST(UpstreamDecode, MatchesRealAddr2line) {
   if (dt::run_capture({"sh", "-c", "command -v addr2line && command -v nm"}).status.code != 0)
@@ -355,7 +378,7 @@ TEST(UpstreamDecode, MatchesRealAddr2line) {
   std::string text = fmt::format("RIP: 0010:dt_leaf+0x0/{:#x}\nCall Trace:\n", leaf_size);
   for (std::uint64_t off = 1; off < outer_size; ++off)
     text += fmt::format(" dt_outer+{:#x}/{:#x}\n", off, outer_size);
-  text += fmt::format(" dt_outer+0x1/{:#x}\n", outer_size + 1);  // another build's function
+  text += fmt::format(" dt_outer+0x1/{:#x}\n", outer_size + 0x1000);  // another build's
   text += " no_such_function+0x1/0x10\n";
   text += " dt_leaf+0x1/0x10 [somemodule]\n";
   auto d = decode_stack(text, b->exe);
@@ -383,11 +406,20 @@ TEST(UpstreamDecode, MatchesRealAddr2line) {
   EXPECT_TRUE(inlined) << d.text;    // dt_inner shows as inlined into dt_outer (-i)
   EXPECT_TRUE(call_line) << d.text;  // the call of dt_leaf
   EXPECT_EQ(d.size_differs, 1);
-  EXPECT_TRUE(has(d.text, fmt::format("\n dt_outer+0x1/{:#x}\n", outer_size + 1)));
+  EXPECT_TRUE(has(d.text, fmt::format("\n dt_outer+0x1/{:#x}\n", outer_size + 0x1000)));
   EXPECT_TRUE(has(d.text, "\n no_such_function+0x1/0x10\n"));
   EXPECT_TRUE(has(d.text, "\n dt_leaf+0x1/0x10 [somemodule]\n"));
   EXPECT_EQ(d.frames, static_cast<int>(outer_size) + 2);  // modules are not in the ELF
   EXPECT_GE(d.decoded, 2);
+
+  // The kernel prints kallsyms' size, the distance to the next symbol with the padding.
+  std::uint64_t leaf = b->syms["dt_leaf"].first, next = UINT64_MAX;
+  for (auto& [name, s] : b->syms)
+    if (s.first > leaf) next = std::min(next, s.first);
+  ASSERT_GT(next - leaf, leaf_size) << "no padding after dt_leaf";
+  auto padded = decode_stack(fmt::format("RIP: 0010:dt_leaf+0x0/{:#x}\n", next - leaf), b->exe);
+  EXPECT_EQ(padded.decoded, 1) << padded.text;
+  EXPECT_EQ(padded.size_differs, 0);
 
   // Without DWARF nothing decodes and the text is unchanged.
   auto none = decode_stack(text, b->stripped);

@@ -1,6 +1,7 @@
 // YAML -> Campaign, checking the schema, the registry and the cross-entry rules. Every problem is
 // collected; the load fails at the end with all of them.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -169,14 +170,32 @@ class Loader {
           continue;
         }
       } else if (kernel.rfind("mutant:", 0) == 0) {
-        // A patch in guest-images/mutants/ (checked when its image is built).
+        // A patch in guest-images/mutants/ (checked when its image is built), on the default
+        // Debian kernel or on the one after '@': mutant:<id>@6.12.
         auto id = kernel.substr(7);
+        std::string base;
+        if (auto at = id.find('@'); at != std::string::npos) {
+          base = id.substr(at + 1);
+          id.resize(at);
+        }
         if (id.empty() || !std::all_of(id.begin(), id.end(), [](unsigned char ch) {
               return std::islower(ch) || std::isdigit(ch) || ch == '-';
             })) {
           r_.error(node, key,
-                   fmt::format("bad mutant kernel '{}' (mutant:<id>, id in a-z0-9-)", kernel));
+                   fmt::format("bad mutant kernel '{}' (mutant:<id>[@<kernel>], id in a-z0-9-)",
+                               kernel));
           continue;
+        }
+        if (!base.empty()) {
+          auto b = image::parse_builtin_kernel(base);
+          if (!b) {
+            r_.error(node, key,
+                     fmt::format("mutant kernel '{}': '{}' is not a built-in kernel ({})", kernel,
+                                 base, fmt::join(image::builtin_kernel_names(), ", ")));
+            continue;
+          }
+          // One name per image: mutant:<id>@6.1 is mutant:<id>.
+          kernel = "mutant:" + id + (b->canonical() == "default" ? "" : "@" + b->canonical());
         }
       } else if (auto builtin = image::parse_builtin_kernel(kernel)) {
         kernel = builtin->canonical();  // "6.1" is "default": one name, one cell id

@@ -5,6 +5,7 @@
 // Campaigns run as `daxtorture run --json` children, so a selftest is made of ordinary,
 // resumable, reportable campaign results (one results directory per mutant).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -20,6 +21,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "image/kernel_name.hpp"
 #include "metrics/exposition.hpp"
 #include "report/baseline.hpp"
 #include "selftest/judge.hpp"
@@ -44,6 +46,7 @@ struct SelftestOptions {
   std::string catalogue;
   std::string baseline;
   std::string accel = "auto";
+  std::string kernel = "default";  // the Debian kernel the mutants patch and the clean one runs
   int jobs = 0;
   std::optional<std::uint64_t> seed;
   std::string metrics_textfile;
@@ -148,9 +151,13 @@ int selftest(const SelftestOptions& o) {
       fs::absolute(o.catalogue.empty() ? selftest::default_mutants_file() : fs::path(o.catalogue));
   auto catalogue = selftest::load_mutants(catalogue_file);
   if (o.list) {
-    for (auto& m : catalogue)
-      std::cout << fmt::format("{:<32} {}\n{:<32} campaign {}\n", m.id, m.breaks, "",
-                               fs::relative(m.campaign, catalogue_file.parent_path()).string());
+    for (auto& m : catalogue) {
+      std::vector<std::string> kernels = {std::string(image::default_debian_kernel().version)};
+      for (auto& [version, _] : m.ports) kernels.push_back(version);
+      std::cout << fmt::format("{:<32} {}\n{:<32} campaign {}, kernels {}\n", m.id, m.breaks, "",
+                               fs::relative(m.campaign, catalogue_file.parent_path()).string(),
+                               fmt::join(kernels, " "));
+    }
     return kClean;
   }
   std::vector<selftest::Mutant> chosen;
@@ -161,6 +168,14 @@ int selftest(const SelftestOptions& o) {
     for (auto& m : catalogue) known += (known.empty() ? "" : ", ") + m.id;
     throw UsageError("name the mutants: --mutant ID (repeatable) or --all (known: " + known + ")");
   }
+  auto base = image::parse_builtin_kernel(o.kernel);
+  if (!base)
+    throw UsageError(fmt::format("--kernel '{}': not a built-in kernel ({})", o.kernel,
+                                 fmt::join(image::builtin_kernel_names(), ", ")));
+  const std::string clean_kernel = base->canonical();
+  const std::string at = clean_kernel == "default" ? "" : "@" + clean_kernel;
+  // Every chosen mutant needs a patch for this kernel: say so before any build.
+  for (auto& m : chosen) (void)selftest::patch_for(m, std::string(base->debian->version));
   double budget = parse_budget(o.budget);
   if (o.clean_only && o.no_clean)
     throw UsageError("--clean-only and --no-clean exclude each other");
@@ -177,7 +192,7 @@ int selftest(const SelftestOptions& o) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  auto clean_img = ensure_image(request_for_kernel("default"), true);
+  auto clean_img = ensure_image(request_for_kernel(clean_kernel), true);
   auto accel = choose_accel(o.accel, clean_img);
   info(accel.reason);
   std::string accel_name = vm::to_string(accel.accel);
@@ -204,7 +219,7 @@ int selftest(const SelftestOptions& o) {
   if (!o.no_clean) {
     clean = selftest::Outcome{};
     clean->id = "clean";
-    clean->kernel = "default";
+    clean->kernel = clean_kernel;
     clean->budget_s = budget * static_cast<double>(campaigns.size());
     clean->ran = false;
     for (auto& c : campaigns) {
@@ -218,7 +233,7 @@ int selftest(const SelftestOptions& o) {
       selftest::Outcome part;
       try {
         clean->interrupted |= run_campaign(
-            o, catalogue_file, c, "default", fs::path(o.out) / ("clean-" + c.stem().string()),
+            o, catalogue_file, c, clean_kernel, fs::path(o.out) / ("clean-" + c.stem().string()),
             budget, accel_name, &baseline,
             [&](const json& ev) {
               evidence.add_run(ev);
@@ -247,7 +262,7 @@ int selftest(const SelftestOptions& o) {
   for (auto& m : o.clean_only ? std::vector<selftest::Mutant>{} : chosen) {
     selftest::Outcome r;
     r.id = m.id;
-    r.kernel = "mutant:" + m.id;
+    r.kernel = "mutant:" + m.id + at;
     r.breaks = m.breaks;
     r.budget_s = budget;
     if (g_signal) {
@@ -339,6 +354,10 @@ void add_selftest_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--list", o->list, "list the mutants and exit");
   cmd->add_option("--budget", o->budget, "campaign time per mutant (and per clean campaign)");
   cmd->add_flag("--no-clean", o->no_clean, "skip the clean-kernel comparison");
+  cmd->add_option("--kernel", o->kernel,
+                  "the Debian kernel the mutants patch and the clean kernel runs: default (6.1) "
+                  "or 6.12 (each mutant's port, <version>/<id>.patch), or their -kasan flavour")
+      ->capture_default_str();
   cmd->add_flag("--clean-only", o->clean_only,
                 "only the clean kernel over the chosen mutants' campaigns (e.g. after a baseline "
                 "change)");

@@ -63,10 +63,20 @@ image::BuildRequest request_for_kernel(const std::string& kernel,
   if (auto k = image::parse_builtin_kernel(kernel)) {
     use_debian_kernel(r, *k);
   } else if (kernel.rfind("mutant:", 0) == 0) {
+    // mutant:<id> patches the default Debian kernel, mutant:<id>@<kernel> another built-in one.
+    std::string id = kernel.substr(7), base = "default";
+    if (auto at = id.find('@'); at != std::string::npos) {
+      base = id.substr(at + 1);
+      id.resize(at);
+    }
+    auto k = image::parse_builtin_kernel(base);
+    if (!k)
+      throw UsageError(fmt::format("kernel '{}': '{}' is not a built-in kernel", kernel, base));
     auto m = selftest::find_mutant(
         selftest::load_mutants(catalogue.empty() ? selftest::default_mutants_file() : catalogue),
-        kernel.substr(7));
-    r.patches.push_back(m.patch);
+        id);
+    use_debian_kernel(r, *k);
+    r.patches.push_back(selftest::patch_for(m, std::string(k->debian->version)));
     r.label = kernel;
   } else if (names_a_file(kernel)) {
     r.kernel = kernel;

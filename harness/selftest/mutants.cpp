@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "image/kernel_name.hpp"
 #include "util/error.hpp"
 #include "util/paths.hpp"
 
@@ -58,6 +59,21 @@ std::vector<Mutant> load_mutants(const fs::path& file) {
     m.patch = e["patch"] ? dir / scalar(file, e, "patch") : dir / (m.id + ".patch");
     if (!fs::is_regular_file(m.patch))
       bad(file, e["patch"] ? e["patch"] : e["id"], "no patch " + m.patch.string());
+    if (auto ports = e["ports"]) {
+      if (!ports.IsMap()) bad(file, ports, "'ports' maps a kernel version to its patch");
+      for (const auto& kv : ports) {
+        auto version = kv.first.as<std::string>();
+        auto p = dir / kv.second.as<std::string>();
+        if (!fs::is_regular_file(p)) bad(file, kv.second, "no patch " + p.string());
+        m.ports[version] = p;
+      }
+    }
+    for (const auto& k : image::debian_kernels()) {
+      auto conventional = dir / std::string(k.version) / (m.id + ".patch");
+      if (&k != &image::default_debian_kernel() && !m.ports.count(std::string(k.version)) &&
+          fs::is_regular_file(conventional))
+        m.ports[std::string(k.version)] = conventional;
+    }
     m.campaign = dir / scalar(file, e, "campaign");
     if (!fs::is_regular_file(m.campaign))
       bad(file, e["campaign"], "no campaign " + m.campaign.string());
@@ -68,6 +84,17 @@ std::vector<Mutant> load_mutants(const fs::path& file) {
     out.push_back(std::move(m));
   }
   return out;
+}
+
+fs::path patch_for(const Mutant& m, const std::string& debian_version) {
+  if (debian_version == image::default_debian_kernel().version) return m.patch;
+  auto it = m.ports.find(debian_version);
+  if (it == m.ports.end())
+    throw UsageError(
+        fmt::format("mutant '{}' has no patch for {} (add {}/{}.patch or a 'ports' "
+                    "entry to its catalogue)",
+                    m.id, debian_version, debian_version, m.id));
+  return it->second;
 }
 
 const Mutant& find_mutant(const std::vector<Mutant>& all, const std::string& id) {

@@ -135,6 +135,26 @@ TEST(Loader, KernelAxisAndPathsRelativeToTheFile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Loader, MutantKernelsNameTheirDebianKernel) {
+  const Campaign c = load_string(
+      "duration: 5s\nkernel: [mutant:a-b@6.1, mutant:a-b@6.12, mutant:c@6.12-kasan]\n"
+      "filesystems: [xfs]\nworkloads: [fault-vs-truncate]\n",
+      "m.yaml");
+  // mutant:<id>@6.1 is mutant:<id>: one name per image.
+  EXPECT_EQ(c.kernels,
+            (std::vector<std::string>{"mutant:a-b", "mutant:a-b@6.12", "mutant:c@6.12-kasan"}));
+  try {
+    load_string(
+        "duration: 5s\nkernel: [mutant:a@7.0]\nfilesystems: [xfs]\n"
+        "workloads: [fault-vs-truncate]\n",
+        "bad.yaml");
+    FAIL();
+  } catch (const ValidationError& e) {
+    EXPECT_NE(std::string(e.what()).find("'7.0' is not a built-in kernel"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Loader, DebianKernelNamesAreCanonical) {
   const Campaign c = load_string(
       "duration: 5s\nkernel: [6.1, 6.1-kasan, 6.12, 6.12-kasan]\n"

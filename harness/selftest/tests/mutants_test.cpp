@@ -36,6 +36,48 @@ TEST(Mutants, ShippedCatalogueIsComplete) {
       EXPECT_TRUE(files.count(e.path().filename().string())) << e.path();
 }
 
+// Every shipped mutant has its 6.12 port (guest-images/mutants/6.12/<id>.patch), which
+// documents itself like the 6.1 patch and says it is the port.
+TEST(Mutants, ShippedMutantsArePortedTo612) {
+  auto all = load_mutants(DT_MUTANTS_FILE);
+  for (auto& m : all) {
+    ASSERT_TRUE(m.ports.count("6.12")) << m.id;
+    auto p = patch_for(m, "6.12");
+    EXPECT_EQ(p, fs::path(DT_MUTANTS_FILE).parent_path() / "6.12" / (m.id + ".patch"));
+    std::ifstream in(p);
+    std::string first;
+    std::getline(in, first);
+    EXPECT_EQ(first, "daxtorture mutant " + m.id);
+    std::string body((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_THAT(body, HasSubstr("6.12")) << m.id << ": says it is the 6.12 port";
+    EXPECT_EQ(patch_for(m, "6.1"), m.patch);
+  }
+}
+
+TEST(Mutants, AKernelWithoutPortIsAUsageError) {
+  TempDir d("/tmp", "dt-mutants-");
+  std::ofstream(d.path() / "a.patch") << "x";
+  fs::create_directories(d.path() / "6.12");
+  std::ofstream(d.path() / "6.12" / "b-port.patch") << "x";
+  std::ofstream(d.path() / "b.patch") << "x";
+  std::ofstream(d.path() / "c.yaml") << "name: c\n";
+  std::ofstream(d.path() / "m.yaml")
+      << "mutants:\n"
+         "  - {id: a, breaks: x, campaign: c.yaml}\n"
+         "  - {id: b, breaks: x, campaign: c.yaml, ports: {'6.12': 6.12/b-port.patch}}\n";
+  auto all = load_mutants(d.path() / "m.yaml");
+  EXPECT_EQ(patch_for(all[1], "6.12"), d.path() / "6.12" / "b-port.patch");
+  try {
+    patch_for(all[0], "6.12");
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("mutant 'a' has no patch for 6.12"));
+  }
+  std::ofstream(d.path() / "m.yaml")
+      << "mutants:\n  - {id: a, breaks: x, campaign: c.yaml, ports: {'6.12': nope.patch}}\n";
+  EXPECT_THROW(load_mutants(d.path() / "m.yaml"), UsageError);
+}
+
 TEST(Mutants, FindNamesTheKnownOnes) {
   auto all = load_mutants(DT_MUTANTS_FILE);
   EXPECT_EQ(find_mutant(all, all[0].id).id, all[0].id);

@@ -160,7 +160,36 @@ class Loader {
       auto s = r_.scalar(node, key);
       if (!s) continue;
       std::string kernel = *s;
-      if (kernel.find('/') != std::string::npos) {
+      if (kernel.rfind("src:", 0) == 0) {
+        // A developer's kernel tree, built with our fragments in its own object directory and
+        // keyed by HEAD plus the uncommitted diff.
+        fs::path p(kernel.substr(4));
+        if (p.empty()) {
+          r_.error(node, key, "src: needs a path to a kernel git tree (src:PATH)");
+          continue;
+        }
+        if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;
+        p = p.lexically_normal();
+        std::error_code ec;
+        if (!fs::is_directory(p, ec)) {
+          r_.error(node, key, fmt::format("kernel tree '{}' not found", p.string()));
+          continue;
+        }
+        if (!fs::exists(p / "Makefile", ec) || !fs::is_directory(p / "arch" / "x86", ec)) {
+          r_.error(
+              node, key,
+              fmt::format("'{}' is not a Linux source tree (no Makefile or arch/x86)", p.string()));
+          continue;
+        }
+        if (!fs::exists(p / ".git", ec)) {
+          r_.error(node, key,
+                   fmt::format("kernel tree '{}' is not a git checkout (images are keyed by its "
+                               "commit and diff)",
+                               p.string()));
+          continue;
+        }
+        kernel = "src:" + p.string();
+      } else if (kernel.find('/') != std::string::npos) {
         fs::path p(kernel);
         if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;
         kernel = p.lexically_normal().string();

@@ -32,6 +32,9 @@ std::uint64_t splitmix64(std::uint64_t x) {
 
 std::string kernel_label(std::string_view kernel) {
   const std::size_t slash = kernel.rfind('/');
+  // src:/home/me/linux is "src:linux"; a bzImage path is its file name.
+  if (kernel.starts_with("src:") && slash != std::string_view::npos)
+    return "src:" + std::string(kernel.substr(slash + 1));
   return std::string(slash == std::string_view::npos ? kernel : kernel.substr(slash + 1));
 }
 

@@ -110,6 +110,11 @@ int run(const RunOptions& o) {
   auto camp = campaign::load_file(o.campaign);
   if (!o.kernels.empty()) {
     camp.kernels = o.kernels;
+    // A tree named on the command line is relative to the working directory; records and
+    // repro need where it is.
+    for (auto& k : camp.kernels)
+      if (k.rfind("src:", 0) == 0 && k.size() > 4)
+        k = "src:" + fs::absolute(k.substr(4)).lexically_normal().string();
   }
   fs::path catalogue = o.catalogue.empty() ? fs::path() : fs::absolute(o.catalogue);
   for (auto& k : camp.kernels) (void)request_for_kernel(k, catalogue);  // unknown mutant: now
@@ -383,9 +388,11 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--resume", o->resume, "continue an interrupted campaign in --out");
   cmd->add_option("--seed", o->seed,
                   "campaign seed instead of the file's (every cell's seed follows)");
-  cmd->add_option("--kernel", o->kernels,
-                  "run on this kernel instead of the campaign's (default = 6.1, kasan = "
-                  "6.1-kasan, 6.12, 6.12-kasan, mutant:<id> or a bzImage path; repeatable)");
+  cmd->add_option(
+      "--kernel", o->kernels,
+      "run on this kernel instead of the campaign's (default = 6.1, kasan = "
+      "6.1-kasan, 6.12, 6.12-kasan, mutant:<id>[@<kernel>], src:PATH or a bzImage path; "
+      "repeatable)");
   cmd->add_option("--catalogue", o->catalogue,
                   "mutant catalogue that names mutant:<id> kernels (default: the shipped one)");
   cmd->add_flag("--stop-at-first-new-finding", o->stop_at_new,

@@ -16,8 +16,8 @@ void ImageOptions::add_to(CLI::App& app, bool with_build_flags) {
   app.add_option("--flavour", flavour, "kernel flavour: default or kasan")
       ->check(CLI::IsMember({"default", "kasan"}));
   app.add_option("--kernel", kernel,
-                 "kernel: default, kasan, 6.1[-kasan], 6.12[-kasan], mutant:<id> or a prebuilt "
-                 "bzImage path");
+                 "kernel: default, kasan, 6.1[-kasan], 6.12[-kasan], mutant:<id>[@<kernel>], "
+                 "src:PATH (your git tree) or a prebuilt bzImage path");
   app.add_option("--kernel-src", kernel_src,
                  "build your own kernel tree (git) with our config fragments");
   app.add_option("--patch", patches,
@@ -51,7 +51,7 @@ image::BuildRequest ImageOptions::request() const {
     if (bare_version) k->flavour = flavour;
     r = request_for_kernel(k ? k->canonical() : kernel);
   }
-  r.kernel_src = kernel_src;
+  if (!kernel_src.empty()) r.kernel_src = kernel_src;
   for (auto& p : patches) r.patches.emplace_back(p);
   r.jobs = jobs;
   return r;
@@ -78,13 +78,18 @@ image::BuildRequest request_for_kernel(const std::string& kernel,
     use_debian_kernel(r, *k);
     r.patches.push_back(selftest::patch_for(m, std::string(k->debian->version)));
     r.label = kernel;
+  } else if (kernel.rfind("src:", 0) == 0) {
+    r.kernel_src = kernel.substr(4);
+    r.label = kernel;
   } else if (names_a_file(kernel)) {
     r.kernel = kernel;
   } else {
     std::string names;
     for (auto& n : image::builtin_kernel_names()) names += n + ", ";
     throw UsageError(
-        fmt::format("unknown kernel '{}' (one of {}mutant:<id> or a bzImage path)", kernel, names));
+        fmt::format("unknown kernel '{}' (one of {}mutant:<id>[@<kernel>], src:PATH or a bzImage "
+                    "path)",
+                    kernel, names));
   }
   return r;
 }

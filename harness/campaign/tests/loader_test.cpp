@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "campaign/campaign.hpp"
+#include "util/tempdir.hpp"
 
 namespace dt::campaign {
 namespace {
@@ -153,6 +154,43 @@ TEST(Loader, MutantKernelsNameTheirDebianKernel) {
     EXPECT_NE(std::string(e.what()).find("'7.0' is not a built-in kernel"), std::string::npos)
         << e.what();
   }
+}
+
+// src:PATH names a developer's git tree, relative to the campaign file; what is not a kernel
+// git checkout is a validation error with the position, before anything is built.
+TEST(Loader, SourceTreeKernels) {
+  dt::TempDir dir("/tmp", "dt-src-kernel-");
+  auto tree = dir.path() / "linux";
+  std::filesystem::create_directories(tree / "arch" / "x86");
+  std::ofstream(tree / "Makefile") << "VERSION = 6\n";
+  auto campaign = [&](const std::string& kernel) {
+    std::ofstream(dir.path() / "c.yaml") << "duration: 5s\nkernel: [default, " << kernel
+                                         << "]\nfilesystems: [xfs]\nworkloads: "
+                                            "[fault-vs-truncate]\n";
+    return (dir.path() / "c.yaml").string();
+  };
+  auto error = [&](const std::string& kernel) -> std::string {
+    try {
+      load_file(campaign(kernel));
+    } catch (const ValidationError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(error("src:linux")
+                .find("c.yaml:2:19: kernel[1]: kernel tree '" + tree.string() +
+                      "' is not a git checkout"),
+            std::string::npos)
+      << error("src:linux");
+  EXPECT_NE(error("src:nowhere")
+                .find("kernel tree '" + (dir.path() / "nowhere").string() + "' not found"),
+            std::string::npos);
+  EXPECT_NE(error("src:.").find("is not a Linux source tree"), std::string::npos);
+  std::filesystem::create_directories(tree / ".git");
+  const Campaign c = load_file(campaign("src:linux"));
+  ASSERT_EQ(c.kernels.size(), 2u);
+  EXPECT_EQ(c.kernels[1], "src:" + tree.string());
+  EXPECT_EQ(c.cells()[1].id, "xfs/fault-vs-truncate/none/src:linux/r0");
 }
 
 TEST(Loader, DebianKernelNamesAreCanonical) {

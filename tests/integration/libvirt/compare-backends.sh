@@ -29,6 +29,9 @@ if ! "$DT" run --help 2>&1 | grep -q -- --backend; then
 fi
 campaign=${DT_COMPARE_CAMPAIGN:-$here/tiny.yaml}
 common=(run "$campaign" --accel tcg --jobs 1 --no-canary --json)
+# Both backends run on the VM pool (the default); with several hosts, a guest runs two cells
+# at most, so that the campaign boots enough VMs for every host to get one.
+[[ ${#uris[@]} -gt 1 ]] && common+=(--reuse-vm 2)
 # The verdict of a cell is its latest run, as `run` counts it: a VM that never came up is
 # retried once by `run` itself, and the failed attempt stays in runs/ for the record.
 verdicts() {  # cell -> status + sorted finding titles, one line per cell

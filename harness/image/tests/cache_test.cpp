@@ -7,6 +7,7 @@
 #include "image/cpio.hpp"
 #include "image/image.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/hash.hpp"
 #include "util/tempdir.hpp"
 
@@ -16,10 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 void write(const fs::path& p, const std::string& s) {
   std::ofstream(p, std::ios::trunc) << s;
-}
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 }  // namespace
 
@@ -148,8 +145,8 @@ TEST(Cpio, ReproducibleAndWellFormed) {
   auto h1 = make(tmp.path() / "a.cpio", false);
   auto h2 = make(tmp.path() / "b.cpio", true);
   EXPECT_EQ(h1, h2);
-  auto a = slurp(tmp.path() / "a.cpio");
-  EXPECT_EQ(a, slurp(tmp.path() / "b.cpio"));  // insertion order does not matter
+  auto a = dt::read_file(tmp.path() / "a.cpio");
+  EXPECT_EQ(a, dt::read_file(tmp.path() / "b.cpio"));  // insertion order does not matter
   EXPECT_EQ(a.substr(0, 6), "070701");
   EXPECT_NE(a.find("TRAILER!!!"), std::string::npos);
   EXPECT_LT(a.find("bin\0", 0, 4), a.find("bin/busybox"));  // parent dir before child
@@ -159,7 +156,7 @@ TEST(Cpio, ReproducibleAndWellFormed) {
   ASSERT_EQ(
       system(("cd " + tmp.path().string() + " && cpio -it < a.cpio > list 2>/dev/null").c_str()),
       0);
-  auto l = slurp(listing);
+  auto l = dt::read_file(listing);
   EXPECT_NE(l.find("bin/busybox"), std::string::npos);
   EXPECT_NE(l.find("dev/console"), std::string::npos);
 }

@@ -10,6 +10,7 @@
 
 #include "metrics/metrics.hpp"
 #include "metrics/tests/sample_runs.hpp"
+#include "util/file.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -19,17 +20,11 @@ namespace {
 const fs::path kDir = DT_DASHBOARDS_DIR;
 const std::string kUid = "daxtorture-prometheus";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::map<std::string, json> dashboards() {
   std::map<std::string, json> out;
   for (const auto& e : fs::directory_iterator(kDir / "grafana" / "dashboards"))
-    if (e.path().extension() == ".json") out[e.path().stem()] = json::parse(slurp(e.path()));
+    if (e.path().extension() == ".json")
+      out[e.path().stem()] = json::parse(dt::read_file(e.path()));
   return out;
 }
 
@@ -129,7 +124,7 @@ TEST(Dashboards, PanelsHaveLayoutDatasourceAndTargets) {
 
 TEST(Dashboards, QueriesOnlyNameExportedMetricsAndAreDocumented) {
   auto names = exported_names();
-  auto readme = slurp(kDir / "README.md");
+  auto readme = dt::read_file(kDir / "README.md");
   std::regex metric_re(R"(daxtorture_[a-z_]+)");
   std::set<std::string> used;
   for (const auto& [name, d] : dashboards()) {
@@ -153,15 +148,15 @@ TEST(Dashboards, QueriesOnlyNameExportedMetricsAndAreDocumented) {
 }
 
 TEST(Dashboards, ProvisioningMatchesTheDashboards) {
-  auto ds = slurp(kDir / "grafana" / "provisioning" / "datasources" / "prometheus.yml");
+  auto ds = dt::read_file(kDir / "grafana" / "provisioning" / "datasources" / "prometheus.yml");
   EXPECT_NE(ds.find("uid: " + kUid), std::string::npos);
   EXPECT_NE(ds.find("type: prometheus"), std::string::npos);
-  auto prov = slurp(kDir / "grafana" / "provisioning" / "dashboards" / "daxtorture.yml");
+  auto prov = dt::read_file(kDir / "grafana" / "provisioning" / "dashboards" / "daxtorture.yml");
   EXPECT_NE(prov.find("type: file"), std::string::npos);
-  auto compose = slurp(kDir / "docker-compose.yml");
+  auto compose = dt::read_file(kDir / "docker-compose.yml");
   EXPECT_NE(compose.find("./grafana/dashboards:/var/lib/grafana/dashboards/daxtorture"),
             std::string::npos);
   EXPECT_NE(prov.find("path: /var/lib/grafana/dashboards/daxtorture"), std::string::npos);
-  auto prom = slurp(kDir / "prometheus" / "prometheus.yml");
+  auto prom = dt::read_file(kDir / "prometheus" / "prometheus.yml");
   EXPECT_NE(prom.find("honor_labels: true"), std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include "metrics/tests/http_stub.hpp"
 #include "metrics/tests/sample_runs.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/tempdir.hpp"
 
 using namespace dt::metrics;
@@ -28,13 +29,6 @@ std::map<std::string, double> observe_quick(Metrics& m) {
     m.observe_run(r);
   }
   return parse_exposition(m.exposition());
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -187,7 +181,7 @@ TEST(Metrics, TextfileIsWrittenAtomicallyWithCampaignLabels) {
   Metrics m({.campaign = "nightly", .shard = "2/4", .textfile = path.string()});
   observe_quick(m);
   m.deliver();
-  auto text = slurp(path);
+  auto text = dt::read_file(path);
   EXPECT_NE(text.find(R"(daxtorture_build_info{version=")"), std::string::npos);
   EXPECT_NE(text.find(R"(campaign="nightly",shard="2/4"})"), std::string::npos);
   std::size_t files = 0;

@@ -34,48 +34,29 @@ common=(run "$campaign" --accel tcg --jobs 1 --no-canary --json)
 [[ ${#uris[@]} -gt 1 ]] && common+=(--reuse-vm 2)
 # The verdict of a cell is its latest run, as `run` counts it: a VM that never came up is
 # retried once by `run` itself, and the failed attempt stays in runs/ for the record.
-verdicts() {  # cell -> status + sorted finding titles, one line per cell
-  python3 - "$1" <<'PY'
-import json, os, sys
-d = os.path.join(sys.argv[1], "runs")
-runs = [json.load(open(os.path.join(d, n))) for n in sorted(os.listdir(d)) if n.endswith(".json")] if os.path.isdir(d) else []
-runs.sort(key=lambda r: (r.get("started_at", ""), r.get("run_id", "")))
-rows = {}
-for r in runs:
-    titles = sorted(f.get("title", "") for f in r.get("findings", []))
-    rows[r["cell_id"]] = "%s %s backend=%s" % (r.get("status"), "|".join(titles), r.get("backend", "?"))
-for k in sorted(rows):
-    print(k, rows[k])
-PY
+runs() {  # DIR: every run record as one JSON array, oldest first
+  local f=("$1"/runs/*.json)
+  if [[ -e ${f[0]} ]]; then jq -s 'sort_by(.started_at // "", .run_id // "")' "${f[@]}"; else echo '[]'; fi
+}
+verdicts() {  # cell -> status + sorted finding titles, one line per cell (its latest run)
+  runs "$1" | jq -r 'map({key: .cell_id, value: "\(.status) \([.findings[]?.title // ""] | sort | join("|")) backend=\(.backend // "?")"})
+    | from_entries | to_entries | sort_by(.key)[] | "\(.key) \(.value)"'
 }
 retried() {  # DIR: say which boots `run` retried, and whether each was an early-boot stall
-  python3 - "$1" <<'PY' | while IFS=$'\t' read -r cell title console; do
-import json, os, sys
-d = os.path.join(sys.argv[1], "runs")
-runs = [json.load(open(os.path.join(d, n))) for n in sorted(os.listdir(d)) if n.endswith(".json")] if os.path.isdir(d) else []
-runs.sort(key=lambda r: (r.get("started_at", ""), r.get("run_id", "")))
-for i, r in enumerate(runs):
-    if any(q["cell_id"] == r["cell_id"] for q in runs[i + 1:]):
-        t = "|".join(f.get("title", "") for f in r.get("findings", [])) or r.get("error", "")
-        print("%s\t%s\t%s" % (r["cell_id"], t, r.get("console_path", "")))
-PY
-    why=$(bash "$here/early-stall.sh" "$console") || why="not an early-boot stall"
-    kept=$(mktemp -d /tmp/dt-it-kept-compare-retried-XXXXXX)
-    cp "$(dirname "$console")"/*.log "$kept/" 2>/dev/null || true
-    echo "note: $(basename "$1") run retried $cell after \"$title\": $why (console kept in $kept)"
-  done
+  runs "$1" | jq -r 'to_entries as $e | $e[] | .key as $i | .value as $r
+    | select(any($e[]; .key > $i and .value.cell_id == $r.cell_id)) | $r
+    | ([.findings[]?.title // ""] | join("|")) as $t
+    | "\(.cell_id)\t\(if $t == "" then (.error // "") else $t end)\t\(.console_path // "")"' |
+    while IFS=$'\t' read -r cell title console; do
+      why=$(bash "$here/early-stall.sh" "$console") || why="not an early-boot stall"
+      kept=$(mktemp -d /tmp/dt-it-kept-compare-retried-XXXXXX)
+      cp "$(dirname "$console")"/*.log "$kept/" 2>/dev/null || true
+      echo "note: $(basename "$1") run retried $cell after \"$title\": $why (console kept in $kept)"
+    done
   return 0
 }
-show_cell() {  # DIR CELL: keep the cell's logs and print the head of its first report
-  python3 - "$1" "$2" <<'PY'
-import json, os, sys
-d = os.path.join(sys.argv[1], "runs")
-for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-    if n.endswith(".json"):
-        r = json.load(open(os.path.join(d, n)))
-        if r["cell_id"] == sys.argv[2]:
-            print(r.get("console_path", ""))
-PY
+show_cell() {  # DIR CELL: the console of the cell's runs
+  runs "$1" | jq -r --arg c "$2" '.[] | select(.cell_id == $c) | .console_path // ""'
 }
 attempt() {  # N: the campaign on both backends into $tmp/aN; verdict lines in $tmp/aN/{q,l}.txt
   local a=$tmp/a$1

@@ -189,6 +189,26 @@ class Loader {
           continue;
         }
         kernel = "src:" + p.string();
+      } else if (kernel.rfind("patch:", 0) == 0) {
+        // A Debian kernel with the user's patch: patch:FILE (on 6.1) or patch:FILE@6.12.
+        std::string file = kernel.substr(6), base = "default";
+        if (auto at = file.rfind('@');
+            at != std::string::npos && image::parse_builtin_kernel(file.substr(at + 1))) {
+          base = file.substr(at + 1);
+          file.resize(at);
+        }
+        fs::path p(file);
+        if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;
+        p = p.lexically_normal();
+        std::error_code ec;
+        if (file.empty() || !fs::is_regular_file(p, ec)) {
+          r_.error(node, key,
+                   fmt::format("patch '{}' not found (patch:FILE[@<kernel>])",
+                               file.empty() ? kernel : p.string()));
+          continue;
+        }
+        auto b = image::parse_builtin_kernel(base)->canonical();
+        kernel = "patch:" + p.string() + (b == "default" ? "" : "@" + b);
       } else if (kernel.find('/') != std::string::npos) {
         fs::path p(kernel);
         if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;

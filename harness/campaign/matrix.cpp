@@ -32,9 +32,11 @@ std::uint64_t splitmix64(std::uint64_t x) {
 
 std::string kernel_label(std::string_view kernel) {
   const std::size_t slash = kernel.rfind('/');
-  // src:/home/me/linux is "src:linux"; a bzImage path is its file name.
-  if (kernel.starts_with("src:") && slash != std::string_view::npos)
-    return "src:" + std::string(kernel.substr(slash + 1));
+  // src:/home/me/linux is "src:linux", patch:/p/fix.patch@6.12 "patch:fix.patch@6.12"; a
+  // bzImage path is its file name.
+  for (std::string_view prefix : {"src:", "patch:"})
+    if (kernel.starts_with(prefix) && slash != std::string_view::npos)
+      return std::string(prefix) + std::string(kernel.substr(slash + 1));
   return std::string(slash == std::string_view::npos ? kernel : kernel.substr(slash + 1));
 }
 

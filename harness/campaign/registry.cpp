@@ -57,8 +57,9 @@ const std::vector<WorkloadDef> kWorkloads = {
        T::kChoice,
        0,
        0,
-       {"warn", "lockdep", "kasan", "hung-task", "refcount", "sleep", "sched-atomic", "soft-lockup",
-        "rcu-stall", "kfence", "ubsan", "list", "gpf", "null", "bug", "divide", "stack"},
+       {"warn", "lockdep", "kasan", "hung-task", "late-hung-task", "refcount", "sleep",
+        "sched-atomic", "soft-lockup", "rcu-stall", "kfence", "ubsan", "list", "gpf", "null", "bug",
+        "divide", "stack"},
        true}}},
 };
 

@@ -34,7 +34,9 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--fs", o->fs, "filesystem(s): xfs, ext4, ext2 (each in a fresh VM)")
       ->delimiter(',');
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
-  cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
+  cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt")
+      ->envname("DAXTORTURE_BACKEND")
+      ->capture_default_str();
   cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
   cmd->add_flag("--json", o->json, "one JSON object per filesystem on stdout");
   cmd->add_flag("--keep-artifacts", o->keep, "keep the VM directory (console log, NVDIMM file)");

@@ -113,8 +113,9 @@ int run(const RunOptions& o) {
     // A tree named on the command line is relative to the working directory; records and
     // repro need where it is.
     for (auto& k : camp.kernels)
-      if (k.rfind("src:", 0) == 0 && k.size() > 4)
-        k = "src:" + fs::absolute(k.substr(4)).lexically_normal().string();
+      for (std::string prefix : {"src:", "patch:"})
+        if (k.rfind(prefix, 0) == 0 && k.size() > prefix.size())
+          k = prefix + fs::absolute(k.substr(prefix.size())).lexically_normal().string();
   }
   fs::path catalogue = o.catalogue.empty() ? fs::path() : fs::absolute(o.catalogue);
   for (auto& k : camp.kernels) (void)request_for_kernel(k, catalogue);  // unknown mutant: now
@@ -388,18 +389,21 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--resume", o->resume, "continue an interrupted campaign in --out");
   cmd->add_option("--seed", o->seed,
                   "campaign seed instead of the file's (every cell's seed follows)");
-  cmd->add_option(
-      "--kernel", o->kernels,
-      "run on this kernel instead of the campaign's (default = 6.1, kasan = "
-      "6.1-kasan, 6.12, 6.12-kasan, mutant:<id>[@<kernel>], src:PATH or a bzImage path; "
-      "repeatable)");
+  cmd->add_option("--kernel", o->kernels,
+                  "run on this kernel instead of the campaign's (default = 6.1, kasan = "
+                  "6.1-kasan, 6.12, 6.12-kasan, mutant:<id>[@<kernel>], patch:FILE[@<kernel>], "
+                  "src:PATH or a bzImage "
+                  "path; "
+                  "repeatable)");
   cmd->add_option("--catalogue", o->catalogue,
                   "mutant catalogue that names mutant:<id> kernels (default: the shipped one)");
   cmd->add_flag("--stop-at-first-new-finding", o->stop_at_new,
                 "end the campaign at the first run with a finding that is not expected and not "
                 "in --baseline (exit 1; for git bisect run)");
   cmd->add_option("--accel", o->accel, "auto, kvm or tcg");
-  cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt");
+  cmd->add_option("--backend", o->backend, "VM backend: qemu or libvirt")
+      ->envname("DAXTORTURE_BACKEND")
+      ->capture_default_str();
   cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
   cmd->add_option(
          "--reuse-vm", o->reuse_vm,

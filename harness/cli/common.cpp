@@ -17,7 +17,7 @@ void ImageOptions::add_to(CLI::App& app, bool with_build_flags) {
       ->check(CLI::IsMember({"default", "kasan"}));
   app.add_option("--kernel", kernel,
                  "kernel: default, kasan, 6.1[-kasan], 6.12[-kasan], mutant:<id>[@<kernel>], "
-                 "src:PATH (your git tree) or a prebuilt bzImage path");
+                 "patch:FILE[@<kernel>], src:PATH (your git tree) or a prebuilt bzImage path");
   app.add_option("--kernel-src", kernel_src,
                  "build your own kernel tree (git) with our config fragments");
   app.add_option("--patch", patches,
@@ -78,6 +78,19 @@ image::BuildRequest request_for_kernel(const std::string& kernel,
     use_debian_kernel(r, *k);
     r.patches.push_back(selftest::patch_for(m, std::string(k->debian->version)));
     r.label = kernel;
+  } else if (kernel.rfind("patch:", 0) == 0) {
+    // patch:FILE[@<kernel>]: a Debian kernel with the user's patch (applied for the build).
+    std::string file = kernel.substr(6), base = "default";
+    if (auto at = file.rfind('@');
+        at != std::string::npos && image::parse_builtin_kernel(file.substr(at + 1))) {
+      base = file.substr(at + 1);
+      file.resize(at);
+    }
+    use_debian_kernel(r, *image::parse_builtin_kernel(base));
+    if (!std::filesystem::is_regular_file(file))
+      throw UsageError(fmt::format("kernel '{}': patch '{}' not found", kernel, file));
+    r.patches.emplace_back(file);
+    r.label = kernel;
   } else if (kernel.rfind("src:", 0) == 0) {
     r.kernel_src = kernel.substr(4);
     r.label = kernel;
@@ -87,8 +100,8 @@ image::BuildRequest request_for_kernel(const std::string& kernel,
     std::string names;
     for (auto& n : image::builtin_kernel_names()) names += n + ", ";
     throw UsageError(
-        fmt::format("unknown kernel '{}' (one of {}mutant:<id>[@<kernel>], src:PATH or a bzImage "
-                    "path)",
+        fmt::format("unknown kernel '{}' (one of {}mutant:<id>[@<kernel>], patch:FILE[@<kernel>], "
+                    "src:PATH or a bzImage path)",
                     kernel, names));
   }
   return r;

@@ -13,6 +13,7 @@
 
 #include "image/cpio.hpp"
 #include "image/kconfig.hpp"
+#include "image/patches.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
@@ -146,34 +147,6 @@ class BuildLock {
 
 // Patches are applied to the shared source tree for one build and reverted afterwards, so
 // every flavour and mutant shares one object directory and rebuilds incrementally.
-class AppliedPatches {
- public:
-  AppliedPatches(const fs::path& src, const std::vector<fs::path>& patches) : src_(src) {
-    for (auto& p : patches) {
-      auto r = run_capture({"patch", "-d", src.string(), "-p1", "--forward", "--batch", "-i",
-                            fs::absolute(p).string()});
-      if (!r.status.ok()) {
-        revert();
-        throw UsageError(
-            fmt::format("patch {} does not apply to {}:\n{}", p.string(), src.string(), r.output));
-      }
-      applied_.push_back(fs::absolute(p));
-    }
-  }
-  ~AppliedPatches() { revert(); }
-  AppliedPatches(const AppliedPatches&) = delete;
-  AppliedPatches& operator=(const AppliedPatches&) = delete;
-
- private:
-  void revert() {
-    for (auto it = applied_.rbegin(); it != applied_.rend(); ++it)
-      run_capture({"patch", "-d", src_.string(), "-p1", "-R", "--batch", "-i", it->string()});
-    applied_.clear();
-  }
-  fs::path src_;
-  std::vector<fs::path> applied_;
-};
-
 // Run the build script, streaming its output to a log and turning "  CC" lines into progress.
 void run_build(const std::vector<std::string>& argv, const fs::path& log_path,
                std::size_t expected_objects, const Progress& progress, std::size_t& objects) {

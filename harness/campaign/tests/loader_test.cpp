@@ -193,6 +193,31 @@ TEST(Loader, SourceTreeKernels) {
   EXPECT_EQ(c.cells()[1].id, "xfs/fault-vs-truncate/none/src:linux/r0");
 }
 
+// patch:FILE[@<kernel>]: a Debian kernel with the user's patch, the file relative to the
+// campaign; @6.1 is the plain name.
+TEST(Loader, PatchedDebianKernels) {
+  dt::TempDir dir("/tmp", "dt-patch-kernel-");
+  std::ofstream(dir.path() / "fix.patch") << "--- a/x\n+++ b/x\n";
+  std::ofstream(dir.path() / "c.yaml")
+      << "duration: 5s\nkernel: [patch:fix.patch, patch:fix.patch@6.12]\nfilesystems: [xfs]\n"
+         "workloads: [fault-vs-truncate]\n";
+  const Campaign c = load_file((dir.path() / "c.yaml").string());
+  auto file = (dir.path() / "fix.patch").string();
+  EXPECT_EQ(c.kernels, (std::vector<std::string>{"patch:" + file, "patch:" + file + "@6.12"}));
+  EXPECT_EQ(c.cells()[1].id, "xfs/fault-vs-truncate/none/patch:fix.patch@6.12/r0");
+  std::ofstream(dir.path() / "d.yaml") << "duration: 5s\nkernel: [patch:nope.patch@6.12]\n"
+                                          "filesystems: [xfs]\nworkloads: [fault-vs-truncate]\n";
+  try {
+    load_file((dir.path() / "d.yaml").string());
+    FAIL();
+  } catch (const ValidationError& e) {
+    EXPECT_NE(std::string(e.what()).find("d.yaml:2:10: kernel[0]: patch '" +
+                                         (dir.path() / "nope.patch").string() + "' not found"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Loader, DebianKernelNamesAreCanonical) {
   const Campaign c = load_string(
       "duration: 5s\nkernel: [6.1, 6.1-kasan, 6.12, 6.12-kasan]\n"

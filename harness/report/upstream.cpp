@@ -403,12 +403,20 @@ std::string console_banner(const results::RunRecord& run) {
   return "";
 }
 
+// Other reports of the run quoted with the finding: enough for a deadlock's tasks.
+constexpr std::size_t kMaxRelated = 6;
+
 // Decode with --vmlinux, or with the vmlinux of this very build when one is still around.
 void decode(const std::map<std::string, std::string>& config, const UpstreamOptions& o,
             UpstreamReport& u) {
   auto apply = [&](const fs::path& elf, const std::string& how) {
     Decoded d = decode_stack(u.excerpt, elf);
     u.excerpt = d.text;
+    for (auto& r : u.related) {
+      Decoded more = decode_stack(r.text, elf);
+      r.text = more.text;
+      d.frames += more.frames, d.decoded += more.decoded, d.size_differs += more.size_differs;
+    }
     u.decode_note = fmt::format("Stacks decoded to file:line with {} ({} of {} frames){}.", how,
                                 d.decoded, d.frames,
                                 d.size_differs ? fmt::format("; {} frames are left as they are "
@@ -655,6 +663,17 @@ UpstreamReport gather_upstream(const results::Store& store, const std::string& i
   if (u.excerpt.empty() && !u.console_path.empty())
     u.excerpt = tail_lines(u.console_path, 60).value_or("");
   if (!u.excerpt.empty() && u.excerpt.back() != '\n') u.excerpt += "\n";
+  std::set<std::string> related_titles = {title};
+  for (const auto& g : run->findings) {
+    // A lost guest's finding is the console's tail, which repeats the reports themselves.
+    bool console_tail =
+        g.kind == "no-output" || g.kind == "lost-connection" || g.kind == "vm-crash";
+    if (g.category != oracle::Category::Kernel || console_tail || g.text.empty() ||
+        !related_titles.insert(g.title).second)
+      continue;
+    if (u.related.size() == kMaxRelated) break;
+    u.related.push_back({g.title, g.text.back() == '\n' ? g.text : g.text + "\n"});
+  }
   u.banner = console_banner(*run);
 
   std::map<std::string, std::string> config;
@@ -813,6 +832,12 @@ std::string render_upstream(const UpstreamReport& u) {
   out += field("run", u.run_id + (u.corrupted ? " (the report is corrupted)" : ""));
   if (!u.console_path.empty()) out += field("console", u.console_path);
   out += "\n" + u.excerpt + "\n";
+  if (!u.related.empty()) {
+    out += para(fmt::format("The same run printed {} other kernel report{} (in console order):",
+                            u.related.size(), u.related.size() == 1 ? "" : "s"));
+    for (const auto& r : u.related) out += "\n--- " + r.title + "\n" + r.text;
+    out += "\n";
+  }
   if (!u.decode_note.empty()) out += para(u.decode_note);
 
   out += "\nFrequency\n";

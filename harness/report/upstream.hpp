@@ -89,6 +89,12 @@ struct UpstreamReport {
   std::string console_path;
   std::string decode_note;              // one line: why there is no file:line, or what decoded it
   std::filesystem::path image_vmlinux;  // the vmlinux kept beside the image's bzImage, if any
+  // The run's other kernel reports, in console order (the other tasks of a deadlock, the WARN
+  // that came first): a maintainer needs every stack, not only the titled one. Decoded too.
+  struct Related {
+    std::string title, text;
+  };
+  std::vector<Related> related;
 
   // Frequency: runs with the finding / runs of the cells it was seen in (all repetitions).
   int runs_with = 0, runs_of_cells = 0, runs_total = 0;

@@ -98,6 +98,14 @@ TEST_F(Upstream, GathersTheFactsOfARealRun) {
   EXPECT_EQ(u.runs_with, 3);
   EXPECT_EQ(u.runs_of_cells, 3);
   EXPECT_EQ(u.cells, std::vector<std::string>{"xfs/reflink/none/default"});
+  // The run's other kernel report comes along, whole, and is rendered after the titled one.
+  ASSERT_EQ(u.related.size(), 1u);
+  EXPECT_EQ(u.related[0].title, "WARNING in dax_disassociate_entry");
+  EXPECT_TRUE(has(u.related[0].text, "dax_disassociate_entry+0x")) << u.related[0].text;
+  auto text = render_upstream(u);
+  auto at = text.find("The same run printed 1 other kernel report (in console order):");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_LT(text.find("\n--- WARNING in dax_disassociate_entry\n", at), text.find("\nFrequency\n"));
   EXPECT_EQ(u.first_seen, "2026-11-29T18:27:27Z");
   EXPECT_FALSE(u.last_seen.empty());
   // No DWARF in the default image: the frames stay as they are, one line says so.
@@ -160,11 +168,11 @@ TEST_F(Upstream, RendersAMailingListReport) {
                   "GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Sun Nov 29 "
                   "18:26:12 UTC 2026\n"));
 
-  // Prose and fields fit 72 columns; only the console report (and single long words such as
+  // Prose and fields fit 72 columns; only the console reports (and single long words such as
   // paths) may be wider.
-  auto excerpt =
-      lines_of(store.run(gather_upstream(store, "112176ad", options).run_id)->findings[0].text);
-  std::set<std::string> verbatim(excerpt.begin(), excerpt.end());
+  std::set<std::string> verbatim;
+  for (auto& f : store.run(gather_upstream(store, "112176ad", options).run_id)->findings)
+    for (auto& l : lines_of(f.text)) verbatim.insert(l);
   bool long_console_line = false;
   for (auto& l : lines_of(t)) {
     if (verbatim.count(l) || l.rfind("Linux version ", 0) == 0) {

@@ -191,12 +191,8 @@ class Loader {
         kernel = "src:" + p.string();
       } else if (kernel.rfind("patch:", 0) == 0) {
         // A Debian kernel with the user's patch: patch:FILE (on 6.1) or patch:FILE@6.12.
-        std::string file = kernel.substr(6), base = "default";
-        if (auto at = file.rfind('@');
-            at != std::string::npos && image::parse_builtin_kernel(file.substr(at + 1))) {
-          base = file.substr(at + 1);
-          file.resize(at);
-        }
+        auto on = image::split_on_kernel(std::string_view(kernel).substr(6));
+        const std::string& file = on.what;
         fs::path p(file);
         if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;
         p = p.lexically_normal();
@@ -207,8 +203,7 @@ class Loader {
                                file.empty() ? kernel : p.string()));
           continue;
         }
-        auto b = image::parse_builtin_kernel(base)->canonical();
-        kernel = "patch:" + p.string() + (b == "default" ? "" : "@" + b);
+        kernel = "patch:" + p.string() + on.suffix();
       } else if (kernel.find('/') != std::string::npos) {
         fs::path p(kernel);
         if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;
@@ -221,13 +216,15 @@ class Loader {
       } else if (kernel.rfind("mutant:", 0) == 0) {
         // A patch in guest-images/mutants/ (checked when its image is built), on the default
         // Debian kernel or on the one after '@': mutant:<id>@6.12.
-        auto id = kernel.substr(7);
-        std::string base;
-        if (auto at = id.find('@'); at != std::string::npos) {
-          base = id.substr(at + 1);
-          id.resize(at);
+        auto on = image::split_on_kernel(std::string_view(kernel).substr(7));
+        if (auto at = on.what.find('@'); at != std::string::npos) {
+          r_.error(
+              node, key,
+              fmt::format("mutant kernel '{}': '{}' is not a built-in kernel ({})", kernel,
+                          on.what.substr(at + 1), fmt::join(image::builtin_kernel_names(), ", ")));
+          continue;
         }
-        if (id.empty() || !std::all_of(id.begin(), id.end(), [](unsigned char ch) {
+        if (on.what.empty() || !std::all_of(on.what.begin(), on.what.end(), [](unsigned char ch) {
               return std::islower(ch) || std::isdigit(ch) || ch == '-';
             })) {
           r_.error(node, key,
@@ -235,17 +232,7 @@ class Loader {
                                kernel));
           continue;
         }
-        if (!base.empty()) {
-          auto b = image::parse_builtin_kernel(base);
-          if (!b) {
-            r_.error(node, key,
-                     fmt::format("mutant kernel '{}': '{}' is not a built-in kernel ({})", kernel,
-                                 base, fmt::join(image::builtin_kernel_names(), ", ")));
-            continue;
-          }
-          // One name per image: mutant:<id>@6.1 is mutant:<id>.
-          kernel = "mutant:" + id + (b->canonical() == "default" ? "" : "@" + b->canonical());
-        }
+        kernel = "mutant:" + on.what + on.suffix();  // mutant:<id>@6.1 is mutant:<id>
       } else if (auto builtin = image::parse_builtin_kernel(kernel)) {
         kernel = builtin->canonical();  // "6.1" is "default": one name, one cell id
       } else {

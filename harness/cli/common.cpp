@@ -64,32 +64,23 @@ image::BuildRequest request_for_kernel(const std::string& kernel,
     use_debian_kernel(r, *k);
   } else if (kernel.rfind("mutant:", 0) == 0) {
     // mutant:<id> patches the default Debian kernel, mutant:<id>@<kernel> another built-in one.
-    std::string id = kernel.substr(7), base = "default";
-    if (auto at = id.find('@'); at != std::string::npos) {
-      base = id.substr(at + 1);
-      id.resize(at);
-    }
-    auto k = image::parse_builtin_kernel(base);
-    if (!k)
-      throw UsageError(fmt::format("kernel '{}': '{}' is not a built-in kernel", kernel, base));
+    auto on = image::split_on_kernel(std::string_view(kernel).substr(7));
+    if (auto at = on.what.find('@'); at != std::string::npos)
+      throw UsageError(fmt::format("kernel '{}': '{}' is not a built-in kernel", kernel,
+                                   on.what.substr(at + 1)));
     auto m = selftest::find_mutant(
         selftest::load_mutants(catalogue.empty() ? selftest::default_mutants_file() : catalogue),
-        id);
-    use_debian_kernel(r, *k);
-    r.patches.push_back(selftest::patch_for(m, std::string(k->debian->version)));
+        on.what);
+    use_debian_kernel(r, on.base);
+    r.patches.push_back(selftest::patch_for(m, std::string(on.base.debian->version)));
     r.label = kernel;
   } else if (kernel.rfind("patch:", 0) == 0) {
     // patch:FILE[@<kernel>]: a Debian kernel with the user's patch (applied for the build).
-    std::string file = kernel.substr(6), base = "default";
-    if (auto at = file.rfind('@');
-        at != std::string::npos && image::parse_builtin_kernel(file.substr(at + 1))) {
-      base = file.substr(at + 1);
-      file.resize(at);
-    }
-    use_debian_kernel(r, *image::parse_builtin_kernel(base));
-    if (!std::filesystem::is_regular_file(file))
-      throw UsageError(fmt::format("kernel '{}': patch '{}' not found", kernel, file));
-    r.patches.emplace_back(file);
+    auto on = image::split_on_kernel(std::string_view(kernel).substr(6));
+    use_debian_kernel(r, on.base);
+    if (!std::filesystem::is_regular_file(on.what))
+      throw UsageError(fmt::format("kernel '{}': patch '{}' not found", kernel, on.what));
+    r.patches.emplace_back(on.what);
     r.label = kernel;
   } else if (kernel.rfind("src:", 0) == 0) {
     r.kernel_src = kernel.substr(4);

@@ -35,6 +35,18 @@ std::optional<BuiltinKernel> parse_builtin_kernel(std::string_view name) {
   return std::nullopt;
 }
 
+OnKernel split_on_kernel(std::string_view name) {
+  if (auto at = name.rfind('@'); at != std::string_view::npos)
+    if (auto k = parse_builtin_kernel(name.substr(at + 1)))
+      return {std::string(name.substr(0, at)), *k};
+  return {std::string(name), *parse_builtin_kernel("default")};
+}
+
+std::string OnKernel::suffix() const {
+  auto c = base.canonical();
+  return c == "default" ? "" : "@" + c;
+}
+
 std::vector<std::string> builtin_kernel_names() {
   std::vector<std::string> names = {"default", "kasan"};
   for (const auto& k : debian_kernels()) {

@@ -31,4 +31,13 @@ std::optional<BuiltinKernel> parse_builtin_kernel(std::string_view name);
 // Every accepted name, for help texts and did-you-mean hints.
 std::vector<std::string> builtin_kernel_names();
 
+// "what@<built-in kernel>" (mutant:<id>@6.12, patch:FILE@6.12): `what`, and the kernel it goes
+// on; without a suffix that names a built-in kernel, all of it is `what`, on the default one.
+struct OnKernel {
+  std::string what;
+  BuiltinKernel base;
+  std::string suffix() const;  // "" on the default kernel, else "@6.12" (canonical)
+};
+OnKernel split_on_kernel(std::string_view name);
+
 }  // namespace dt::image

@@ -46,5 +46,21 @@ TEST(KernelName, EveryListedNameParses) {
   }
 }
 
+// mutant:<id>@6.12, patch:FILE@6.12-kasan: the part after the last '@' when it is a kernel.
+TEST(KernelName, SplitOnKernel) {
+  auto a = split_on_kernel("dax-x@6.12");
+  EXPECT_EQ(a.what, "dax-x");
+  EXPECT_EQ(a.suffix(), "@6.12");
+  auto b = split_on_kernel("/p/my@fix.patch@6.12-kasan");
+  EXPECT_EQ(b.what, "/p/my@fix.patch");
+  EXPECT_EQ(b.base.flavour, "kasan");
+  EXPECT_EQ(b.suffix(), "@6.12-kasan");
+  EXPECT_EQ(split_on_kernel("dax-x@6.1").suffix(), "");  // the default kernel: no suffix
+  EXPECT_EQ(split_on_kernel("dax-x@6.1").what, "dax-x");
+  auto c = split_on_kernel("fix@7.0");  // not a kernel: all of it is the name
+  EXPECT_EQ(c.what, "fix@7.0");
+  EXPECT_EQ(c.suffix(), "");
+}
+
 }  // namespace
 }  // namespace dt::image

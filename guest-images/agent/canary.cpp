@@ -11,6 +11,10 @@
 //                             own kernel) with action=KIND: a deliberate lock inversion, WARN,
 //                             use-after-free, refcount underflow, sleep in atomic context, ...
 //                             Lockdep reports once per boot, so a lockdep canary must come last.
+//   dt-canary late-hung-task
+//                             load the module with action=hold in a detached child, which
+//                             sleeps in D state for 45 s, and return at once: a hung-task
+//                             report that fires after the cell's workload has ended.
 //   dt-canary soft-lockup|rcu-stall
 //                             spin in the module with preemption off, with
 //                             kernel.watchdog_thresh=1 (soft lockup after 2 s) or
@@ -179,14 +183,34 @@ int module_canary(const std::string& kind) {
   return 0;
 }
 
+// The loading task sleeps in the module's init, in D state, long after this program returned:
+// the harness must still give the report to the cell that left the task behind.
+int late_hung_task() {
+  pid_t child = fork();
+  if (child < 0) return fail(std::string("fork: ") + strerror(errno));
+  if (child == 0) {
+    setsid();
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd <= 2; ++fd) dup2(null, fd);  // the agent waits for our output's EOF
+    closefrom(3);
+    int fd = open("/lib/daxtorture/dt_canary.ko", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) syscall(SYS_finit_module, fd, "action=hold secs=45", 0);
+    _exit(0);
+  }
+  std::printf("{\"type\":\"canary\",\"kind\":\"late-hung-task\",\"fired\":true,\"pid\":%d}\n",
+              static_cast<int>(child));
+  return 0;
+}
+
 int run(const std::string& kind, const std::string& dir) {
   g_kind = kind;
   if (kind == "hung-task") return hung_task(dir);
+  if (kind == "late-hung-task") return late_hung_task();
   for (const char* k : kModuleKinds) {
     if (kind == k) return module_canary(kind);
   }
-  std::fprintf(stderr, "dt-canary: unknown kind '%s' (hung-task, %s)\n", kind.c_str(),
-               module_kinds().c_str());
+  std::fprintf(stderr, "dt-canary: unknown kind '%s' (hung-task, late-hung-task, %s)\n",
+               kind.c_str(), module_kinds().c_str());
   return dt::protocol::kGuestUsage;
 }
 

@@ -15,6 +15,9 @@
  *   sleep        might_sleep() with preemption off: "BUG: sleeping function called from
  *                invalid context" (CONFIG_DEBUG_ATOMIC_SLEEP)
  *   sched-atomic schedule() with preemption off: "BUG: scheduling while atomic"
+ *   hold         sleep uninterruptibly (D state) for `secs` seconds in the loading task: a
+ *                hung-task report once secs > hung_task_timeout_secs ("INFO: task hung in
+ *                dt_canary_hold"); dt-canary runs it in the background as a late report
  *   spin         spin with preemption off for `secs` seconds: a soft lockup when
  *                kernel.watchdog_thresh < secs/2, an RCU stall when rcu_cpu_stall_timeout <
  *                secs (dt-canary sets those knobs)
@@ -47,12 +50,12 @@
 
 static char *action = "";
 module_param(action, charp, 0);
-MODULE_PARM_DESC(action, "lockdep | warn | kasan | refcount | sleep | sched-atomic | spin | "
+MODULE_PARM_DESC(action, "lockdep | warn | kasan | refcount | sleep | sched-atomic | hold | spin | "
 			 "kfence | ubsan | list | gpf | null | bug | divide | stack");
 
 static int secs = 5;
 module_param(secs, int, 0);
-MODULE_PARM_DESC(secs, "spin: seconds to spin with preemption off");
+MODULE_PARM_DESC(secs, "spin: seconds to spin with preemption off; hold: seconds in D state");
 
 static DEFINE_MUTEX(dt_canary_lock_a);
 static DEFINE_MUTEX(dt_canary_lock_b);
@@ -109,6 +112,14 @@ static noinline void dt_canary_sched_atomic(void)
 	/* The scheduler resets the count after reporting; only undo what is left. */
 	if (preempt_count() & PREEMPT_MASK)
 		preempt_enable();
+}
+
+static noinline void dt_canary_hold(void)
+{
+	/* schedule_timeout, not msleep: the hung-task title skips scheduler frames only; the
+	 * message after it keeps this frame on the stack (no tail call). */
+	schedule_timeout_uninterruptible((unsigned long)secs * HZ);
+	pr_info("dt_canary: held for %d s\n", secs);
 }
 
 static noinline void dt_canary_spin(void)
@@ -265,6 +276,8 @@ static int __init dt_canary_init(void)
 		dt_canary_sched_atomic();
 	else if (!strcmp(action, "spin"))
 		dt_canary_spin();
+	else if (!strcmp(action, "hold"))
+		dt_canary_hold();
 	else if (!strcmp(action, "kfence"))
 		rc = dt_canary_kfence();
 	else if (!strcmp(action, "ubsan"))

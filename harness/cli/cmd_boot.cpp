@@ -43,12 +43,13 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
   cmd->callback([o, &action] {
     action = [o] {
       for (auto& f : o->fs) runner::default_fs(f);  // unknown fs: usage error before anything boots
-      auto img = ensure_image(o->image.request(), o->build);
-      auto accel = choose_accel(o->accel, img);
-      info(accel.reason);
+      // An unknown backend is a usage error before a kernel build of minutes, not after it.
       nlohmann::json backend_opts = nlohmann::json::object();
       if (!o->connect.empty()) backend_opts["connect"] = o->connect;
       auto backend = vm::make_backend(o->backend, backend_opts);
+      auto img = ensure_image(o->image.request(), o->build);
+      auto accel = choose_accel(o->accel, img);
+      info(accel.reason);
       bool all_ok = true;
       for (auto& fsname : o->fs) {
         TempDir work(cache_dir() / "tmp", "boot-" + fsname + "-");

@@ -173,6 +173,13 @@ int run(const RunOptions& o) {
     info(fmt::format("resume: {} of {} cells already done", cells.size() - todo.size(),
                      cells.size()));
 
+  // The backend first: an unknown one, or a campaign it cannot run, is a usage error before
+  // any kernel build.
+  nlohmann::json backend_opts = nlohmann::json::object();
+  if (!o.connect.empty()) backend_opts["connect"] = o.connect;
+  auto backend = vm::make_backend(o.backend, backend_opts);
+  injectors::check_backend(camp, o.backend, backend->capabilities());
+
   // Images for every kernel in the matrix, built up front (a cold build is minutes; say so).
   std::map<std::string, image::Image> images;
   for (auto& c : todo)
@@ -186,10 +193,6 @@ int run(const RunOptions& o) {
     accel = choose_accel(o.accel, images.begin()->second);
     info(accel.reason);
   }
-  nlohmann::json backend_opts = nlohmann::json::object();
-  if (!o.connect.empty()) backend_opts["connect"] = o.connect;
-  auto backend = vm::make_backend(o.backend, backend_opts);
-  injectors::check_backend(camp, o.backend, backend->capabilities());
   int jobs = o.jobs > 0
                  ? o.jobs
                  : runner::default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);

@@ -72,6 +72,9 @@ std::string injectors_label(const campaign::Cell& c) {
   return s;
 }
 
+// Seconds without a context switch that make a task left in D state after its cell "hung".
+constexpr int kLateHungTimeout = 10;
+
 // The kernel's taint flags, as a number (a WARN, a bad page or a forced module taints).
 std::string guest_taint(Session& s) {
   auto r = s.exec({"cat", "/proc/sys/kernel/tainted"}, 30);
@@ -89,9 +92,9 @@ Unfit why_not_reuse(Session& s, const results::RunRecord& r, const KeptGuest& g,
   if (r.lockdep_disabled) return {"lockdep turned itself off"};
   if (skip_fsck) return {"no fsck after the injection"};
   if (r.status == results::Status::Error) return {"error: " + r.error};
-  std::string taint = guest_taint(s);
-  if (taint != g.taint) return {"kernel tainted (" + g.taint + " -> " + taint + ")"};
   // User tasks (not kthreadd's children) in D state; busybox awk over every task's status.
+  // Checked before the taint: a stuck task makes the cell wait for its report, and the cell
+  // that left it has often tainted the kernel too (a module loaded, a WARN).
   static const char* kDState =
       "awk 'FNR==1 && st==\"D\" && pp!=2 && pp!=0 {print n} FNR==1 {st=\"\"} "
       "/^Name:/ {n=$2} /^State:/ {st=$2} /^PPid:/ {pp=$2} "
@@ -99,6 +102,8 @@ Unfit why_not_reuse(Session& s, const results::RunRecord& r, const KeptGuest& g,
   auto d = s.exec({"sh", "-c", kDState}, 30);
   if (d.timed_out) return {"the D-state check timed out", true};
   if (!d.out.empty()) return {fmt::format("tasks in D state: {}", fmt::join(d.out, " ")), true};
+  std::string taint = guest_taint(s);
+  if (taint != g.taint) return {"kernel tainted (" + g.taint + " -> " + taint + ")"};
   return {};
 }
 
@@ -381,9 +386,17 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       r.guest_retired = "a finding in this cell: " + r.findings.front().title;
     } else if (guest) {
       auto unfit = why_not_reuse(*s, r, *guest, skip_fsck);
-      // A task left stuck by this cell reports itself after the hung-task timeout (30 s in the
-      // guest): wait for it here, so the report is this cell's and not lost with the VM.
-      for (double t0w = vm::steady_now(); unfit.stuck_tasks && vm::steady_now() - t0w < 40;) {
+      // A task left stuck by this cell reports itself after the hung-task timeout: get that
+      // report here, so it is this cell's and not lost with the VM (or blamed on the next
+      // cell). The guest is retired anyway, so shorten the timeout: writing it wakes
+      // khungtaskd, which reports a task that has not run for kLateHungTimeout seconds.
+      if (unfit.stuck_tasks)
+        s->exec(
+            {"sh", "-c",
+             fmt::format("echo {} > /proc/sys/kernel/hung_task_timeout_secs", kLateHungTimeout)},
+            30);
+      for (double t0w = vm::steady_now();
+           unfit.stuck_tasks && vm::steady_now() - t0w < 3 * kLateHungTimeout;) {
         s->idle(1.0);
         if (s->has_reports()) break;
       }

@@ -23,7 +23,10 @@ TEST(PositiveControl, DeliberateWarnAndLockInversionAreDedupedAndReproduce) {
   ASSERT_EQ(r.status.code, 1) << "new findings must fail the campaign\n" << r.output;
   results::Store store(o);
   std::map<std::string, results::FindingSummary> by_title;
-  for (auto& f : store.findings()) by_title[f.title] = f;
+  // A boot that stalled in early init under TCG is retried by `run` in a fresh VM, and the
+  // stalled attempt stays on record as an infra finding: not a kernel report.
+  for (auto& f : store.findings())
+    if (f.category != "infra") by_title[f.title] = f;
   ASSERT_EQ(by_title.size(), 2u) << "exactly the two controls, nothing else:\n" << r.output;
   auto& warn = by_title["WARNING in dt_canary_warn"];
   EXPECT_EQ(warn.kind, "warning");

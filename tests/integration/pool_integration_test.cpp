@@ -14,20 +14,34 @@
 using namespace dt;
 namespace fs = std::filesystem;
 
-namespace {}  // namespace
+namespace {
+
+// One worker keeping its guest for up to 8 cells; the runs in the order they started.
+struct PoolRun {
+  TempDir out{"/tmp", "dt-it-pool-"};
+  fs::path o = out.path() / "o";
+  RunResult result;
+  std::vector<results::RunRecord> runs;
+  explicit PoolRun(const std::string& campaign) {
+    result = run_capture(
+        {DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/" + campaign, "--out", o.string(), "--accel",
+         "tcg", "--jobs", "1", "--reuse-vm", "8", "--no-canary", "--baseline", "none"},
+        std::chrono::minutes(15));
+    runs = results::Store(o).runs();
+    std::sort(runs.begin(), runs.end(),
+              [](auto& a, auto& b) { return a.started_at < b.started_at; });
+  }
+};
+
+}  // namespace
 
 TEST(VmPool, KeptGuestsAreReplacedAfterAReportOrADamagingInjector) {
-  TempDir out("/tmp", "dt-it-pool-");
-  fs::path o = out.path() / "o";
-  auto r = run_capture(
-      {DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/pool.yaml", "--out", o.string(), "--accel",
-       "tcg", "--jobs", "1", "--reuse-vm", "8", "--no-canary", "--baseline", "none"},
-      std::chrono::minutes(15));
+  PoolRun p("pool.yaml");
+  auto& r = p.result;
+  auto& o = p.o;
+  auto& runs = p.runs;
   ASSERT_EQ(r.status.code, 1) << "the control's WARN is a new finding\n" << r.output;
-  results::Store store(o);
-  auto runs = store.runs();
   ASSERT_EQ(runs.size(), 12u) << r.output;
-  std::sort(runs.begin(), runs.end(), [](auto& a, auto& b) { return a.started_at < b.started_at; });
   bool prev_kept = false;
   int reused = 0, controls = 0;
   for (auto& run : runs) {
@@ -67,4 +81,27 @@ TEST(VmPool, KeptGuestsAreReplacedAfterAReportOrADamagingInjector) {
   EXPECT_NE(ps.status.code, 0) << "a QEMU outlived the campaign: " << ps.output;
   for (auto& e : fs::recursive_directory_iterator(o))
     EXPECT_NE(e.path().extension(), ".img") << e.path();
+}
+
+// A task the cell left in D state reports itself after the cell's workload ended: the report
+// is that cell's (not the next cell's, not lost with the VM), and the next cell gets a fresh
+// guest.
+TEST(VmPool, LateHungTaskBelongsToTheCellThatLeftTheTask) {
+  PoolRun p("late-hung.yaml");
+  auto& r = p.result;
+  auto& runs = p.runs;
+  ASSERT_EQ(r.status.code, 1) << "the late hung task is a new finding\n" << r.output;
+  ASSERT_EQ(runs.size(), 2u) << r.output;
+  auto& late = runs[0];
+  auto& next = runs[1];
+  ASSERT_EQ(late.workload, "control");
+  ASSERT_FALSE(late.findings.empty()) << r.output;
+  EXPECT_EQ(late.findings.front().title, "INFO: task hung in dt_canary_hold");
+  EXPECT_NE(late.guest_retired.find("D state"), std::string::npos) << late.guest_retired;
+  EXPECT_NE(read_file(late.console_path).find("dt_canary_hold"), std::string::npos);
+  EXPECT_EQ(next.workload, "fault-vs-truncate");
+  EXPECT_EQ(next.guest_cell, 1) << "a fresh guest after the stuck one";
+  EXPECT_EQ(next.status, results::Status::Pass) << r.output;
+  EXPECT_TRUE(next.findings.empty());
+  EXPECT_EQ(read_file(next.console_path).find("dt_canary_hold"), std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,12 @@ using namespace dt;
 namespace fs = std::filesystem;
 
 namespace {
+
+// The backend `run` and `boot` would use: DAXTORTURE_BACKEND runs this suite on libvirt too.
+std::unique_ptr<vm::Backend> test_backend() {
+  const char* name = std::getenv("DAXTORTURE_BACKEND");
+  return vm::make_backend(name && *name ? name : "qemu");
+}
 
 image::Image default_image() {
   auto img = image::ImageStore().find(image::BuildRequest{});
@@ -126,7 +133,7 @@ TEST(BootDax, EveryFilesystemProvesDax) {
 // (answered at once with its errno, not at the timeout), a sysfs write by request id.
 TEST(Agent, ExecOutputFailureAndWritesByRequestId) {
   TempDir work("/tmp", "dt-it-agent-");
-  auto backend = vm::make_backend("qemu");
+  auto backend = test_backend();
   runner::Session s(*backend, vm_config(work.path()));
   s.wait_ready();
   EXPECT_FALSE(s.hello().kernel.empty());
@@ -154,7 +161,7 @@ TEST(Agent, ExecOutputFailureAndWritesByRequestId) {
 
 TEST(Watchdog, KernelPanicEndsTheRunWithTheConsoleKept) {
   TempDir work("/tmp", "dt-it-panic-");
-  auto backend = vm::make_backend("qemu");
+  auto backend = test_backend();
   runner::Session s(*backend, vm_config(work.path()));
   s.wait_ready();
   try {
@@ -173,7 +180,7 @@ TEST(Watchdog, KernelPanicEndsTheRunWithTheConsoleKept) {
 
 TEST(Watchdog, StoppedVcpusAreNoOutputNotAHang) {
   TempDir work("/tmp", "dt-it-hang-");
-  auto backend = vm::make_backend("qemu");
+  auto backend = test_backend();
   runner::SessionOptions opts;
   opts.silence_timeout_s = 6;
   runner::Session s(*backend, vm_config(work.path()), opts);

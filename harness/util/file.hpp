@@ -8,5 +8,8 @@ namespace dt {
 // The file's bytes; empty when it cannot be opened (callers that must tell the difference
 // check existence first).
 std::string read_file(const std::filesystem::path& p);
+// The last `max_bytes` bytes of the file (all of it when shorter); empty when it cannot be
+// opened. For the tail of a log quoted in an error.
+std::string read_file_tail(const std::filesystem::path& p, std::size_t max_bytes);
 
 }  // namespace dt

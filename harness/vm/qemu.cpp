@@ -17,6 +17,7 @@
 
 #include "qmp/qmp.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/paths.hpp"
 #include "util/process.hpp"
 #include "util/tempdir.hpp"
@@ -74,17 +75,6 @@ std::vector<std::string> qemu_argv(const Config& cfg, const QemuPaths& p) {
 
 namespace {
 
-std::string slurp_tail(const fs::path& p, std::size_t max) {
-  std::error_code ec;
-  auto size = fs::file_size(p, ec);
-  if (ec) return {};
-  UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
-  std::size_t off = size > max ? size - max : 0;
-  std::string s(size - off, '\0');
-  if (pread(fd.get(), s.data(), s.size(), static_cast<off_t>(off)) < 0) return {};
-  return s;
-}
-
 class QemuInstance : public Instance {
  public:
   explicit QemuInstance(const Config& cfg) : cfg_(cfg), sockdir_("/tmp", "dt-sock-") {
@@ -124,7 +114,7 @@ class QemuInstance : public Instance {
     } catch (const std::exception& e) {
       auto ex = proc_->wait_for(std::chrono::milliseconds(2000));
       stop_reader();
-      std::string out = slurp_tail(qemu_log_path_, 4096);
+      std::string out = read_file_tail(qemu_log_path_, 4096);
       throw BootError(ex ? "boot failed: QEMU failed to start (" + ex->str() + ")"
                          : std::string("boot failed: QEMU monitor unreachable: ") + e.what(),
                       out);

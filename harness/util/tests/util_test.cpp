@@ -5,6 +5,7 @@
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/file.hpp"
 #include "util/hash.hpp"
 #include "util/process.hpp"
 #include "util/tempdir.hpp"
@@ -100,4 +101,13 @@ TEST(Subprocess, DestructorKills) {
     pid = p.pid();
   }
   EXPECT_NE(::kill(pid, 0), 0);
+}
+
+TEST(ReadFileTail, LastBytesOrAllOrNothing) {
+  TempDir d("/tmp", "dt-tail-");
+  auto f = d.path() / "log";
+  std::ofstream(f) << "0123456789";
+  EXPECT_EQ(read_file_tail(f, 4), "6789");
+  EXPECT_EQ(read_file_tail(f, 100), "0123456789");
+  EXPECT_EQ(read_file_tail(d.path() / "missing", 4), "");
 }

@@ -23,6 +23,7 @@
 #include "qmp/qmp.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/file.hpp"
 #include "vm/libvirt.hpp"
 #include "vm/libvirt/connection.hpp"
 #include "vm/libvirt/storage.hpp"
@@ -38,18 +39,6 @@ struct DomainFreer {
   void operator()(virDomainPtr d) const { virDomainFree(d); }
 };
 using DomainPtr = std::unique_ptr<virDomain, DomainFreer>;
-
-std::string tail_file(const fs::path& p, std::size_t max) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return {};
-  in.seekg(0, std::ios::end);
-  auto size = static_cast<std::size_t>(in.tellg());
-  std::size_t off = size > max ? size - max : 0;
-  in.seekg(static_cast<std::streamoff>(off));
-  std::string s(size - off, '\0');
-  in.read(s.data(), static_cast<std::streamsize>(s.size()));
-  return s;
-}
 
 std::string unique_name() {
   static std::atomic<unsigned> counter{0};
@@ -136,7 +125,7 @@ class LibvirtInstance : public Instance {
       auto e = last_error();
       log("virDomainCreateXML: " + e.message + "\n");
       std::string qlog =
-          tail_file(fs::path("/var/log/libvirt/qemu") / (paths_.name + ".log"), 4096);
+          read_file_tail(fs::path("/var/log/libvirt/qemu") / (paths_.name + ".log"), 4096);
       if (e.code == VIR_ERR_XML_ERROR || e.code == VIR_ERR_XML_DETAIL ||
           e.code == VIR_ERR_CONFIG_UNSUPPORTED || e.code == VIR_ERR_NO_SUPPORT ||
           e.code == VIR_ERR_INVALID_ARG)
@@ -158,7 +147,7 @@ class LibvirtInstance : public Instance {
       log(std::string("attaching console/agent: ") + ex.what() + "\n");
       close();
       throw BootError(std::string("boot failed: console or agent stream unavailable: ") + ex.what(),
-                      tail_file(console_log_, 4096));
+                      read_file_tail(console_log_, 4096));
     }
   }
 

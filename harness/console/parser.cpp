@@ -320,9 +320,17 @@ void Parser::feed(std::string_view chunk) {
 void Parser::finish() {
   impl_->splitter.finish(impl_->scratch);
   impl_->process(impl_->scratch);
+  close_open();
+  impl_->headers.clear();
+}
+
+void Parser::close_open() {
   for (auto& r : impl_->open) Impl::end_unmarked_trace(r);
   while (!impl_->open.empty()) impl_->close(0);
-  impl_->headers.clear();
+}
+
+bool Parser::has_open() const {
+  return !impl_->open.empty();
 }
 
 std::vector<Report> Parser::take_reports() {

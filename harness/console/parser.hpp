@@ -20,6 +20,11 @@ class Parser {
   void feed(std::string_view chunk);
   // End of stream: closes open reports (corrupted if they had not reached their end).
   void finish();
+  // Everything printed so far is known to be complete (a fence line the guest wrote after it
+  // has arrived): close the open reports as the end of the stream would, and keep reading.
+  void close_open();
+  // A report has started and not yet been closed (its end, or enough other lines, not seen).
+  bool has_open() const;
   // Reports completed since the last call, in completion order.
   std::vector<Report> take_reports();
   // Lockdep stopped validating this boot, so later lock splats cannot appear: it printed

@@ -64,6 +64,8 @@ nlohmann::json to_json(const RunRecord& r) {
           {"boot_to_ready_s", r.boot_to_ready_s},
           {"setup_s", r.setup_s},
           {"workload_s", r.workload_s},
+          {"fsck_s", r.fsck_s},
+          {"end_s", r.end_s},
           {"total_s", r.total_s},
           {"iterations", r.iterations},
           {"faults", r.faults},
@@ -105,6 +107,8 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.boot_to_ready_s = j.value("boot_to_ready_s", 0.0);
   r.setup_s = j.value("setup_s", 0.0);
   r.workload_s = j.value("workload_s", 0.0);
+  r.fsck_s = j.value("fsck_s", 0.0);
+  r.end_s = j.value("end_s", 0.0);
   r.total_s = j.value("total_s", 0.0);
   r.iterations = j.value("iterations", std::uint64_t{0});
   r.faults = j.value("faults", std::uint64_t{0});

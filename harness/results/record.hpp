@@ -27,6 +27,8 @@ struct RunRecord {
   Status status = Status::Pass;
   std::string error;  // infrastructure error, when status == Error
   double boot_to_ready_s = 0, setup_s = 0, workload_s = 0, total_s = 0;
+  // After the workload: unmount + fsck, then the rest (console fence, reuse checks, power-off).
+  double fsck_s = 0, end_s = 0;
   std::uint64_t iterations = 0, faults = 0, checks = 0, failed_checks = 0;
   nlohmann::json dax_proof;        // dt-daxcheck output
   nlohmann::json workload_result;  // the workload's final {"type":"result"} line

@@ -75,10 +75,29 @@ std::string injectors_label(const campaign::Cell& c) {
 // Seconds without a context switch that make a task left in D state after its cell "hung".
 constexpr int kLateHungTimeout = 10;
 
-// The kernel's taint flags, as a number (a WARN, a bad page or a forced module taints).
-std::string guest_taint(Session& s) {
-  auto r = s.exec({"cat", "/proc/sys/kernel/tainted"}, 30);
-  return r.out.empty() ? "?" : r.out.front();
+// What the reuse decision reads from the guest, in one command: the kernel's taint flags (a
+// WARN, a bad page or a forced module taints) and the user tasks (not kthreadd's children) in
+// D state, by busybox awk over every task's status.
+struct GuestHealth {
+  std::string taint = "?";
+  std::vector<std::string> stuck;
+  bool timed_out = false;
+};
+
+GuestHealth guest_health(Session& s) {
+  static const char* kScript =
+      "cat /proc/sys/kernel/tainted; "
+      "awk 'FNR==1 && st==\"D\" && pp!=2 && pp!=0 {print n} FNR==1 {st=\"\"} "
+      "/^Name:/ {n=$2} /^State:/ {st=$2} /^PPid:/ {pp=$2} "
+      "END {if (st==\"D\" && pp!=2 && pp!=0) print n}' /proc/[0-9]*/status 2>/dev/null";
+  auto r = s.exec({"sh", "-c", kScript}, 30);
+  GuestHealth h;
+  h.timed_out = r.timed_out;
+  if (!r.out.empty()) {
+    h.taint = r.out.front();
+    h.stuck.assign(r.out.begin() + 1, r.out.end());
+  }
+  return h;
 }
 
 // Why a guest that finished its cell without a finding must not run the next one ("" if it
@@ -92,18 +111,12 @@ Unfit why_not_reuse(Session& s, const results::RunRecord& r, const KeptGuest& g,
   if (r.lockdep_disabled) return {"lockdep turned itself off"};
   if (skip_fsck) return {"no fsck after the injection"};
   if (r.status == results::Status::Error) return {"error: " + r.error};
-  // User tasks (not kthreadd's children) in D state; busybox awk over every task's status.
-  // Checked before the taint: a stuck task makes the cell wait for its report, and the cell
+  // A stuck task is named before the taint: the cell then waits for its report, and the cell
   // that left it has often tainted the kernel too (a module loaded, a WARN).
-  static const char* kDState =
-      "awk 'FNR==1 && st==\"D\" && pp!=2 && pp!=0 {print n} FNR==1 {st=\"\"} "
-      "/^Name:/ {n=$2} /^State:/ {st=$2} /^PPid:/ {pp=$2} "
-      "END {if (st==\"D\" && pp!=2 && pp!=0) print n}' /proc/[0-9]*/status 2>/dev/null";
-  auto d = s.exec({"sh", "-c", kDState}, 30);
-  if (d.timed_out) return {"the D-state check timed out", true};
-  if (!d.out.empty()) return {fmt::format("tasks in D state: {}", fmt::join(d.out, " ")), true};
-  std::string taint = guest_taint(s);
-  if (taint != g.taint) return {"kernel tainted (" + g.taint + " -> " + taint + ")"};
+  auto h = guest_health(s);
+  if (h.timed_out) return {"the D-state check timed out", true};
+  if (!h.stuck.empty()) return {fmt::format("tasks in D state: {}", fmt::join(h.stuck, " ")), true};
+  if (h.taint != g.taint) return {"kernel tainted (" + g.taint + " -> " + h.taint + ")"};
   return {};
 }
 
@@ -235,7 +248,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       s->should_abort = ctx.should_abort;
       s->wait_ready();
       r.boot_to_ready_s = s->boot_to_ready_s();
-      if (guest) guest->taint = guest_taint(*s);
+      if (guest) guest->taint = guest_health(*s).taint;
       report("setup");
       proof = setup_dax(*s, cell.fs, cell.vm.nvdimm_count);
     }
@@ -369,10 +382,10 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
       r.status = results::Status::Skip;
       r.error = "workload skipped: " + wl.output().substr(0, 500);
     }
-    s->idle(1.0);  // late console reports
     collect_reports();
 
     report("fsck");
+    const double fsck_start = vm::steady_now();
     if (!skip_fsck) {
       auto fsck = unmount_and_fsck(*s, cell.fs.name);
       if (!fsck.unmounted)
@@ -381,6 +394,10 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
         for (auto& f : oracle::from_fsck(cell.fs.name, fsck.code, fsck.output))
           r.findings.push_back(f);
     }
+    r.fsck_s = vm::steady_now() - fsck_start;
+    // On a guest that may be kept, everything it printed up to here is this cell's: a report
+    // still printing or still open must not pass to the next cell with the guest.
+    const bool fenced = guest && s->fence();
     collect_reports();
     if (guest && !r.findings.empty()) {
       r.guest_retired = "a finding in this cell: " + r.findings.front().title;
@@ -401,7 +418,9 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
         if (s->has_reports()) break;
       }
       r.guest_retired = unfit.why;
-      collect_reports();  // the checks ran in the guest: anything it printed meanwhile is ours
+      if (!fenced && r.guest_retired.empty())
+        r.guest_retired = "the console fence did not come back";
+      collect_reports();
       if (r.guest_retired.empty() && !r.findings.empty())
         r.guest_retired = "a finding in this cell: " + r.findings.front().title;
       if (r.guest_retired.empty()) {
@@ -466,6 +485,8 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
   if (r.status != results::Status::Error && r.status != results::Status::Skip)
     r.status = r.new_findings() > 0 ? results::Status::Findings : results::Status::Pass;
   r.total_s = vm::steady_now() - t0;
+  if (r.fsck_s > 0)
+    r.end_s = std::max(0.0, r.total_s - r.boot_to_ready_s - r.setup_s - r.workload_s - r.fsck_s);
   r.finished_at = results::utc_now();
   if (!ctx.keep_artifacts) {
     std::error_code ec;

@@ -46,17 +46,18 @@ DaxProof format_and_mount(Session& s, const campaign::FsSpec& fs, std::size_t co
 DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs, std::size_t console_from) {
   DaxProof p;
   double start = vm::steady_now();
-  // After a reboot the namespace comes back from the label area: wait for its block device.
+  // After a reboot the namespace comes back from the label area: wait for its block device,
+  // then mount (one guest command; the values reach the script as arguments, never pasted).
   s.exec_checked({"sh", "-c",
                   "i=0; while [ ! -b /dev/pmem0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); "
-                  "done; [ -b /dev/pmem0 ] || { echo 'no /dev/pmem0' >&2; exit 1; }"},
-                 60);
-  s.exec_checked({"mount", "-t", fs.name, "-o", fs.mount_opts, "/dev/pmem0", kMountPoint}, 120);
+                  "done; [ -b /dev/pmem0 ] || { echo 'no /dev/pmem0' >&2; exit 1; }; "
+                  "exec mount -t \"$1\" -o \"$2\" /dev/pmem0 \"$3\"",
+                  "mount", fs.name, fs.mount_opts, kMountPoint},
+                 120);
   auto r = s.exec({"dt-daxcheck", kMountPoint}, 60);
   if (!r.out.empty()) p.check = nlohmann::json::parse(r.out.back(), nullptr, false);
-  s.idle(0.2);  // let the mount's console lines arrive
-  std::string console = s.console_text();
-  console.erase(0, std::min(console_from, console.size()));
+  s.fence();  // the mount's console lines (a refused DAX says so there) are in
+  const std::string console = s.console_text(console_from);
   for (auto needle : {"Turning off DAX", "DAX unsupported", "DAX enabled. Warning: EXPERIMENTAL"}) {
     auto pos = console.find(needle);
     if (pos == std::string::npos || std::string(needle).find("EXPERIMENTAL") != std::string::npos)

@@ -110,6 +110,12 @@ void Session::pump(double timeout_s) {
   std::string c = inst_->read_console();
   if (!c.empty()) {
     last_console_ = vm::steady_now();
+    if (!fence_marker_.empty() && !fence_seen_) {
+      fence_window_ += c;
+      fence_seen_ = fence_window_.find(fence_marker_) != std::string::npos;
+      if (fence_window_.size() > fence_marker_.size())
+        fence_window_.erase(0, fence_window_.size() - fence_marker_.size());
+    }
     parser_.feed(c);
     for (auto& r : parser_.take_reports()) reports_.push_back(std::move(r));
   }
@@ -225,14 +231,35 @@ void Session::idle(double seconds) {
   while (vm::steady_now() < until) pump(0.05);
 }
 
+bool Session::fence(double timeout_s) {
+  const double deadline = vm::steady_now() + timeout_s;
+  fence_marker_ = fmt::format("daxtorture: console fence {}", next_id_);
+  fence_window_.clear();
+  fence_seen_ = false;
+  // <5>: notice, above the guest's console loglevel (7) and not an error to any parser.
+  bool seen = write_file("/dev/kmsg", "<5>" + fence_marker_ + "\n", timeout_s);
+  while (seen && !fence_seen_ && vm::steady_now() < deadline) pump(0.02);
+  seen = seen && fence_seen_;
+  fence_marker_.clear();
+  // A report still open was printing around the marker (another CPU) or waits for lines that
+  // will not come: give it a second to end, then close it as this point's.
+  for (double until = vm::steady_now() + 1.0; seen && parser_.has_open() && vm::steady_now() < until;)
+    pump(0.1);
+  if (seen && parser_.has_open()) {
+    parser_.close_open();
+    for (auto& r : parser_.take_reports()) reports_.push_back(std::move(r));
+  }
+  return seen;
+}
+
 std::vector<console::Report> Session::take_reports() {
   std::vector<console::Report> out;
   out.swap(reports_);
   return out;
 }
 
-std::string Session::console_text() const {
-  return read_file(inst_->console_log());
+std::string Session::console_text(std::size_t from) const {
+  return read_file_from(inst_->console_log(), from);
 }
 
 std::size_t Session::console_size() const {

@@ -77,10 +77,15 @@ class Session {
 
   // Pump console and agent for a while (also after the workload, to catch late reports).
   void idle(double seconds);
+  // A sync point in the console: writes a marker to /dev/kmsg and pumps until it comes out on
+  // the console. printk keeps order, so everything the kernel printed before the call is then
+  // parsed, and a report still open is closed as the guest's (a kept guest's next cell must
+  // not inherit it). False if the marker did not arrive within timeout_s.
+  bool fence(double timeout_s = 10);
   std::vector<console::Report> take_reports();
   bool has_reports() const { return !reports_.empty(); }
   bool lockdep_disabled() const { return parser_.lockdep_disabled(); }
-  std::string console_text() const;  // whole console so far (read from the log)
+  std::string console_text(std::size_t from = 0) const;  // the console so far, from a byte offset
   std::size_t console_size() const;  // its length, without reading it
   vm::Instance& instance() { return *inst_; }
 
@@ -121,6 +126,9 @@ class Session {
   std::map<int, Pending> pending_;
   std::map<int, bool> writes_;  // request id -> ok
   bool panicked_ = false;
+  std::string fence_marker_;  // the marker fence() waits for ("" when none)
+  std::string fence_window_;  // console bytes searched for it (a marker may span two reads)
+  bool fence_seen_ = false;
   bool in_tick_ = false;
   bool closed_ = false;
 };

@@ -10,17 +10,35 @@ std::string read_file(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string read_file_tail(const std::filesystem::path& p, std::size_t max_bytes) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return {};
-  in.seekg(0, std::ios::end);
-  auto size = static_cast<std::size_t>(in.tellg());
-  std::size_t off = size > max_bytes ? size - max_bytes : 0;
+namespace {
+
+std::string read_range(std::ifstream& in, std::size_t size, std::size_t off) {
+  if (off >= size) return {};
   in.seekg(static_cast<std::streamoff>(off));
   std::string s(size - off, '\0');
   in.read(s.data(), static_cast<std::streamsize>(s.size()));
   s.resize(static_cast<std::size_t>(in.gcount()));
   return s;
+}
+
+std::size_t size_of(std::ifstream& in) {
+  in.seekg(0, std::ios::end);
+  return static_cast<std::size_t>(in.tellg());
+}
+
+}  // namespace
+
+std::string read_file_tail(const std::filesystem::path& p, std::size_t max_bytes) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return {};
+  const std::size_t size = size_of(in);
+  return read_range(in, size, size > max_bytes ? size - max_bytes : 0);
+}
+
+std::string read_file_from(const std::filesystem::path& p, std::size_t offset) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return {};
+  return read_range(in, size_of(in), offset);
 }
 
 }  // namespace dt

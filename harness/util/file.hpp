@@ -11,5 +11,8 @@ std::string read_file(const std::filesystem::path& p);
 // The last `max_bytes` bytes of the file (all of it when shorter); empty when it cannot be
 // opened. For the tail of a log quoted in an error.
 std::string read_file_tail(const std::filesystem::path& p, std::size_t max_bytes);
+// The bytes from `offset` on (empty past the end or when it cannot be opened). For the part of
+// a growing log that one step wrote (a kept guest's console since its cell began).
+std::string read_file_from(const std::filesystem::path& p, std::size_t offset);
 
 }  // namespace dt

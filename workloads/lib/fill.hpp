@@ -21,14 +21,15 @@ class Filler {
  public:
   Filler(Run& run, unsigned index, uint64_t target_bytes);
   void loop();          // until run.stopping()
-  size_t verify_all();  // final check of every block
+  size_t verify_all();  // final check of every block (in parallel: the file is stable)
   const std::string& path() const { return ident_.path; }
   uint64_t bytes() const { return gens_.size() * kBlockSize; }
 
  private:
   bool grow();
   void churn();
-  size_t verify(uint64_t first, uint64_t count);
+  size_t verify(uint64_t first, uint64_t count) { return verify(first, count, buf_.data()); }
+  size_t verify(uint64_t first, uint64_t count, char* buf);  // buf: kChunkBlocks blocks
   int write_blocks(uint64_t first, uint64_t count);
   StampId stamp(uint64_t b) const;
 

@@ -250,6 +250,34 @@ TEST(Parser, UnmarkedTraceEndsAtNextReportOrEndOfLog) {
   EXPECT_TRUE(cut[0].corrupted);
 }
 
+// A kept guest's cell ends at a console fence: a report whose lines are all out (an unmarked
+// hung-task trace waits for the next report to end it) is closed there, whole and the cell's,
+// and the stream goes on for the next cell.
+TEST(Parser, CloseOpenAtAFenceDeliversTheWaitingReport) {
+  Parser p;
+  p.feed(
+      "INFO: task xfs_io:1234 blocked for more than 120 seconds.\n"
+      "Call Trace:\n"
+      " [<ffffffff81799855>] schedule+0x29/0x70\n"
+      " [<ffffffffa03b2f1b>] xfs_ilock+0x122/0x250 [xfs]\n"
+      "daxtorture: console fence 12\n");
+  EXPECT_TRUE(p.take_reports().empty());
+  EXPECT_TRUE(p.has_open());
+  p.close_open();
+  EXPECT_FALSE(p.has_open());
+  auto r = p.take_reports();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].title, "INFO: task hung in xfs_ilock");
+  EXPECT_FALSE(r[0].corrupted);
+  // The stream goes on: the next cell's report is its own.
+  p.feed(warning("T7", "dax_associate_entry"));
+  r = p.take_reports();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].title, "WARNING in dax_associate_entry");
+  p.close_open();  // nothing open: nothing happens
+  EXPECT_TRUE(p.take_reports().empty());
+}
+
 // Traces symbolized by syzbot or decode_stacktrace.sh, as they are pasted in mails: inlined
 // frames are part of the trace but never blamed (their caller follows).
 TEST(Parser, SymbolizedTraces) {

@@ -111,3 +111,14 @@ TEST(ReadFileTail, LastBytesOrAllOrNothing) {
   EXPECT_EQ(read_file_tail(f, 100), "0123456789");
   EXPECT_EQ(read_file_tail(d.path() / "missing", 4), "");
 }
+
+TEST(ReadFileFrom, BytesFromAnOffsetOrNothing) {
+  TempDir d("/tmp", "dt-from-");
+  auto f = d.path() / "log";
+  std::ofstream(f) << "0123456789";
+  EXPECT_EQ(read_file_from(f, 0), "0123456789");
+  EXPECT_EQ(read_file_from(f, 7), "789");
+  EXPECT_EQ(read_file_from(f, 10), "");
+  EXPECT_EQ(read_file_from(f, 99), "");
+  EXPECT_EQ(read_file_from(d.path() / "missing", 0), "");
+}

@@ -17,11 +17,12 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
+#include "cli/signal_guard.hpp"
 #include "injector.hpp"
 #include "metrics/metrics.hpp"
 #include "report/report.hpp"
 #include "results/store.hpp"
-#include "runner/cell.hpp"
+#include "runner/campaign_run.hpp"
 #include "runner/pool.hpp"
 #include "util/error.hpp"
 
@@ -53,48 +54,6 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;  // replaces the campaign's seed
   int reuse_vm = 0;  // cells per booted guest (VM pool); 1: a fresh VM per cell; 0: the campaign's
   bool fresh_vm = false;
-};
-
-// SIGINT/SIGTERM/SIGHUP are taken by one thread (sigwait), so no handler runs in a VM thread
-// and the shutdown path is ordinary code: stop scheduling, abort running cells, close VMs.
-class SignalGuard {
- public:
-  explicit SignalGuard(std::atomic<bool>& stop, std::atomic<int>& signal) {
-    sigemptyset(&set_);
-    // SIGUSR2 only wakes the thread when the guard ends; it must be in the set from the start.
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR2}) sigaddset(&set_, s);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    thread_ = std::thread([this, &stop, &signal] {
-      for (;;) {
-        int sig = 0;
-        if (sigwait(&set_, &sig) != 0) continue;
-        if (sig == SIGUSR2) {
-          if (quit_) return;
-          continue;
-        }
-        if (stop.exchange(true)) {
-          std::fprintf(stderr, "\nsecond signal: exiting now (QEMU children die with us)\n");
-          std::_Exit(130);
-        }
-        signal = sig;
-        std::fprintf(
-            stderr,
-            "\n%s: stopping; closing running VMs, results so far are kept (resume with --resume)\n",
-            strsignal(sig));
-      }
-    });
-  }
-  ~SignalGuard() {
-    quit_ = true;
-    pthread_kill(thread_.native_handle(), SIGUSR2);
-    thread_.join();
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-
- private:
-  sigset_t set_, old_;
-  std::thread thread_;
-  std::atomic<bool> quit_{false};
 };
 
 // Does this run hold a finding that is neither expected, nor known to the baseline, nor
@@ -142,6 +101,9 @@ int run(const RunOptions& o) {
     return kClean;
   }
 
+  if (o.fresh_vm && o.reuse_vm > 1)
+    throw UsageError("--fresh-vm and --reuse-vm N > 1 contradict each other");
+  const auto canary = runner::parse_canary_mode(o.no_canary ? "none" : o.canary);
   // A bad baseline is a configuration error: find it before anything boots.
   std::optional<report::Baseline> baseline;
   const std::string baseline_path = resolve_baseline(o.baseline);
@@ -204,33 +166,29 @@ int run(const RunOptions& o) {
       metrics::Options{camp.name, o.shard, o.metrics_listen, o.pushgateway, o.metrics_textfile});
   if (!o.metrics_listen.empty()) info("metrics: live endpoint on " + o.metrics_listen + "/metrics");
   std::atomic<bool> stop{false};
-  std::atomic<bool> stopped_at_new{false};
   std::atomic<int> signal{0};
   SignalGuard guard(stop, signal);
   Progress progress(todo.size(), o.json);
-  std::mutex store_mu;
-  std::atomic<int> infra_errors{0};
-  std::atomic<bool> canary_missing{false};
-  std::map<std::string, bool> canary_pending;  // per kernel: still to run the canary
-  std::string canary_mode = o.no_canary ? "none" : o.canary;
-  if (canary_mode != "first" && canary_mode != "every" && canary_mode != "none")
-    throw UsageError("--canary must be first, every or none");
-  for (auto& [k, _] : images) canary_pending[k] = canary_mode != "none";
-  std::mutex canary_mu;
-
-  if (o.fresh_vm && o.reuse_vm > 1)
-    throw UsageError("--fresh-vm and --reuse-vm N > 1 contradict each other");
-  const int reuse_vm = o.fresh_vm ? 1 : o.reuse_vm > 0 ? o.reuse_vm : camp.reuse_vm;
-  // One kept guest per worker (VM pool); declared after the backend, so destroyed before it.
-  std::vector<runner::GuestSlot> slots;
-  slots.reserve(static_cast<std::size_t>(jobs));
-  for (int w = 0; w < jobs; ++w)
-    slots.emplace_back(runner::ReusePolicy{reuse_vm}, fs::path(o.out) / "vms", w, o.keep);
-  if (reuse_vm > 1)
+  runner::CampaignSettings settings;
+  settings.campaign = camp.name;
+  settings.out = o.out;
+  settings.jobs = jobs;
+  settings.reuse_vm = o.fresh_vm ? 1 : o.reuse_vm > 0 ? o.reuse_vm : camp.reuse_vm;
+  settings.keep_artifacts = o.keep;
+  settings.canary = canary;
+  settings.session.silence_timeout_s = o.silence;
+  settings.backend = backend.get();
+  settings.backend_name = o.backend;
+  settings.accel = accel.accel;
+  if (o.stop_at_new)
+    settings.stop_after = [&](const results::RunRecord& rec) {
+      return first_new(rec, baseline ? &*baseline : nullptr);
+    };
+  if (settings.reuse_vm > 1)
     info(
         fmt::format("VM pool: up to {} cells per guest; a guest is replaced after any finding, "
                     "taint, damaging injector or task left in D state",
-                    reuse_vm));
+                    settings.reuse_vm));
 
   std::atomic<bool> ticking{true};
   std::thread ticker([&] {
@@ -239,77 +197,21 @@ int run(const RunOptions& o) {
       progress.tick();
     }
   });
-
-  runner::run_pool(
-      todo.size(), jobs, stop,
-      [&](std::size_t i, int worker) {
-        const auto& cell = todo[i];
-        runner::CellContext ctx;
-        ctx.slot = &slots[static_cast<std::size_t>(worker)];
-        ctx.campaign = camp.name;
-        ctx.backend = backend.get();
-        ctx.backend_name = o.backend;
-        ctx.accel = accel.accel;
-        ctx.out = o.out;
-        ctx.keep_artifacts = o.keep;
-        ctx.session.silence_timeout_s = o.silence;
-        ctx.should_abort = [&] { return stop.load(); };
-        {
-          std::lock_guard lk(canary_mu);
-          ctx.canary = canary_pending[cell.kernel];
-          if (canary_mode == "first") canary_pending[cell.kernel] = false;
-        }
-        try {
-          metrics.run_started(cell.id);
-          auto attempt = [&] {
-            return runner::run_cell(cell, images.at(cell.kernel), ctx,
-                                    [&](const runner::CellProgress& p) {
-                                      progress.update(p);
-                                      if (p.iterations_delta || p.faults_delta)
-                                        metrics.progress(cell.fs.name, cell.workload.name,
-                                                         p.iterations_delta, p.faults_delta);
-                                    });
-          };
-          auto rec = attempt();
-          if (rec.boot_failed_quietly() && !stop) {
-            // The one retry policy (the session does not retry): a VM that never came up
-            // with nothing from the kernel (QEMU itself crashed under TCG once in our runs)
-            // is infrastructure: keep the failed attempt in the store, retry once in a fresh VM.
-            {
-              std::lock_guard lk(store_mu);
-              store.add_run(rec);
-            }
-            progress.message("boot failed for " + cell.id + " (" + rec.error +
-                             "); retrying once in a fresh VM");
-            rec = attempt();
-          }
-          if (ctx.canary && !rec.canary_seen && rec.status != results::Status::Error)
-            canary_missing = true;
-          if (rec.status == results::Status::Error) ++infra_errors;
-          metrics.observe_run(rec);
-          {
-            std::lock_guard lk(store_mu);
-            store.add_run(rec);
-          }
-          progress.finished(rec);
-          if (o.stop_at_new && first_new(rec, baseline ? &*baseline : nullptr) && !stop) {
-            stopped_at_new = true;
-            stop = true;  // running cells are aborted and not recorded; --resume reruns them
-            progress.message("stopping at the first new finding (" + cell.id + ")");
-          }
-        } catch (const runner::Interrupted&) {
-          progress.message("interrupted: " + cell.id + " (not recorded; --resume reruns it)");
-        }
-      },
-      [&](std::size_t i, std::exception_ptr e) {
-        ++infra_errors;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          progress.message(fmt::format("error in {}: {}", todo[i].id, ex.what()));
-          if (dynamic_cast<const DiskFullError*>(&ex)) stop = true;  // nothing more can be written
-        }
-      });
+  runner::CampaignEvents events;
+  events.started = [&](const campaign::Cell& c) { metrics.run_started(c.id); };
+  events.progress = [&](const runner::CellProgress& p) {
+    progress.update(p);
+    if (p.iterations_delta || p.faults_delta)
+      metrics.progress(p.fs, p.workload, p.iterations_delta, p.faults_delta);
+  };
+  events.finished = [&](const results::RunRecord& rec) {
+    metrics.observe_run(rec);
+    progress.finished(rec);
+  };
+  events.message = [&](const std::string& m) { progress.message(m); };
+  runner::CampaignRun campaign_run(settings, store);
+  const auto outcome = campaign_run.run(todo, images, stop, events);
+  int infra_errors = outcome.infra_errors;
   ticking = false;
   ticker.join();
   progress.done();
@@ -336,7 +238,8 @@ int run(const RunOptions& o) {
   for (auto& f : summary)
     if (!f.expected_only)
       info(fmt::format("  {:>3}/{:<3} {} [{}]", f.count, f.runs_total, f.title, f.kind));
-  bool success = (!stop || stopped_at_new) && infra_errors == 0 && !canary_missing;
+  const bool canary_missing = outcome.canary_missing;
+  bool success = (!stop || outcome.stopped_after) && infra_errors == 0 && !canary_missing;
   metrics.campaign_finished(success);
   metrics.save_to(store, camp.name);
   try {
@@ -348,19 +251,7 @@ int run(const RunOptions& o) {
   // New vs known: the exit code counts only findings the baseline does not know.
   // The verdict counts the latest run of each cell: a retried boot failure stays in the
   // store for the record but does not fail a campaign whose retry succeeded.
-  std::vector<results::RunRecord> all_runs;
-  {
-    std::map<std::string, std::size_t> latest;
-    for (auto& r : store.runs()) {
-      auto it = latest.find(r.cell_id);
-      if (it == latest.end()) {
-        latest[r.cell_id] = all_runs.size();
-        all_runs.push_back(r);
-      } else {
-        all_runs[it->second] = r;  // runs() is ordered by start time
-      }
-    }
-  }
+  const auto all_runs = runner::latest_runs(store);
   auto classified = report::classify(all_runs, baseline ? &*baseline : nullptr);
   if (baseline)
     info(fmt::format("baseline {}: {} new, {} known, {} expected findings", baseline_path,

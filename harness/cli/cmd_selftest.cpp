@@ -2,11 +2,11 @@
 // DAX bug class put back) is built incrementally from the default kernel's object tree and
 // its campaign runs under a time budget until the first new finding kills it; the clean
 // kernel then runs the same campaigns for the same budget and must find nothing new.
-// Campaigns run as `daxtorture run --json` children, so a selftest is made of ordinary,
-// resumable, reportable campaign results (one results directory per mutant).
+// Campaigns run in-process through runner::CampaignRun, the orchestrator `daxtorture run` uses,
+// so a selftest is made of ordinary, reportable campaign results (one results directory per
+// mutant).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <poll.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <signal.h>
@@ -19,17 +19,21 @@
 #include <set>
 #include <thread>
 
+#include "campaign/campaign.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
+#include "cli/signal_guard.hpp"
 #include "image/kernel_name.hpp"
 #include "metrics/exposition.hpp"
 #include "report/baseline.hpp"
+#include "results/store.hpp"
+#include "runner/campaign_run.hpp"
+#include "runner/pool.hpp"
 #include "selftest/judge.hpp"
 #include "selftest/mutants.hpp"
 #include "util/error.hpp"
-#include "util/fd.hpp"
 #include "util/paths.hpp"
-#include "util/process.hpp"
 #include "vm/vm.hpp"
 
 namespace dt::cli {
@@ -68,80 +72,83 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// Resolved once at start: a rebuild during a long selftest turns /proc/self/exe into
-// "... (deleted)", while the path itself then names the new, compatible binary.
-std::string self_exe() {
-  static const std::string path = [] {
-    std::string p = fs::read_symlink("/proc/self/exe").string();
-    const std::string deleted = " (deleted)";
-    if (p.size() > deleted.size() && p.ends_with(deleted)) p.resize(p.size() - deleted.size());
-    return p;
-  }();
-  return path;
-}
+// Run one campaign on one kernel in-process (runner::CampaignRun, as `daxtorture run` does),
+// handing each finished run to `on_run` as its `run --json` event; `on_run` returns true to end
+// the campaign early (a mutant's kill). The campaign's own store is `out`, so a selftest is made
+// of ordinary, reportable campaign results. Returns whether a signal stopped it before its
+// budget ran out.
+struct CampaignTarget {
+  fs::path catalogue, campaign, out;
+  std::string kernel;
+  const image::Image* image = nullptr;
+};
 
-// SIGINT/SIGTERM stop the current campaign (it keeps its results) and end the selftest.
-std::atomic<int> g_signal{0};
-extern "C" void on_signal(int sig) {
-  g_signal = sig;
-}
-
-// Run one campaign on one kernel as a child `daxtorture run --json`, handing each finished run
-// to `on_run` as it arrives; `on_run` returns true to end the campaign early (a mutant's kill).
-// Returns whether the campaign was stopped by a signal before its budget ran out.
-bool run_campaign(const SelftestOptions& o, const fs::path& catalogue, const fs::path& campaign,
-                  const std::string& kernel, const fs::path& out, double budget_s,
-                  const std::string& accel, const report::Baseline* baseline,
+bool run_campaign(const SelftestOptions& o, const CampaignTarget& t, double budget_s,
+                  vm::Accel accel, vm::Backend& backend, std::atomic<int>& signal,
                   const std::function<bool(const json&)>& on_run, selftest::Outcome& r) {
-  std::vector<std::string> argv = {self_exe(),   "run",         campaign.string(),  "--kernel",
-                                   kernel,       "--catalogue", catalogue.string(), "--out",
-                                   out.string(), "--json",      "--no-canary",      "--accel",
-                                   accel};
-  if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
-  if (o.seed) argv.insert(argv.end(), {"--seed", std::to_string(*o.seed)});
-  if (baseline)
-    argv.insert(argv.end(), {"--baseline", baseline->path.empty() ? "none" : baseline->path});
-  SpawnOptions so;
-  so.err = SpawnOptions::Stream::Inherit;  // the campaign's own progress lines
-  auto start = std::chrono::steady_clock::now();
-  Subprocess child(argv, so);
-  LineBuffer lines;
-  bool stopping = false, done = false, by_signal = false;
-  char buf[8192];
-  for (;;) {
-    bool budget_over = seconds_since(start) >= budget_s;
-    if ((budget_over || g_signal != 0 || done) && !stopping) {
-      by_signal = g_signal != 0 && !budget_over && !done;
-      child.kill_group(SIGINT);  // the run closes its VMs and keeps what it found
-      stopping = true;
+  auto camp = campaign::load_file(t.campaign);
+  camp.kernels = {t.kernel};
+  if (o.seed) camp.seed = *o.seed;
+  const auto cells = camp.cells();
+  results::Store store(t.out);
+  store.set_meta("campaign", camp.name);
+  store.set_meta("campaign_path", fs::absolute(t.campaign).string());
+  store.set_meta("catalogue", t.catalogue.string());  // repro resolves mutant:<id> through it
+  store.set_meta("started_at", results::utc_now());
+
+  runner::CampaignSettings s;
+  s.campaign = camp.name;
+  s.out = t.out;
+  s.jobs = o.jobs > 0 ? o.jobs
+                      : runner::default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);
+  s.reuse_vm = camp.reuse_vm;
+  s.canary = runner::CanaryMode::None;
+  s.backend = &backend;
+  s.accel = accel;
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> stop{false}, killed{false};
+  s.stop_after = [&](const results::RunRecord& rec) {
+    ++r.runs;
+    if (killed || !on_run(results::run_event(rec))) return false;
+    killed = true;
+    r.elapsed_s = seconds_since(start);
+    return true;
+  };
+  Progress progress(cells.size(), false);
+  runner::CampaignEvents events;
+  events.progress = [&](const runner::CellProgress& p) { progress.update(p); };
+  events.finished = [&](const results::RunRecord& rec) { progress.finished(rec); };
+  events.message = [&](const std::string& m) { progress.message(m); };
+  // The budget and the user end the campaign through the same stop flag a signal sets in `run`.
+  std::atomic<bool> over{false}, by_signal{false};
+  std::thread watch([&] {
+    while (!over) {
+      if (!stop && signal != 0) by_signal = true;
+      if (!stop && (signal != 0 || seconds_since(start) >= budget_s)) stop = true;
+      progress.tick();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-    pollfd p{child.stdout_fd(), POLLIN, 0};
-    int n = ::poll(&p, 1, 500);
-    if (n > 0) {
-      ssize_t got = ::read(child.stdout_fd(), buf, sizeof buf);
-      if (got <= 0) break;
-      lines.feed(std::string_view(buf, static_cast<std::size_t>(got)));
-      while (auto l = lines.next()) {
-        auto ev = json::parse(*l, nullptr, false);
-        if (!ev.is_object() || ev.value("event", "") != "run") continue;
-        ++r.runs;
-        if (!done && on_run(ev)) {
-          done = true;
-          r.elapsed_s = seconds_since(start);
-        }
-      }
-    }
+  });
+  runner::CampaignResult res;
+  try {
+    res = runner::CampaignRun(s, store).run(cells, {{t.kernel, *t.image}}, stop, events);
+  } catch (...) {
+    over = true;
+    watch.join();
+    throw;
   }
-  auto st = child.wait_for(std::chrono::seconds(120));
-  if (!st) st = child.terminate();
-  if (!done) r.elapsed_s += seconds_since(start);
-  // 0/1 ran to the end, 130 was stopped by us; a child our SIGINT caught before it could
-  // handle it (still building its image) was stopped by us too. Anything else: it could not run.
-  const bool stopped_by_us = stopping && (st->code == 130 || st->signal == SIGINT);
-  if (st->code != 0 && st->code != 1 && !stopped_by_us && !done)
-    r.error = fmt::format("campaign {} on {} failed ({}); see {}", campaign.filename().string(),
-                          kernel, st->str(), out.string());
-  return by_signal;
+  over = true;
+  watch.join();
+  progress.done();
+  store.set_meta("finished_at", results::utc_now());
+  if (!killed) r.elapsed_s += seconds_since(start);
+  // Stopped by the budget, a kill or the user: what ran is the result. A campaign that ended
+  // by itself with runs it could not do (boot, agent, store) did not test the kernel.
+  if (!stop && res.infra_errors > 0)
+    r.error =
+        fmt::format("campaign {} on {}: {} runs failed as infrastructure; see {}",
+                    t.campaign.filename().string(), t.kernel, res.infra_errors, t.out.string());
+  return by_signal && !killed;
 }
 
 int selftest(const SelftestOptions& o) {
@@ -179,7 +186,6 @@ int selftest(const SelftestOptions& o) {
   double budget = parse_budget(o.budget);
   if (o.clean_only && o.no_clean)
     throw UsageError("--clean-only and --no-clean exclude each other");
-  (void)self_exe();
   if (fs::exists(o.out) && !fs::is_empty(o.out))
     throw UsageError(o.out + " already exists and is not empty; pass another --out");
   fs::create_directories(o.out);
@@ -187,15 +193,15 @@ int selftest(const SelftestOptions& o) {
   report::Baseline baseline;
   if (!bpath.empty()) baseline = report::load_baseline(bpath);
 
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // A signal ends the current campaign (it keeps its results) and the selftest.
+  std::atomic<bool> interrupted{false};
+  std::atomic<int> signal{0};
+  SignalGuard guard(interrupted, signal);
+  auto backend = vm::make_backend("qemu", nlohmann::json::object());
 
   auto clean_img = ensure_image(request_for_kernel(clean_kernel), true);
   auto accel = choose_accel(o.accel, clean_img);
   info(accel.reason);
-  std::string accel_name = vm::to_string(accel.accel);
   std::vector<selftest::Outcome> outcomes;
 
   auto write_summary = [&](const std::vector<selftest::Outcome>& ms,
@@ -223,7 +229,7 @@ int selftest(const SelftestOptions& o) {
     clean->budget_s = budget * static_cast<double>(campaigns.size());
     clean->ran = false;
     for (auto& c : campaigns) {
-      if (g_signal) {
+      if (signal != 0) {
         clean->interrupted = true;
         break;
       }
@@ -232,9 +238,11 @@ int selftest(const SelftestOptions& o) {
                        budget));
       selftest::Outcome part;
       try {
+        const CampaignTarget target{catalogue_file, c,
+                                    fs::path(o.out) / ("clean-" + c.stem().string()), clean_kernel,
+                                    &clean_img};
         clean->interrupted |= run_campaign(
-            o, catalogue_file, c, clean_kernel, fs::path(o.out) / ("clean-" + c.stem().string()),
-            budget, accel_name, &baseline,
+            o, target, budget, accel.accel, *backend, signal,
             [&](const json& ev) {
               evidence.add_run(ev);
               if (auto k = selftest::judge_run(ev, &baseline, {})) {
@@ -265,7 +273,7 @@ int selftest(const SelftestOptions& o) {
     r.kernel = "mutant:" + m.id + at;
     r.breaks = m.breaks;
     r.budget_s = budget;
-    if (g_signal) {
+    if (signal != 0) {
       r.ran = false;
       outcomes.push_back(r);
       continue;
@@ -273,14 +281,15 @@ int selftest(const SelftestOptions& o) {
     info(fmt::format("selftest: mutant {} ({}): building", m.id, m.breaks));
     try {
       auto t = std::chrono::steady_clock::now();
-      ensure_image(request_for_kernel(r.kernel, catalogue_file), true);
+      const auto img = ensure_image(request_for_kernel(r.kernel, catalogue_file), true);
       r.build_s = seconds_since(t);
       info(fmt::format("selftest: mutant {}: image ready in {:.0f}s; running {} for up to {:.0f}s",
                        m.id, r.build_s, m.campaign.filename().string(), budget));
       const selftest::CleanEvidence* ce = clean && clean->ran ? &evidence : nullptr;
+      const CampaignTarget target{catalogue_file, m.campaign, fs::path(o.out) / m.id, r.kernel,
+                                  &img};
       r.interrupted = run_campaign(
-          o, catalogue_file, m.campaign, r.kernel, fs::path(o.out) / m.id, budget, accel_name,
-          &baseline,
+          o, target, budget, accel.accel, *backend, signal,
           [&](const json& ev) {
             auto j = selftest::judge(ev, &baseline, m.expect, ce);
             r.also_on_clean.insert(j.also_on_clean.begin(), j.also_on_clean.end());
@@ -337,7 +346,7 @@ int selftest(const SelftestOptions& o) {
           .Set(clean->new_findings);
     metrics::write_textfile(o.metrics_textfile, metrics::to_text(reg.Collect()));
   }
-  if (g_signal) return kInterrupted;
+  if (signal != 0) return kInterrupted;
   return selftest::selftest_exit_code(outcomes, clean);
 }
 

@@ -46,26 +46,7 @@ void Progress::finished(const results::RunRecord& r) {
   new_findings_ += r.new_findings();
   vm_seconds_ += r.total_s;
   errors_ += r.status == results::Status::Error;
-  if (json_) {
-    nlohmann::json titles = nlohmann::json::array();
-    for (auto& f : r.findings)
-      titles.push_back({{"title", f.title}, {"kind", f.kind}, {"expected", f.expected}});
-    std::cout << nlohmann::json{{"event", "run"},
-                                {"run_id", r.run_id},
-                                {"cell", r.cell_id},
-                                {"fs", r.fs},
-                                {"workload", r.workload},
-                                {"kernel_release", r.kernel_release},
-                                {"status", results::to_string(r.status)},
-                                {"boot_to_ready_s", r.boot_to_ready_s},
-                                {"guest_cell", r.guest_cell},
-                                {"total_s", r.total_s},
-                                {"iterations", r.iterations},
-                                {"findings", titles},
-                                {"error", r.error}}
-                     .dump()
-              << std::endl;
-  }
+  if (json_) std::cout << results::run_event(r).dump() << std::endl;
   if (line_open_) std::fputs("\r\033[K", stderr), line_open_ = false;
   std::string what = results::to_string(r.status);
   std::string detail;

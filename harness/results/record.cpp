@@ -85,6 +85,25 @@ nlohmann::json to_json(const RunRecord& r) {
           {"console_path", r.console_path}};
 }
 
+nlohmann::json run_event(const RunRecord& r) {
+  nlohmann::json titles = nlohmann::json::array();
+  for (auto& f : r.findings)
+    titles.push_back({{"title", f.title}, {"kind", f.kind}, {"expected", f.expected}});
+  return {{"event", "run"},
+          {"run_id", r.run_id},
+          {"cell", r.cell_id},
+          {"fs", r.fs},
+          {"workload", r.workload},
+          {"kernel_release", r.kernel_release},
+          {"status", to_string(r.status)},
+          {"boot_to_ready_s", r.boot_to_ready_s},
+          {"guest_cell", r.guest_cell},
+          {"total_s", r.total_s},
+          {"iterations", r.iterations},
+          {"findings", titles},
+          {"error", r.error}};
+}
+
 RunRecord record_from_json(const nlohmann::json& j) {
   RunRecord r;
   r.run_id = j.value("run_id", "");

@@ -48,6 +48,10 @@ struct RunRecord {
 };
 
 nlohmann::json to_json(const RunRecord&);
+// The one-line summary of a finished run that `run --json` prints and selftest judges:
+// {"event":"run", cell, fs, workload, kernel_release, status, times,
+// findings:[{title,kind,expected}]}.
+nlohmann::json run_event(const RunRecord&);
 RunRecord record_from_json(const nlohmann::json&);
 std::string utc_now();
 

@@ -148,7 +148,7 @@ results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
   r.console_path = (workdir / "console.log").string();
   double t0 = vm::steady_now();
 
-  CellProgress prog{r.run_id, cell.id, "booting"};
+  CellProgress prog{r.run_id, cell.id, "booting", cell.fs.name, cell.workload.name};
   auto report = [&](const std::string& phase) {
     prog.phase = phase;
     prog.elapsed = vm::steady_now() - t0;

@@ -31,6 +31,7 @@ struct CellContext {
 
 struct CellProgress {
   std::string run_id, cell_id, phase;  // "booting", "setup", "canary", "workload", "fsck", "done"
+  std::string fs, workload;
   std::uint64_t iterations = 0, faults = 0;
   std::uint64_t iterations_delta = 0, faults_delta = 0;
   double elapsed = 0;

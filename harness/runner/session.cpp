@@ -243,7 +243,8 @@ bool Session::fence(double timeout_s) {
   fence_marker_.clear();
   // A report still open was printing around the marker (another CPU) or waits for lines that
   // will not come: give it a second to end, then close it as this point's.
-  for (double until = vm::steady_now() + 1.0; seen && parser_.has_open() && vm::steady_now() < until;)
+  for (double until = vm::steady_now() + 1.0;
+       seen && parser_.has_open() && vm::steady_now() < until;)
     pump(0.1);
   if (seen && parser_.has_open()) {
     parser_.close_open();

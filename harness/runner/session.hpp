@@ -86,7 +86,7 @@ class Session {
   bool has_reports() const { return !reports_.empty(); }
   bool lockdep_disabled() const { return parser_.lockdep_disabled(); }
   std::string console_text(std::size_t from = 0) const;  // the console so far, from a byte offset
-  std::size_t console_size() const;  // its length, without reading it
+  std::size_t console_size() const;                      // its length, without reading it
   vm::Instance& instance() { return *inst_; }
 
   // Close the VM, after collecting diagnosis (sysrq, registers) if asked. Idempotent.

@@ -3,10 +3,9 @@
 // reused block does) is found wherever it lies, in any worker's share of the file.
 #include "fill.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <cstdio>
 #include <set>

@@ -1,0 +1,131 @@
+#include "runner/campaign_run.hpp"
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "runner/guest_slot.hpp"
+#include "runner/pool.hpp"
+#include "util/error.hpp"
+
+namespace dt::runner {
+
+CanaryMode parse_canary_mode(const std::string& s) {
+  if (s == "first") return CanaryMode::First;
+  if (s == "every") return CanaryMode::Every;
+  if (s == "none") return CanaryMode::None;
+  throw UsageError("--canary must be first, every or none (not '" + s + "')");
+}
+
+CampaignRun::CampaignRun(CampaignSettings settings, results::Store& store, CellRunner runner)
+    : s_(std::move(settings)), store_(&store), runner_(std::move(runner)) {}
+
+CampaignResult CampaignRun::run(const std::vector<campaign::Cell>& cells,
+                                const std::map<std::string, image::Image>& images,
+                                std::atomic<bool>& stop, const CampaignEvents& events) {
+  CampaignResult result;
+  std::mutex mu;  // result, the store, the canary schedule
+  auto message = [&](const std::string& m) {
+    if (events.message) events.message(m);
+  };
+  std::map<std::string, bool> canary_pending;  // per kernel: the canary is still to run
+  for (auto& c : cells) canary_pending[c.kernel] = s_.canary != CanaryMode::None;
+  const int jobs = std::max(1, s_.jobs);
+  // One kept guest per worker; destroyed (guests powered off) before this returns.
+  std::vector<GuestSlot> slots;
+  slots.reserve(static_cast<std::size_t>(jobs));
+  for (int w = 0; w < jobs; ++w)
+    slots.emplace_back(ReusePolicy{s_.reuse_vm}, s_.out / "vms", w, s_.keep_artifacts);
+
+  run_pool(
+      cells.size(), jobs, stop,
+      [&](std::size_t i, int worker) {
+        const auto& cell = cells[i];
+        CellContext ctx;
+        ctx.slot = &slots[static_cast<std::size_t>(worker)];
+        ctx.campaign = s_.campaign;
+        ctx.backend = s_.backend;
+        ctx.backend_name = s_.backend_name;
+        ctx.accel = s_.accel;
+        ctx.out = s_.out;
+        ctx.keep_artifacts = s_.keep_artifacts;
+        ctx.session = s_.session;
+        ctx.should_abort = [&] { return stop.load(); };
+        {
+          std::lock_guard lk(mu);
+          ctx.canary = canary_pending[cell.kernel];
+          if (s_.canary == CanaryMode::First) canary_pending[cell.kernel] = false;
+        }
+        auto it = images.find(cell.kernel);
+        if (it == images.end()) throw InfraError("no image for kernel " + cell.kernel);
+        if (events.started) events.started(cell);
+        try {
+          const std::function<void(const CellProgress&)> progress = [&](const CellProgress& p) {
+            if (events.progress) events.progress(p);
+          };
+          auto rec = runner_(cell, it->second, ctx, progress);
+          if (rec.boot_failed_quietly() && !stop) {
+            // The one retry policy (the session does not retry): a VM that never came up
+            // with nothing from the kernel (QEMU itself crashed under TCG once in our runs)
+            // is infrastructure: keep the failed attempt in the store, retry once in a fresh VM.
+            {
+              std::lock_guard lk(mu);
+              store_->add_run(rec);
+            }
+            message("boot failed for " + cell.id + " (" + rec.error +
+                    "); retrying once in a fresh VM");
+            rec = runner_(cell, it->second, ctx, progress);
+          }
+          bool end = false;
+          {
+            std::lock_guard lk(mu);
+            if (ctx.canary && !rec.canary_seen && rec.status != results::Status::Error)
+              result.canary_missing = true;
+            if (rec.status == results::Status::Error) ++result.infra_errors;
+            store_->add_run(rec);
+            ++result.runs;
+            if (s_.stop_after && !stop && s_.stop_after(rec)) {
+              result.stopped_after = true;
+              end = true;
+            }
+          }
+          if (events.finished) events.finished(rec);
+          if (end) {
+            stop = true;  // running cells are aborted and not recorded; --resume reruns them
+            message("stopping: " + cell.id + " ended the campaign (its finding is new)");
+          }
+        } catch (const Interrupted&) {
+          message("interrupted: " + cell.id + " (not recorded; --resume reruns it)");
+        }
+      },
+      [&](std::size_t i, std::exception_ptr e) {
+        {
+          std::lock_guard lk(mu);
+          ++result.infra_errors;
+        }
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          message(fmt::format("error in {}: {}", cells[i].id, ex.what()));
+          if (dynamic_cast<const DiskFullError*>(&ex)) stop = true;  // nothing more can be written
+        }
+      });
+  return result;
+}
+
+std::vector<results::RunRecord> latest_runs(const results::Store& store) {
+  std::vector<results::RunRecord> out;
+  std::map<std::string, std::size_t> latest;
+  for (auto& r : store.runs()) {  // ordered by start time
+    auto it = latest.find(r.cell_id);
+    if (it == latest.end()) {
+      latest[r.cell_id] = out.size();
+      out.push_back(r);
+    } else {
+      out[it->second] = r;
+    }
+  }
+  return out;
+}
+
+}  // namespace dt::runner

@@ -1,0 +1,81 @@
+#pragma once
+// A campaign's cells on up to `jobs` workers, each with its kept guest (VM pool): the canary
+// schedule, the one boot-retry policy, every run stored the moment it ends, a stop request
+// (signal, budget, first new finding) that aborts running cells without recording them.
+// `daxtorture run` and `selftest` both drive it; what the caller shows (progress lines, JSON,
+// metrics) comes through CampaignEvents. The cell runner is a parameter so the orchestration is
+// unit-tested without VMs.
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "campaign/campaign.hpp"
+#include "image/image.hpp"
+#include "results/record.hpp"
+#include "results/store.hpp"
+#include "runner/cell.hpp"
+
+namespace dt::runner {
+
+enum class CanaryMode { First, Every, None };        // first: the first cell of each kernel
+CanaryMode parse_canary_mode(const std::string& s);  // throws UsageError
+
+struct CampaignSettings {
+  std::string campaign;         // name, for the records
+  std::filesystem::path out;    // results directory (runs/, vms/)
+  int jobs = 1;                 // workers, one VM each
+  int reuse_vm = 1;             // cells per booted guest; 1: a fresh VM per cell
+  bool keep_artifacts = false;  // keep NVDIMM backing files
+  CanaryMode canary = CanaryMode::First;
+  SessionOptions session;
+  vm::Backend* backend = nullptr;
+  std::string backend_name = "qemu";
+  vm::Accel accel = vm::Accel::Tcg;
+  // Asked after each stored run: true ends the campaign (--stop-at-first-new-finding, a
+  // selftest's kill). Running cells are aborted and not recorded.
+  std::function<bool(const results::RunRecord&)> stop_after;
+};
+
+// Optional callbacks, called from worker threads (the caller locks what it shares).
+struct CampaignEvents {
+  std::function<void(const campaign::Cell&)> started;
+  std::function<void(const CellProgress&)> progress;
+  std::function<void(const results::RunRecord&)> finished;  // stored; its final attempt
+  std::function<void(const std::string&)> message;          // one line for the user
+};
+
+struct CampaignResult {
+  std::size_t runs = 0;         // final attempts stored
+  int infra_errors = 0;         // runs with status error, and cells that threw
+  bool canary_missing = false;  // a canary cell ran without its report on the console
+  bool stopped_after = false;   // stop_after() ended the campaign
+};
+
+using CellRunner =
+    std::function<results::RunRecord(const campaign::Cell&, const image::Image&, const CellContext&,
+                                     const std::function<void(const CellProgress&)>&)>;
+
+class CampaignRun {
+ public:
+  CampaignRun(CampaignSettings settings, results::Store& store, CellRunner runner = run_cell);
+
+  // Runs `cells` (each kernel's image in `images`) until done or `stop` turns true; a stop
+  // request from outside (a signal) may come from any thread.
+  CampaignResult run(const std::vector<campaign::Cell>& cells,
+                     const std::map<std::string, image::Image>& images, std::atomic<bool>& stop,
+                     const CampaignEvents& events = {});
+
+ private:
+  CampaignSettings s_;
+  results::Store* store_;
+  CellRunner runner_;
+};
+
+// The latest run of every cell in the store, in start order: a retried boot failure stays in
+// the store for the record, but the retry's verdict is the cell's.
+std::vector<results::RunRecord> latest_runs(const results::Store& store);
+
+}  // namespace dt::runner

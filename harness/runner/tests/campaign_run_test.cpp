@@ -1,0 +1,257 @@
+// The campaign orchestrator without VMs: a fake cell runner stands in for run_cell and
+// returns the records a real one would (pass, a quiet boot failure, a finding, an interruption,
+// a throw), and the tests check what CampaignRun makes of them: the store, the canary
+// schedule, the one retry, the stop rule and the counts that decide the exit code.
+#include "runner/campaign_run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <set>
+
+#include "util/error.hpp"
+#include "util/tempdir.hpp"
+
+using namespace dt;
+using namespace dt::runner;
+
+namespace {
+
+std::vector<campaign::Cell> cells(int n, const std::string& kernel = "default") {
+  std::vector<campaign::Cell> v;
+  for (int i = 0; i < n; ++i) {
+    campaign::Cell c;
+    c.index = static_cast<std::size_t>(v.size());
+    c.id = "xfs/fault-vs-truncate/none/" + kernel + "/r" + std::to_string(i);
+    c.kernel = kernel;
+    c.fs.name = "xfs";
+    c.workload.name = "fault-vs-truncate";
+    v.push_back(c);
+  }
+  return v;
+}
+
+std::map<std::string, image::Image> images(std::initializer_list<std::string> kernels) {
+  std::map<std::string, image::Image> m;
+  for (auto& k : kernels) m[k].key = "img-" + k;
+  return m;
+}
+
+results::RunRecord record(const campaign::Cell& c, results::Status st, int attempt = 1) {
+  results::RunRecord r;
+  r.run_id = make_run_id(c) + "-" + std::to_string(attempt);
+  r.cell_id = c.id;
+  r.cell_index = c.index;
+  r.kernel = c.kernel;
+  r.status = st;
+  r.guest_cell = 1;
+  r.boot_to_ready_s = st == results::Status::Error ? 0 : 3;
+  r.started_at = results::utc_now();
+  return r;
+}
+
+// Counts calls per cell and remembers the contexts it was given.
+struct Fake {
+  std::mutex mu;
+  std::map<std::string, int> calls;
+  std::vector<bool> canary;  // per call, in call order
+  std::function<results::RunRecord(const campaign::Cell&, const CellContext&, int)> act;
+
+  CellRunner runner() {
+    return [this](const campaign::Cell& c, const image::Image&, const CellContext& ctx,
+                  const std::function<void(const CellProgress&)>&) {
+      int n;
+      {
+        std::lock_guard lk(mu);
+        n = ++calls[c.id];
+        canary.push_back(ctx.canary);
+      }
+      if (act) return act(c, ctx, n);
+      auto r = record(c, results::Status::Pass);
+      r.canary_seen = true;
+      return r;
+    };
+  }
+};
+
+CampaignSettings settings(const TempDir& d, int jobs = 1) {
+  CampaignSettings s;
+  s.campaign = "test";
+  s.out = d.path();
+  s.jobs = jobs;
+  return s;
+}
+
+}  // namespace
+
+TEST(CampaignRun, EveryCellRunsOnceAndIsStored) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  std::atomic<bool> stop{false};
+  std::vector<std::string> finished;
+  std::mutex mu;
+  CampaignEvents ev;
+  ev.finished = [&](const results::RunRecord& r) {
+    std::lock_guard lk(mu);
+    finished.push_back(r.cell_id);
+  };
+  CampaignRun run(settings(d, 2), store, fake.runner());
+  auto res = run.run(cells(5), images({"default"}), stop, ev);
+  EXPECT_EQ(res.runs, 5u);
+  EXPECT_EQ(res.infra_errors, 0);
+  EXPECT_FALSE(res.canary_missing);
+  EXPECT_EQ(finished.size(), 5u);
+  EXPECT_EQ(store.runs().size(), 5u);
+  EXPECT_EQ(store.completed_cells().size(), 5u);
+  for (auto& [id, n] : fake.calls) EXPECT_EQ(n, 1) << id;
+}
+
+TEST(CampaignRun, CanaryOnTheFirstCellOfEachKernelEveryCellOrNone) {
+  auto both = cells(3, "default");
+  for (auto& c : cells(2, "6.12")) both.push_back(c);
+  for (auto [mode, expected] : std::vector<std::pair<CanaryMode, int>>{
+           {CanaryMode::First, 2}, {CanaryMode::Every, 5}, {CanaryMode::None, 0}}) {
+    TempDir d("/tmp", "dt-camp-");
+    results::Store store(d.path());
+    Fake fake;
+    auto s = settings(d);
+    s.canary = mode;
+    std::atomic<bool> stop{false};
+    CampaignRun(s, store, fake.runner()).run(both, images({"default", "6.12"}), stop);
+    int canaries = 0;
+    for (bool c : fake.canary) canaries += c;
+    EXPECT_EQ(canaries, expected);
+  }
+  EXPECT_THROW(parse_canary_mode("sometimes"), UsageError);
+}
+
+TEST(CampaignRun, ACanaryCellWithoutItsReportBreaksTheCampaign) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  fake.act = [](const campaign::Cell& c, const CellContext& ctx, int) {
+    auto r = record(c, results::Status::Pass);
+    r.canary_seen = !ctx.canary;  // the console never showed the canary's report
+    return r;
+  };
+  std::atomic<bool> stop{false};
+  auto res =
+      CampaignRun(settings(d), store, fake.runner()).run(cells(2), images({"default"}), stop);
+  EXPECT_TRUE(res.canary_missing);
+}
+
+TEST(CampaignRun, AQuietBootFailureIsRetriedOnceAndBothAttemptsAreKept) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  fake.act = [](const campaign::Cell& c, const CellContext&, int n) {
+    if (c.index == 1 && n == 1) return record(c, results::Status::Error);  // QEMU died at boot
+    auto r = record(c, results::Status::Pass, n);
+    r.canary_seen = true;
+    return r;
+  };
+  std::atomic<bool> stop{false};
+  std::vector<std::string> messages;
+  CampaignEvents ev;
+  ev.message = [&](const std::string& m) { messages.push_back(m); };
+  auto res =
+      CampaignRun(settings(d), store, fake.runner()).run(cells(3), images({"default"}), stop, ev);
+  EXPECT_EQ(fake.calls["xfs/fault-vs-truncate/none/default/r1"], 2);
+  EXPECT_EQ(res.runs, 3u);
+  EXPECT_EQ(res.infra_errors, 0);  // the retry passed
+  EXPECT_EQ(store.runs().size(), 4u);
+  auto latest = latest_runs(store);
+  ASSERT_EQ(latest.size(), 3u);
+  for (auto& r : latest) EXPECT_EQ(r.status, results::Status::Pass) << r.cell_id;
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_NE(messages[0].find("retrying once"), std::string::npos);
+}
+
+TEST(CampaignRun, AnErrorThatIsNotAQuietBootFailureIsNotRetried) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  fake.act = [](const campaign::Cell& c, const CellContext&, int) {
+    auto r = record(c, results::Status::Error);
+    r.boot_to_ready_s = 4;  // it booted: the error came later, a retry would hide it
+    return r;
+  };
+  std::atomic<bool> stop{false};
+  auto res =
+      CampaignRun(settings(d), store, fake.runner()).run(cells(2), images({"default"}), stop);
+  for (auto& [id, n] : fake.calls) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(res.infra_errors, 2);
+}
+
+TEST(CampaignRun, StopAfterEndsTheCampaignAtThatRun) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  auto s = settings(d);
+  s.stop_after = [](const results::RunRecord& r) { return r.cell_index == 2; };
+  std::atomic<bool> stop{false};
+  auto res = CampaignRun(s, store, fake.runner()).run(cells(6), images({"default"}), stop);
+  EXPECT_TRUE(res.stopped_after);
+  EXPECT_TRUE(stop.load());
+  EXPECT_EQ(res.runs, 3u);  // cells 0, 1, 2; nothing after the stopping run started
+  EXPECT_EQ(fake.calls.size(), 3u);
+}
+
+TEST(CampaignRun, AnInterruptedCellIsNotRecorded) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  std::atomic<bool> stop{false};
+  fake.act = [&](const campaign::Cell& c, const CellContext& ctx, int) -> results::RunRecord {
+    if (c.index == 1) {
+      stop = true;  // Ctrl-C while the cell runs: the cell sees should_abort()
+      EXPECT_TRUE(ctx.should_abort());
+      throw Interrupted();
+    }
+    auto r = record(c, results::Status::Pass);
+    r.canary_seen = true;
+    return r;
+  };
+  auto res =
+      CampaignRun(settings(d), store, fake.runner()).run(cells(4), images({"default"}), stop);
+  EXPECT_EQ(res.runs, 1u);
+  EXPECT_EQ(res.infra_errors, 0);  // an interruption is not a failure of the kernel or of ours
+  EXPECT_EQ(store.completed_cells(),
+            (std::set<std::string>{"xfs/fault-vs-truncate/none/default/r0"}));
+}
+
+TEST(CampaignRun, AThrowIsAnInfraErrorAndDiskFullStopsEverything) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  fake.act = [](const campaign::Cell& c, const CellContext&, int) -> results::RunRecord {
+    if (c.index == 0) throw InfraError("cannot create the VM directory");
+    if (c.index == 2) throw DiskFullError("no space left on device");
+    auto r = record(c, results::Status::Pass);
+    r.canary_seen = true;
+    return r;
+  };
+  std::atomic<bool> stop{false};
+  std::vector<std::string> messages;
+  CampaignEvents ev;
+  ev.message = [&](const std::string& m) { messages.push_back(m); };
+  auto res =
+      CampaignRun(settings(d), store, fake.runner()).run(cells(5), images({"default"}), stop, ev);
+  EXPECT_EQ(res.infra_errors, 2);
+  EXPECT_EQ(res.runs, 1u);  // cell 1; after the full disk nothing more starts
+  EXPECT_TRUE(stop.load());
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_NE(messages[0].find("cannot create the VM directory"), std::string::npos);
+}
+
+TEST(CampaignRun, ACellWithoutItsImageIsAnErrorNotACrash) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  std::atomic<bool> stop{false};
+  auto res = CampaignRun(settings(d), store, fake.runner())
+                 .run(cells(1, "6.12"), images({"default"}), stop);
+  EXPECT_EQ(res.infra_errors, 1);
+  EXPECT_TRUE(fake.calls.empty());
+}

@@ -9,12 +9,12 @@ class CpuHotplug : public Injector {
  public:
   using Injector::Injector;
   std::string name() const override { return "cpu-hotplug"; }
-  void arm(runner::Session& s) override {
-    int n = std::max(1, s.hello().ncpus);
+  void arm(runner::GuestControl& s) override {
+    int n = std::max(1, s.guest_cpus());
     cpu_ = "/sys/devices/system/cpu/cpu" + std::to_string(n - 1) + "/online";
-    console_start_ = s.console_text().size();
+    console_start_ = s.console_size();
   }
-  void tick(runner::Session& s, double t) override {
+  void tick(runner::GuestControl& s, double t) override {
     if (t < next_ || cpu_.empty()) return;
     bool ok = s.write_file(cpu_, online_ ? "0" : "1", 10);
     if (ok) {
@@ -26,7 +26,7 @@ class CpuHotplug : public Injector {
     event(t, online_ ? "online" : "offline", {{"ok", ok}});
     next_ = t + param("interval", 1.0);
   }
-  void disarm(runner::Session& s) override {
+  void disarm(runner::GuestControl& s) override {
     if (!online_ && !cpu_.empty()) s.write_file(cpu_, "1", 10);
     auto offline_msgs = count_console(s, "is now offline", console_start_);
     record_["evidence"] = {{"offlined", offlined_},

@@ -23,8 +23,8 @@ class FaultInject : public Injector {
   }
   std::string name() const override { return spec_.name; }
 
-  void arm(runner::Session& s) override {
-    console_start_ = s.console_text().size();
+  void arm(runner::GuestControl& s) override {
+    console_start_ = s.console_size();
     if (spec_.name == "fail-function") {
       function_ = param_str("function", "");
       if (function_.empty()) throw UsageError("fail-function needs a function");
@@ -43,7 +43,7 @@ class FaultInject : public Injector {
     event(0, "armed", {{"debugfs", dir_}});
   }
 
-  void tick(runner::Session& s, double t) override {
+  void tick(runner::GuestControl& s, double t) override {
     if (live_ || t < 1.0) return;
     live_ = true;
     set(s, "probability", fmt::format("{}", static_cast<long>(param("probability", 10))));
@@ -72,7 +72,7 @@ class FaultInject : public Injector {
     return w;
   }
 
-  void disarm(runner::Session& s) override {
+  void disarm(runner::GuestControl& s) override {
     set(s, "probability", "0");
     auto left = s.exec({"cat", dir_ + "/times"}, 30);
     long remaining = left.out.empty() ? times_ : std::stol(left.out.front());
@@ -87,7 +87,7 @@ class FaultInject : public Injector {
   }
 
  private:
-  void set(runner::Session& s, const std::string& knob, const std::string& value) {
+  void set(runner::GuestControl& s, const std::string& knob, const std::string& value) {
     if (!s.write_file(dir_ + "/" + knob, value))
       throw InfraError(fmt::format("{}: cannot set {}/{} (CONFIG_FAULT_INJECTION_DEBUG_FS?)",
                                    spec_.name, dir_, knob));

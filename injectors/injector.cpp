@@ -48,11 +48,11 @@ void Injector::event(double t, const std::string& what, nlohmann::json extra) {
   }
 }
 
-std::size_t count_console(runner::Session& s, const std::string& needle, std::size_t from_offset) {
-  std::string text = s.console_text();
+std::size_t count_console(runner::GuestControl& s, const std::string& needle,
+                          std::size_t from_offset) {
+  const std::string text = s.console_text(from_offset);
   std::size_t n = 0;
-  for (auto pos = text.find(needle, from_offset); pos != std::string::npos;
-       pos = text.find(needle, pos + 1))
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
     ++n;
   return n;
 }

@@ -13,7 +13,8 @@
 
 #include "campaign/campaign.hpp"
 #include "oracle/finding.hpp"
-#include "runner/session.hpp"
+#include "runner/guest_control.hpp"
+#include "vm/vm.hpp"
 
 namespace dt::injectors {
 
@@ -21,11 +22,11 @@ class Injector {
  public:
   virtual ~Injector() = default;
   virtual std::string name() const = 0;
-  virtual void arm(runner::Session&) {}
+  virtual void arm(runner::GuestControl&) {}
   // Wrap the workload's argv (e.g. to scope kernel fault injection to its tasks).
   virtual std::vector<std::string> wrap(std::vector<std::string> argv) { return argv; }
-  virtual void tick(runner::Session&, double /*t*/) {}
-  virtual void disarm(runner::Session&) {}
+  virtual void tick(runner::GuestControl&, double /*t*/) {}
+  virtual void disarm(runner::GuestControl&) {}
   // Whether the injection left the filesystem unusable for fsck (device gone).
   virtual bool skip_fsck() const { return false; }
   // Whether the guest is as good as fresh after disarm, so the next cell may run on it (a VM
@@ -44,8 +45,8 @@ class Injector {
   // calls recover(), which returns true when the workload should run again for another cut.
   virtual bool cut_pending() const { return false; }
   virtual bool wants_cut() const { return false; }
-  virtual void cut_now(runner::Session&, double /*t*/) {}
-  virtual bool recover(runner::Session&, const campaign::FsSpec&) { return false; }
+  virtual void cut_now(runner::GuestControl&, double /*t*/) {}
+  virtual bool recover(runner::GuestControl&, const campaign::FsSpec&) { return false; }
   nlohmann::json record() const { return record_; }
   Injector(const campaign::InjectorSpec& spec, std::string fs, std::uint64_t seed);
 
@@ -78,7 +79,7 @@ void check_backend(const campaign::Campaign& c, const std::string& backend,
                    const vm::Capabilities& caps);
 
 // Count lines of the console (since offset) containing needle: the kernel's evidence.
-std::size_t count_console(runner::Session& s, const std::string& needle,
+std::size_t count_console(runner::GuestControl& s, const std::string& needle,
                           std::size_t from_offset = 0);
 
 }  // namespace dt::injectors

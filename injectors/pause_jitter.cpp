@@ -12,20 +12,20 @@ class PauseJitter : public Injector {
   using Injector::Injector;
   std::string name() const override { return "pause-jitter"; }
   bool leaves_guest_reusable() const override { return true; }  // only the host's timing changed
-  void tick(runner::Session& s, double t) override {
+  void tick(runner::GuestControl& s, double t) override {
     if (t < next_) return;
     double pause = param("pause", 0.05);
-    s.instance().pause();
-    verified_ += s.instance().paused();
+    s.pause_vm();
+    verified_ += s.vm_paused();
     std::this_thread::sleep_for(std::chrono::duration<double>(pause));
-    s.instance().resume();
+    s.resume_vm();
     ++pauses_;
     paused_s_ += pause;
     event(t, "pause", {{"seconds", pause}});
     std::uniform_real_distribution<double> u(0.5, 1.5);
     next_ = t + param("interval", 0.5) * u(rng_);
   }
-  void disarm(runner::Session&) override {
+  void disarm(runner::GuestControl&) override {
     record_["evidence"] = {
         {"pauses", pauses_}, {"confirmed_paused_by_qmp", verified_}, {"paused_seconds", paused_s_}};
     record_["fired"] = verified_ > 0;

@@ -40,15 +40,15 @@ class Poison : public Injector {
  public:
   using Injector::Injector;
   std::string name() const override { return "poison"; }
-  void arm(runner::Session& s) override {
-    console_start_ = s.console_text().size();
+  void arm(runner::GuestControl& s) override {
+    console_start_ = s.console_size();
     ran_ = false;
   }
-  void tick(runner::Session& s, double t) override {
+  void tick(runner::GuestControl& s, double t) override {
     if (ran_ || t < param("at", 1.0)) return;
     run(s, t);
   }
-  void disarm(runner::Session& s) override {
+  void disarm(runner::GuestControl& s) override {
     if (!ran_) run(s, -1);  // the workload ended first: poison anyway, it must fire
     record_["evidence"] = evidence(s);
     record_["fired"] = fired_;
@@ -63,7 +63,7 @@ class Poison : public Injector {
   }
 
  private:
-  void run(runner::Session& s, double t) {
+  void run(runner::GuestControl& s, double t) {
     ran_ = true;
     const std::string dir = std::string(runner::kMountPoint) + "/poison";
     s.exec({"mkdir", "-p", dir}, 30);
@@ -134,7 +134,7 @@ class Poison : public Injector {
                         result_.dump()));
   }
 
-  json evidence(runner::Session& s) {
+  json evidence(runner::GuestControl& s) {
     auto text = [&](const char* needle) { return count_console(s, needle, console_start_); };
     json ev = {
         {"kernel_dax_recovered", text("recovery action for dax page: Recovered")},
@@ -153,9 +153,7 @@ class Poison : public Injector {
         ev["kernel_dax_recovered"].get<std::size_t>() + ev["kernel_dax_failed"].get<std::size_t>() >
         0;
     fired_ = (fired_ || !result_.is_object()) && kernel_fired;
-    const std::string console = s.console_text();
-    xfs_deadlock_ =
-        xfs_deadlock_ || deadlock_report(console.substr(std::min(console_start_, console.size())));
+    xfs_deadlock_ = xfs_deadlock_ || deadlock_report(s.console_text(console_start_));
     ev["xfs_mf_deadlock"] = xfs_deadlock_;
     return ev;
   }

@@ -49,8 +49,8 @@ class PowerCut : public Injector {
   }
   std::string name() const override { return "power-cut"; }
 
-  void arm(runner::Session& s) override {
-    if (console_start_ == 0) console_start_ = s.console_text().size();
+  void arm(runner::GuestControl& s) override {
+    if (console_start_ == 0) console_start_ = s.console_size();
     host_.clear();
     quiet_acks_ = 0;
     waiting_ = false;
@@ -73,7 +73,7 @@ class PowerCut : public Injector {
     if (host_.back().value("host_only", false) && host_.back().value("rec", "") == "ack")
       ++quiet_acks_;
   }
-  void tick(runner::Session& s, double t) override {
+  void tick(runner::GuestControl& s, double t) override {
     if (!wants_cut() || t < cut_at_) return;
     if (log_.empty()) return cut_now(s, t);
     // map-sync: cut right after the next host-only (quiet-phase) acknowledgement.
@@ -86,16 +86,14 @@ class PowerCut : public Injector {
   bool cut_pending() const override { return pending_; }
   bool wants_cut() const override { return !pending_ && done_ < cuts_; }
 
-  void cut_now(runner::Session& s, double t) override {
+  void cut_now(runner::GuestControl& s, double t) override {
     pending_ = true;
     cut_t_ = t;
-    bool killed = false;
     try {
       if (mode_ == "reset")
-        s.instance().reset();
+        s.hard_reset();
       else
-        killed = s.instance().kill_now();
-      if (!killed && mode_ == "kill") s.instance().quit();
+        s.pull_plug();
     } catch (const std::exception&) {
       // The monitor closing under us is the cut taking effect.
     }
@@ -107,7 +105,7 @@ class PowerCut : public Injector {
            {"after_host_only_ack", waiting_ && quiet_acks_ > acks_at_wait_}});
   }
 
-  bool recover(runner::Session& s, const campaign::FsSpec& fs) override {
+  bool recover(runner::GuestControl& s, const campaign::FsSpec& fs) override {
     pending_ = false;
     ++done_;
     json cut = {{"cut", done_}, {"t", cut_t_}, {"mode", mode_}};
@@ -161,7 +159,7 @@ class PowerCut : public Injector {
     return true;
   }
 
-  void disarm(runner::Session& s) override {
+  void disarm(runner::GuestControl& s) override {
     auto& ev = record_["evidence"];
     auto text = [&](const char* needle) { return count_console(s, needle, console_start_); };
     ev["cuts_done"] = done_;
@@ -186,7 +184,7 @@ class PowerCut : public Injector {
   }
 
   template <class Keep>
-  void verify_acks(runner::Session& s, json& cut, Keep& keep) {
+  void verify_acks(runner::GuestControl& s, json& cut, Keep& keep) {
     // The guest's log must hold every record the host saw: they were durable when sent.
     auto cat = s.exec({"cat", log_}, 120);
     std::set<std::pair<std::string, std::uint64_t>> disk;

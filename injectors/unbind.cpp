@@ -19,14 +19,14 @@ class Unbind : public Injector {
  public:
   using Injector::Injector;
   std::string name() const override { return "unbind"; }
-  void arm(runner::Session& s) override {
+  void arm(runner::GuestControl& s) override {
     auto r = s.exec(
         {"sh", "-c", "ls /sys/bus/nd/drivers/nd_pmem/ | grep -E '^pfn[0-9]+\\.[0-9]+$' | head -1"},
         30);
     dev_ = r.out.empty() ? "" : r.out.front();
-    console_start_ = s.console_text().size();
+    console_start_ = s.console_size();
   }
-  void tick(runner::Session& s, double t) override {
+  void tick(runner::GuestControl& s, double t) override {
     if (done_ || dev_.empty() || t < param("at", 2.0)) return;
     done_ = true;
     bool ok = s.write_file("/sys/bus/nd/drivers/nd_pmem/unbind", dev_, 30);
@@ -36,7 +36,7 @@ class Unbind : public Injector {
     record_["fired"] = ok;
     record_["evidence"] = {{"device", dev_}, {"unbound", ok}};
   }
-  void disarm(runner::Session& s) override {
+  void disarm(runner::GuestControl& s) override {
     bool rebound = false;
     if (unbound_ && param("rebind", 1) != 0) {
       rebound = s.write_file("/sys/bus/nd/drivers/nd_pmem/bind", dev_, 30);

@@ -4,6 +4,7 @@
 
 #include "campaign/registry.hpp"
 #include "util/error.hpp"
+#include "vm/vm.hpp"
 
 namespace dt::runner {
 
@@ -18,7 +19,7 @@ campaign::FsSpec default_fs(const std::string& name) {
   return fs;
 }
 
-DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
+DaxProof setup_dax(GuestControl& s, const campaign::FsSpec& fs, int nvdimm_count) {
   double start = vm::steady_now();
   for (int i = 0; i < nvdimm_count; ++i) {
     // The label area makes the namespace configurable; fsdax with 2M alignment allows PMD faults.
@@ -31,7 +32,7 @@ DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count) {
   return p;
 }
 
-DaxProof format_and_mount(Session& s, const campaign::FsSpec& fs, std::size_t console_from) {
+DaxProof format_and_mount(GuestControl& s, const campaign::FsSpec& fs, std::size_t console_from) {
   double start = vm::steady_now();
   std::vector<std::string> mkfs = {fs.name == "xfs" ? "mkfs.xfs" : "mke2fs"};
   if (fs.name != "xfs") mkfs.insert(mkfs.end(), {"-t", fs.name});
@@ -43,7 +44,7 @@ DaxProof format_and_mount(Session& s, const campaign::FsSpec& fs, std::size_t co
   return p;
 }
 
-DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs, std::size_t console_from) {
+DaxProof mount_and_prove(GuestControl& s, const campaign::FsSpec& fs, std::size_t console_from) {
   DaxProof p;
   double start = vm::steady_now();
   // After a reboot the namespace comes back from the label area: wait for its block device,
@@ -86,7 +87,7 @@ DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs, std::size_t con
   return p;
 }
 
-FsckResult unmount_and_fsck(Session& s, const std::string& fs) {
+FsckResult unmount_and_fsck(GuestControl& s, const std::string& fs) {
   auto u = s.exec({"umount", kMountPoint}, 120);
   if (!u.ok()) return {false, -1, u.output()};
   auto r = fs == "xfs" ? s.exec({"xfs_repair", "-n", "/dev/pmem0"}, 600)

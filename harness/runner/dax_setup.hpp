@@ -4,7 +4,7 @@
 #include <string>
 
 #include "campaign/campaign.hpp"
-#include "runner/session.hpp"
+#include "runner/guest_control.hpp"
 
 namespace dt::runner {
 
@@ -22,14 +22,15 @@ struct DaxProof {
 
 // ndctl create-namespace (fsdax, 2M align), mkfs, mount -o <dax opts>, dt-daxcheck.
 // A kernel that says "Turning off DAX" fails the proof with that message.
-DaxProof setup_dax(Session& s, const campaign::FsSpec& fs, int nvdimm_count = 1);
+DaxProof setup_dax(GuestControl& s, const campaign::FsSpec& fs, int nvdimm_count = 1);
 
 // mkfs on the existing /dev/pmem0 (a kept guest's namespace), mount, prove DAX; the console
 // is searched from console_from on (what an earlier cell printed is not this cell's).
-DaxProof format_and_mount(Session& s, const campaign::FsSpec& fs, std::size_t console_from = 0);
+DaxProof format_and_mount(GuestControl& s, const campaign::FsSpec& fs,
+                          std::size_t console_from = 0);
 
 // Mount an existing filesystem on /dev/pmem0 (after a reboot: log recovery) and prove DAX.
-DaxProof mount_and_prove(Session& s, const campaign::FsSpec& fs, std::size_t console_from = 0);
+DaxProof mount_and_prove(GuestControl& s, const campaign::FsSpec& fs, std::size_t console_from = 0);
 
 struct FsckResult {
   bool unmounted = false;  // false: umount failed, the checker did not run
@@ -38,6 +39,6 @@ struct FsckResult {
 };
 
 // umount and run the filesystem's checker read-only.
-FsckResult unmount_and_fsck(Session& s, const std::string& fs);
+FsckResult unmount_and_fsck(GuestControl& s, const std::string& fs);
 
 }  // namespace dt::runner

@@ -200,7 +200,7 @@ ExecResult Session::exec(const std::vector<std::string>& argv, double timeout_s,
   return r;
 }
 
-ExecResult Session::exec_checked(const std::vector<std::string>& argv, double timeout_s) {
+ExecResult GuestControl::exec_checked(const std::vector<std::string>& argv, double timeout_s) {
   auto r = exec(argv, timeout_s);
   if (!r.ok()) {
     std::string cmd;

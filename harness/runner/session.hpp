@@ -12,6 +12,7 @@
 
 #include "console/parser.hpp"
 #include "protocol/agent_messages.hpp"
+#include "runner/guest_control.hpp"
 #include "vm/vm.hpp"
 
 namespace dt::runner {
@@ -47,17 +48,7 @@ class Interrupted : public std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}
 };
 
-struct ExecResult {
-  int code = -1, signal = 0;
-  double elapsed = 0;
-  std::vector<std::string> out, err;
-  bool timed_out = false;
-  std::string not_run;  // why the agent could not start it (exec failed, bad request); "" if it ran
-  bool ok() const { return code == 0 && signal == 0 && !timed_out && not_run.empty(); }
-  std::string output() const;  // stdout + stderr, for messages
-};
-
-class Session {
+class Session : public GuestControl {
  public:
   Session(vm::Backend& backend, const vm::Config& cfg, SessionOptions opts = {});
   ~Session();
@@ -70,10 +61,8 @@ class Session {
   // Run a command in the guest; on_line gets each stdout line as it arrives. A timeout kills
   // the command's process group (it is a result, not an exception); GuestLost if the guest dies.
   ExecResult exec(const std::vector<std::string>& argv, double timeout_s,
-                  const std::function<void(const std::string&)>& on_line = {});
-  ExecResult exec_checked(const std::vector<std::string>& argv,
-                          double timeout_s);  // throws on failure
-  bool write_file(const std::string& path, const std::string& data, double timeout_s = 10);
+                  const std::function<void(const std::string&)>& on_line = {}) override;
+  bool write_file(const std::string& path, const std::string& data, double timeout_s = 10) override;
 
   // Pump console and agent for a while (also after the workload, to catch late reports).
   void idle(double seconds);
@@ -81,12 +70,20 @@ class Session {
   // the console. printk keeps order, so everything the kernel printed before the call is then
   // parsed, and a report still open is closed as the guest's (a kept guest's next cell must
   // not inherit it). False if the marker did not arrive within timeout_s.
-  bool fence(double timeout_s = 10);
+  bool fence(double timeout_s = 10) override;
   std::vector<console::Report> take_reports();
   bool has_reports() const { return !reports_.empty(); }
   bool lockdep_disabled() const { return parser_.lockdep_disabled(); }
-  std::string console_text(std::size_t from = 0) const;  // the console so far, from a byte offset
-  std::size_t console_size() const;                      // its length, without reading it
+  std::string console_text(std::size_t from = 0) const override;
+  std::size_t console_size() const override;
+  int guest_cpus() const override { return hello_.ncpus; }
+  void pause_vm() override { inst_->pause(); }
+  bool vm_paused() override { return inst_->paused(); }
+  void resume_vm() override { inst_->resume(); }
+  void hard_reset() override { inst_->reset(); }
+  void pull_plug() override {
+    if (!inst_->kill_now()) inst_->quit();
+  }
   vm::Instance& instance() { return *inst_; }
 
   // Close the VM, after collecting diagnosis (sysrq, registers) if asked. Idempotent.

@@ -122,379 +122,472 @@ Unfit why_not_reuse(Session& s, const results::RunRecord& r, const KeptGuest& g,
 
 }  // namespace
 
-results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
-                            const CellContext& ctx,
-                            const std::function<void(const CellProgress&)>& progress) {
-  results::RunRecord r;
-  r.run_id = make_run_id(cell);
-  r.campaign = ctx.campaign;
-  r.cell_id = cell.id;
-  r.cell_index = cell.index;
-  r.fs = cell.fs.name;
-  r.workload = cell.workload.name;
-  r.injectors = injectors_label(cell);
-  r.kernel = cell.kernel;
-  r.cell = cell_json(cell);
-  r.seed = cell.seed;
-  r.repetition = cell.repetition;
-  r.image_key = img.key;
-  r.kernel_release = img.kernel_release();
-  r.accel = vm::to_string(ctx.accel);
-  r.backend = ctx.backend_name;
-  r.started_at = results::utc_now();
-  r.canary_seen = !ctx.canary;
-  fs::path workdir = ctx.out / "runs" / r.run_id;
-  r.workdir = workdir.string();
-  r.console_path = (workdir / "console.log").string();
-  double t0 = vm::steady_now();
+namespace {
 
-  CellProgress prog{r.run_id, cell.id, "booting", cell.fs.name, cell.workload.name};
-  auto report = [&](const std::string& phase) {
-    prog.phase = phase;
-    prog.elapsed = vm::steady_now() - t0;
-    prog.findings = r.findings.size();
-    if (progress) progress(prog);
-    prog.iterations_delta = prog.faults_delta = 0;
-  };
-  report("booting");
+// One cell as a pipeline of phases over one guest: acquire (a kept guest and a fresh
+// filesystem, or a booted VM and its namespace), canary, workload with its injectors (one pass
+// per power cut, each cut a reboot on the same NVDIMM files), verdict, fsck, release (keep the
+// guest for the next cell or retire it), and the record. Guest trouble in any phase ends the
+// pipeline as a finding or an error; only an interruption escapes.
+class CellRun {
+ public:
+  CellRun(const campaign::Cell& cell, const image::Image& img, const CellContext& ctx,
+          const std::function<void(const CellProgress&)>& progress);
+  results::RunRecord run();
 
-  std::vector<std::unique_ptr<injectors::Injector>> injs;
+ private:
+  void report(const std::string& phase);
+  bool make_injectors();
+  void choose_guest();
+  void acquire();
+  void canary();
+  void workload();
+  void power_cut_reboot();
+  void verdict();
+  void fsck();
+  void release();
+  void collect_reports();
+  void save_console();
+  void on_failure();
+  results::RunRecord finish();
+
+  const campaign::Cell& cell_;
+  const image::Image& img_;
+  const CellContext& ctx_;
+  const std::function<void(const CellProgress&)>& progress_;
+  results::RunRecord r_;
+  fs::path workdir_;
+  double t0_ = vm::steady_now();
+  CellProgress prog_;
+  std::vector<std::unique_ptr<injectors::Injector>> injs_;
+  injectors::Injector* cutter_ = nullptr;  // the power-cut injector, if any
+  vm::Config cfg_;
+  bool pooled_ = false;             // may run on, and hand back, a kept guest
+  std::optional<KeptGuest> guest_;  // this cell's guest, while it may still be kept
+  std::size_t console_from_ = 0;    // where this cell's part of the guest's console starts
+  bool console_saved_ = true;       // a pooled cell copies its part into its run directory
+  std::unique_ptr<Session> s_;
+  std::optional<std::string> canary_output_;  // set once the canary ran
+  ExecResult wl_;
+  bool cut_run_ = false;  // the last workload pass ended in a power cut
+  bool skip_fsck_ = false;
+};
+
+CellRun::CellRun(const campaign::Cell& cell, const image::Image& img, const CellContext& ctx,
+                 const std::function<void(const CellProgress&)>& progress)
+    : cell_(cell), img_(img), ctx_(ctx), progress_(progress) {
+  r_.run_id = make_run_id(cell);
+  r_.campaign = ctx.campaign;
+  r_.cell_id = cell.id;
+  r_.cell_index = cell.index;
+  r_.fs = cell.fs.name;
+  r_.workload = cell.workload.name;
+  r_.injectors = injectors_label(cell);
+  r_.kernel = cell.kernel;
+  r_.cell = cell_json(cell);
+  r_.seed = cell.seed;
+  r_.repetition = cell.repetition;
+  r_.image_key = img.key;
+  r_.kernel_release = img.kernel_release();
+  r_.accel = vm::to_string(ctx.accel);
+  r_.backend = ctx.backend_name;
+  r_.started_at = results::utc_now();
+  r_.canary_seen = !ctx.canary;
+  workdir_ = ctx.out / "runs" / r_.run_id;
+  r_.workdir = workdir_.string();
+  r_.console_path = (workdir_ / "console.log").string();
+  prog_ = CellProgress{r_.run_id, cell.id, "booting", cell.fs.name, cell.workload.name};
+  cfg_.kernel = img.kernel;
+  cfg_.initramfs = img.initramfs;
+  cfg_.accel = ctx.accel;
+  cfg_.workdir = workdir_;
+  cfg_.vcpus = cell.vm.vcpus;
+  cfg_.memory_bytes = cell.vm.memory_bytes;
+  cfg_.nvdimms.assign(static_cast<std::size_t>(cell.vm.nvdimm_count), cell.vm.nvdimm_bytes);
+}
+
+void CellRun::report(const std::string& phase) {
+  prog_.phase = phase;
+  prog_.elapsed = vm::steady_now() - t0_;
+  prog_.findings = r_.findings.size();
+  if (progress_) progress_(prog_);
+  prog_.iterations_delta = prog_.faults_delta = 0;
+}
+
+// An injector this build or filesystem cannot do skips the cell (it is not a kernel result).
+bool CellRun::make_injectors() {
   try {
-    for (auto& spec : cell.injectors)
-      injs.push_back(injectors::make(spec, cell.fs.name, cell.seed));
+    for (auto& spec : cell_.injectors)
+      injs_.push_back(injectors::make(spec, cell_.fs.name, cell_.seed));
   } catch (const UsageError& e) {
-    r.status = results::Status::Skip;
-    r.error = e.what();
-    r.finished_at = results::utc_now();
-    return r;
+    r_.status = results::Status::Skip;
+    r_.error = e.what();
+    r_.finished_at = results::utc_now();
+    return false;
   }
+  for (auto& inj : injs_)
+    if (inj->wants_cut()) cutter_ = inj.get();
+  return true;
+}
 
-  vm::Config cfg;
-  cfg.kernel = img.kernel;
-  cfg.initramfs = img.initramfs;
-  cfg.accel = ctx.accel;
-  cfg.workdir = workdir;
-  cfg.vcpus = cell.vm.vcpus;
-  cfg.memory_bytes = cell.vm.memory_bytes;
-  cfg.nvdimms.assign(static_cast<std::size_t>(cell.vm.nvdimm_count), cell.vm.nvdimm_bytes);
-
-  // A kept guest (VM pool) runs this cell when the slot is on and nothing in the cell changes
-  // the guest for good: the canary's report and damaging injectors get a VM of their own.
-  bool pooled = ctx.slot && ctx.slot->enabled() && !ctx.canary;
-  for (auto& inj : injs) pooled = pooled && inj->leaves_guest_reusable();
-  if (ctx.slot && ctx.slot->enabled() && !pooled) {
-    ctx.slot->retire_kept();
-    r.guest_retired = ctx.canary
-                          ? "a VM of its own: the canary's report"
-                          : "a VM of its own: " + injectors_label(cell) + " changes the guest";
+// A kept guest (VM pool) runs this cell when the slot is on and nothing in the cell changes
+// the guest for good: the canary's report and damaging injectors get a VM of their own.
+void CellRun::choose_guest() {
+  const bool slot_on = ctx_.slot && ctx_.slot->enabled();
+  pooled_ = slot_on && !ctx_.canary;
+  for (auto& inj : injs_) pooled_ = pooled_ && inj->leaves_guest_reusable();
+  if (slot_on && !pooled_) {
+    ctx_.slot->retire_kept();
+    r_.guest_retired = ctx_.canary
+                           ? "a VM of its own: the canary's report"
+                           : "a VM of its own: " + injectors_label(cell_) + " changes the guest";
   }
-  const GuestKey key{
-      img.key, ctx.accel, cfg.vcpus, cfg.memory_bytes, cell.vm.nvdimm_bytes, cell.vm.nvdimm_count};
-  std::optional<KeptGuest> guest;  // this cell's guest, while it may still be kept
-  std::size_t console_from = 0;    // where this cell's part of the guest's console starts
-  bool console_saved = !pooled;    // a pooled cell copies its part into its run directory
+  console_saved_ = !pooled_;
+}
 
-  std::unique_ptr<Session> s;
-  // The cell's own console.log: its slice of the guest's console (pooled cells only).
-  auto save_console = [&] {
-    if (console_saved || !s) return;
-    console_saved = true;
-    std::error_code ec;
-    fs::create_directories(workdir, ec);
-    std::string text = s->console_text();
-    std::ofstream(workdir / "console.log", std::ios::binary)
-        << std::string_view(text).substr(std::min(console_from, text.size()));
-  };
-  std::optional<std::string> canary_output;  // set once the canary ran
-  auto collect_reports = [&] {
-    if (!s) return;
-    for (auto& rep : s->take_reports()) {
-      auto f = oracle::from_report(rep);
-      // The canary's own hung-task report is the proof that we can see, not a bug.
-      if (ctx.canary && rep.kind == console::Kind::HungTask &&
-          rep.text.find("dt-canary") != std::string::npos) {
-        f.expected = true;
-        f.note = "canary";
-        r.canary_seen = true;
-      }
-      r.findings.push_back(std::move(f));
+// Phase 1: a guest with a fresh, mounted, DAX-proven filesystem.
+void CellRun::acquire() {
+  const GuestKey key{img_.key,
+                     ctx_.accel,
+                     cfg_.vcpus,
+                     cfg_.memory_bytes,
+                     cell_.vm.nvdimm_bytes,
+                     cell_.vm.nvdimm_count};
+  if (pooled_) guest_ = ctx_.slot->take(key);
+  DaxProof proof;
+  if (guest_) {
+    s_ = std::move(guest_->session);
+    s_->should_abort = ctx_.should_abort;
+    r_.guest_cell = ++guest_->cells;
+    console_from_ = s_->console_size();
+    report("setup");
+    proof = format_and_mount(*s_, cell_.fs, console_from_);
+  } else {
+    if (pooled_) {
+      guest_ = KeptGuest{nullptr, key, ctx_.slot->new_vm_dir(), 1, vm::steady_now(), ""};
+      cfg_.workdir = guest_->dir;  // the VM outlives this cell: its files live beside the runs
     }
-    r.lockdep_disabled = r.lockdep_disabled || s->lockdep_disabled();
-  };
+    s_ = std::make_unique<Session>(*ctx_.backend, cfg_, ctx_.session);
+    s_->should_abort = ctx_.should_abort;
+    s_->wait_ready();
+    r_.boot_to_ready_s = s_->boot_to_ready_s();
+    if (guest_) guest_->taint = guest_health(*s_).taint;
+    report("setup");
+    proof = setup_dax(*s_, cell_.fs, cell_.vm.nvdimm_count);
+  }
+  r_.dax_proof = proof.check;
+  r_.setup_s = proof.seconds;
+  if (!proof.ok) throw InfraError(proof.message);
+}
 
-  // A VM the harness is tearing down (selftest ending a campaign, Ctrl-C) dies with a boot
-  // error or a lost guest: that is an interruption, not a finding about the kernel.
-  auto interrupted = [&] {
-    if (!ctx.should_abort || !ctx.should_abort()) return;
-    if (s) s->close(true);
-    throw Interrupted();
-  };
-  try {
-    if (pooled) guest = ctx.slot->take(key);
-    DaxProof proof;
-    if (guest) {
-      s = std::move(guest->session);
-      s->should_abort = ctx.should_abort;
-      r.guest_cell = ++guest->cells;
-      console_from = s->console_size();
-      report("setup");
-      proof = format_and_mount(*s, cell.fs, console_from);
-    } else {
-      if (pooled) {
-        guest = KeptGuest{nullptr, key, ctx.slot->new_vm_dir(), 1, vm::steady_now(), ""};
-        cfg.workdir = guest->dir;  // the VM outlives this cell: its files live beside the runs
-      }
-      s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
-      s->should_abort = ctx.should_abort;
-      s->wait_ready();
-      r.boot_to_ready_s = s->boot_to_ready_s();
-      if (guest) guest->taint = guest_health(*s).taint;
-      report("setup");
-      proof = setup_dax(*s, cell.fs, cell.vm.nvdimm_count);
-    }
-    r.dax_proof = proof.check;
-    r.setup_s = proof.seconds;
-    if (!proof.ok) throw InfraError(proof.message);
+// Phase 2 (canary cells): the deliberate hung task that proves the console is watched.
+void CellRun::canary() {
+  if (!ctx_.canary) return;
+  report("canary");
+  auto c = s_->exec({"dt-canary", "hung-task", kMountPoint}, 60);
+  s_->idle(1.0);  // the report's stack trace follows the first line
+  collect_reports();
+  // The report may complete only when later console lines arrive: judged at the end.
+  canary_output_ = c.output();
+}
 
-    if (ctx.canary) {
-      report("canary");
-      auto c = s->exec({"dt-canary", "hung-task", kMountPoint}, 60);
-      s->idle(1.0);  // the report's stack trace follows the first line
-      collect_reports();
-      // The report may complete only when later console lines arrive: judged at the end.
-      canary_output = c.output();
-    }
-
-    report("workload");
-    double budget = cell.duration_s > 0 ? cell.duration_s : 3600;
-    double wl_start = vm::steady_now();
-    int verdicts = 0;
-    auto on_line = [&](const std::string& line) {
-      auto j = json::parse(line, nullptr, false);
-      if (!j.is_object()) return;
-      std::string type = j.value("type", "");
-      if (type == "progress") {
-        auto it = j.value("iterations", std::uint64_t{0}), fl = j.value("faults", std::uint64_t{0});
-        prog.iterations_delta += it > prog.iterations ? it - prog.iterations : 0;
-        prog.faults_delta += fl > prog.faults ? fl - prog.faults : 0;
-        prog.iterations = it, prog.faults = fl;
-        report("workload");
-      } else if (type == "verdict") {
-        if (++verdicts <= 50) r.findings.push_back(oracle::from_verdict(cell.workload.name, j));
-      } else if (type == "result") {
-        r.workload_result = j;
-      }
-      for (auto& inj : injs) inj->on_workload_line(j);
-    };
-    auto take_injector_findings = [&] {
-      for (auto& inj : injs)
-        for (auto& f : inj->take_findings()) r.findings.push_back(std::move(f));
-    };
-    // One pass per power cut (one pass without a power-cut injector): the cut ends the VM on
-    // purpose, a fresh VM boots on the same NVDIMM files, the injector recovers and checks.
-    injectors::Injector* cutter = nullptr;
-    for (auto& inj : injs)
-      if (inj->wants_cut()) cutter = inj.get();
-    ExecResult wl;
-    bool cut_run = false;
-    for (;;) {
-      s->exec_checked({"mkdir", "-p", std::string(kMountPoint) + "/work"}, 30);
-      auto argv = cell.workload_argv(std::string(kMountPoint) + "/work");
-      for (auto& inj : injs) {
-        inj->arm(*s);
-        argv = inj->wrap(argv);
-      }
-      wl_start = vm::steady_now();
-      if (!injs.empty())
-        s->on_tick = [&] {
-          double t = vm::steady_now() - wl_start;
-          for (auto& inj : injs) inj->tick(*s, t);
-        };
-      cut_run = false;
-      try {
-        wl = s->exec(argv, budget + 120, on_line);
-        s->on_tick = nullptr;
-        if (cutter && cutter->wants_cut()) {
-          cutter->cut_now(*s, vm::steady_now() - wl_start);  // the workload finished first
-          s->idle(30);
-        }
-      } catch (const GuestLost&) {
-        s->on_tick = nullptr;
-        if (!cutter || !cutter->cut_pending()) throw;
-      }
-      if (!cutter || !cutter->cut_pending()) break;
-      // The power is off: what the old VM printed is in; boot on the same NVDIMM files.
-      cut_run = true;
-      r.workload_s += vm::steady_now() - wl_start;
-      auto files = s->instance().nvdimm_files();
-      s->close();
-      collect_reports();
-      cfg.nvdimm_files = files;
-      report("booting");
-      s = std::make_unique<Session>(*ctx.backend, cfg, ctx.session);
-      s->should_abort = ctx.should_abort;
-      s->wait_ready();
-      report("recovery");
-      bool again = cutter->recover(*s, cell.fs);
-      take_injector_findings();
-      collect_reports();
-      if (!again) break;
-      r.workload_result = json();
+// Phase 3: the workload, its verdicts streamed as they arrive, with its injectors armed,
+// ticked and disarmed around it.
+void CellRun::workload() {
+  report("workload");
+  const double budget = cell_.duration_s > 0 ? cell_.duration_s : 3600;
+  int verdicts = 0;
+  auto on_line = [&](const std::string& line) {
+    auto j = json::parse(line, nullptr, false);
+    if (!j.is_object()) return;
+    std::string type = j.value("type", "");
+    if (type == "progress") {
+      auto it = j.value("iterations", std::uint64_t{0}), fl = j.value("faults", std::uint64_t{0});
+      prog_.iterations_delta += it > prog_.iterations ? it - prog_.iterations : 0;
+      prog_.faults_delta += fl > prog_.faults ? fl - prog_.faults : 0;
+      prog_.iterations = it, prog_.faults = fl;
       report("workload");
+    } else if (type == "verdict") {
+      if (++verdicts <= 50) r_.findings.push_back(oracle::from_verdict(cell_.workload.name, j));
+    } else if (type == "result") {
+      r_.workload_result = j;
     }
-    if (!cut_run) r.workload_s += vm::steady_now() - wl_start;
-    bool skip_fsck = false;
-    for (auto& inj : injs) {
-      inj->disarm(*s);
-      r.injections.push_back(inj->record());
-      skip_fsck |= inj->skip_fsck();
+    for (auto& inj : injs_) inj->on_workload_line(j);
+  };
+  double wl_start = vm::steady_now();
+  for (;;) {
+    s_->exec_checked({"mkdir", "-p", std::string(kMountPoint) + "/work"}, 30);
+    auto argv = cell_.workload_argv(std::string(kMountPoint) + "/work");
+    for (auto& inj : injs_) {
+      inj->arm(*s_);
+      argv = inj->wrap(argv);
     }
-    take_injector_findings();
-    if (r.workload_result.is_object()) {
-      r.iterations = r.workload_result.value("iterations", std::uint64_t{0});
-      r.faults = r.workload_result.value("faults", std::uint64_t{0});
-      r.checks = r.workload_result.value("checks", std::uint64_t{0});
-      r.failed_checks = r.workload_result.value("failed_checks", std::uint64_t{0});
+    wl_start = vm::steady_now();
+    if (!injs_.empty())
+      s_->on_tick = [&] {
+        double t = vm::steady_now() - wl_start;
+        for (auto& inj : injs_) inj->tick(*s_, t);
+      };
+    cut_run_ = false;
+    try {
+      wl_ = s_->exec(argv, budget + 120, on_line);
+      s_->on_tick = nullptr;
+      if (cutter_ && cutter_->wants_cut()) {
+        cutter_->cut_now(*s_, vm::steady_now() - wl_start);  // the workload finished first
+        s_->idle(30);
+      }
+    } catch (const GuestLost&) {
+      s_->on_tick = nullptr;
+      if (!cutter_ || !cutter_->cut_pending()) throw;
     }
-    prog.iterations_delta += r.iterations > prog.iterations ? r.iterations - prog.iterations : 0;
-    prog.iterations = r.iterations;
-    if (cut_run) {
-      // The last pass ended in a power cut: no result line; recover() judged the data.
-    } else if (wl.timed_out) {
-      // The workload ignored its own budget: an operation is stuck in the kernel.
-      r.findings.push_back(oracle::lost("workload timed out (stuck operation?)",
-                                        tail_lines(s->console_text(), 100)));
-    } else if (!wl.not_run.empty() || wl.code == protocol::kGuestUsage ||
-               wl.code == protocol::kGuestExecFailed) {
-      throw InfraError("workload could not run (exit " + std::to_string(wl.code) +
-                       "): " + wl.output().substr(0, 500));
-    } else if (!r.workload_result.is_object() && wl.code != protocol::kGuestSkip) {
-      // Died without its closing verdict: a crash (SIGSEGV, SIGBUS where none was legal) or
-      // an error it could not survive. Never a pass.
-      oracle::Finding f;
-      f.category = oracle::Category::Workload;
-      f.kind = "workload-died";
-      f.title = "DATA: " + cell.workload.name + " died without a result";
-      f.text =
-          fmt::format("exit {} signal {}\n{}", wl.code, wl.signal, wl.output().substr(0, 4000));
-      r.findings.push_back(f);
-    } else if (wl.code == protocol::kGuestSkip) {
-      r.status = results::Status::Skip;
-      r.error = "workload skipped: " + wl.output().substr(0, 500);
-    }
+    if (!cutter_ || !cutter_->cut_pending()) break;
+    // The power is off (one pass per cut): what the old VM printed is in.
+    cut_run_ = true;
+    r_.workload_s += vm::steady_now() - wl_start;
+    power_cut_reboot();
+    report("recovery");
+    const bool again = cutter_->recover(*s_, cell_.fs);
+    for (auto& f : cutter_->take_findings()) r_.findings.push_back(std::move(f));
     collect_reports();
+    if (!again) break;
+    r_.workload_result = json();
+    report("workload");
+  }
+  if (!cut_run_) r_.workload_s += vm::steady_now() - wl_start;
+  for (auto& inj : injs_) {
+    inj->disarm(*s_);
+    r_.injections.push_back(inj->record());
+    skip_fsck_ |= inj->skip_fsck();
+  }
+  for (auto& inj : injs_)
+    for (auto& f : inj->take_findings()) r_.findings.push_back(std::move(f));
+}
 
-    report("fsck");
-    const double fsck_start = vm::steady_now();
-    if (!skip_fsck) {
-      auto fsck = unmount_and_fsck(*s, cell.fs.name);
-      if (!fsck.unmounted)
-        r.findings.push_back(oracle::infra("umount failed after the workload", fsck.output));
-      else
-        for (auto& f : oracle::from_fsck(cell.fs.name, fsck.code, fsck.output))
-          r.findings.push_back(f);
+// A runner step of its own: after a power cut, a fresh VM boots on the same NVDIMM files.
+void CellRun::power_cut_reboot() {
+  auto files = s_->instance().nvdimm_files();
+  s_->close();
+  collect_reports();
+  cfg_.nvdimm_files = files;
+  report("booting");
+  s_ = std::make_unique<Session>(*ctx_.backend, cfg_, ctx_.session);
+  s_->should_abort = ctx_.should_abort;
+  s_->wait_ready();
+}
+
+// Phase 4: what the workload's exit says beyond the verdicts it streamed.
+void CellRun::verdict() {
+  if (r_.workload_result.is_object()) {
+    r_.iterations = r_.workload_result.value("iterations", std::uint64_t{0});
+    r_.faults = r_.workload_result.value("faults", std::uint64_t{0});
+    r_.checks = r_.workload_result.value("checks", std::uint64_t{0});
+    r_.failed_checks = r_.workload_result.value("failed_checks", std::uint64_t{0});
+  }
+  prog_.iterations_delta += r_.iterations > prog_.iterations ? r_.iterations - prog_.iterations : 0;
+  prog_.iterations = r_.iterations;
+  if (cut_run_) {
+    // The last pass ended in a power cut: no result line; recover() judged the data.
+  } else if (wl_.timed_out) {
+    // The workload ignored its own budget: an operation is stuck in the kernel.
+    r_.findings.push_back(oracle::lost("workload timed out (stuck operation?)",
+                                       tail_lines(s_->console_text(console_from_), 100)));
+  } else if (!wl_.not_run.empty() || wl_.code == protocol::kGuestUsage ||
+             wl_.code == protocol::kGuestExecFailed) {
+    throw InfraError("workload could not run (exit " + std::to_string(wl_.code) +
+                     "): " + wl_.output().substr(0, 500));
+  } else if (!r_.workload_result.is_object() && wl_.code != protocol::kGuestSkip) {
+    // Died without its closing verdict: a crash (SIGSEGV, SIGBUS where none was legal) or
+    // an error it could not survive. Never a pass.
+    oracle::Finding f;
+    f.category = oracle::Category::Workload;
+    f.kind = "workload-died";
+    f.title = "DATA: " + cell_.workload.name + " died without a result";
+    f.text =
+        fmt::format("exit {} signal {}\n{}", wl_.code, wl_.signal, wl_.output().substr(0, 4000));
+    r_.findings.push_back(f);
+  } else if (wl_.code == protocol::kGuestSkip) {
+    r_.status = results::Status::Skip;
+    r_.error = "workload skipped: " + wl_.output().substr(0, 500);
+  }
+  collect_reports();
+}
+
+// Phase 5: unmount and the filesystem's own checker.
+void CellRun::fsck() {
+  report("fsck");
+  const double start = vm::steady_now();
+  if (!skip_fsck_) {
+    auto fsck = unmount_and_fsck(*s_, cell_.fs.name);
+    if (!fsck.unmounted)
+      r_.findings.push_back(oracle::infra("umount failed after the workload", fsck.output));
+    else
+      for (auto& f : oracle::from_fsck(cell_.fs.name, fsck.code, fsck.output))
+        r_.findings.push_back(f);
+  }
+  r_.fsck_s = vm::steady_now() - start;
+}
+
+// Phase 6: keep the guest for the next cell, or end it with this cell.
+void CellRun::release() {
+  // On a guest that may be kept, everything it printed up to here is this cell's: a report
+  // still printing or still open must not pass to the next cell with the guest.
+  const bool fenced = guest_ && s_->fence();
+  collect_reports();
+  if (guest_ && !r_.findings.empty()) {
+    r_.guest_retired = "a finding in this cell: " + r_.findings.front().title;
+  } else if (guest_) {
+    auto unfit = why_not_reuse(*s_, r_, *guest_, skip_fsck_);
+    // A task left stuck by this cell reports itself after the hung-task timeout: get that
+    // report here, so it is this cell's and not lost with the VM (or blamed on the next
+    // cell). The guest is retired anyway, so shorten the timeout: writing it wakes
+    // khungtaskd, which reports a task that has not run for kLateHungTimeout seconds.
+    if (unfit.stuck_tasks)
+      s_->exec({"sh", "-c",
+                fmt::format("echo {} > /proc/sys/kernel/hung_task_timeout_secs", kLateHungTimeout)},
+               30);
+    for (double t0w = vm::steady_now();
+         unfit.stuck_tasks && vm::steady_now() - t0w < 3 * kLateHungTimeout;) {
+      s_->idle(1.0);
+      if (s_->has_reports()) break;
     }
-    r.fsck_s = vm::steady_now() - fsck_start;
-    // On a guest that may be kept, everything it printed up to here is this cell's: a report
-    // still printing or still open must not pass to the next cell with the guest.
-    const bool fenced = guest && s->fence();
+    r_.guest_retired = unfit.why;
+    if (!fenced && r_.guest_retired.empty())
+      r_.guest_retired = "the console fence did not come back";
     collect_reports();
-    if (guest && !r.findings.empty()) {
-      r.guest_retired = "a finding in this cell: " + r.findings.front().title;
-    } else if (guest) {
-      auto unfit = why_not_reuse(*s, r, *guest, skip_fsck);
-      // A task left stuck by this cell reports itself after the hung-task timeout: get that
-      // report here, so it is this cell's and not lost with the VM (or blamed on the next
-      // cell). The guest is retired anyway, so shorten the timeout: writing it wakes
-      // khungtaskd, which reports a task that has not run for kLateHungTimeout seconds.
-      if (unfit.stuck_tasks)
-        s->exec(
-            {"sh", "-c",
-             fmt::format("echo {} > /proc/sys/kernel/hung_task_timeout_secs", kLateHungTimeout)},
-            30);
-      for (double t0w = vm::steady_now();
-           unfit.stuck_tasks && vm::steady_now() - t0w < 3 * kLateHungTimeout;) {
-        s->idle(1.0);
-        if (s->has_reports()) break;
-      }
-      r.guest_retired = unfit.why;
-      if (!fenced && r.guest_retired.empty())
-        r.guest_retired = "the console fence did not come back";
-      collect_reports();
-      if (r.guest_retired.empty() && !r.findings.empty())
-        r.guest_retired = "a finding in this cell: " + r.findings.front().title;
-      if (r.guest_retired.empty()) {
-        save_console();
-        s->hand_over();
-        guest->session = std::move(s);
-        r.guest_retired = ctx.slot->give_back(std::move(*guest));
-        guest.reset();
-      }
+    if (r_.guest_retired.empty() && !r_.findings.empty())
+      r_.guest_retired = "a finding in this cell: " + r_.findings.front().title;
+    if (r_.guest_retired.empty()) {
+      save_console();
+      s_->hand_over();
+      guest_->session = std::move(s_);
+      r_.guest_retired = ctx_.slot->give_back(std::move(*guest_));
+      guest_.reset();
     }
-    if (s) {  // not kept: this cell's VM ends here
-      s->poweroff();
-      s->close();
-      collect_reports();
+  }
+  if (s_) {  // not kept: this cell's VM ends here
+    s_->poweroff();
+    s_->close();
+    collect_reports();
+  }
+}
+
+void CellRun::collect_reports() {
+  if (!s_) return;
+  for (auto& rep : s_->take_reports()) {
+    auto f = oracle::from_report(rep);
+    // The canary's own hung-task report is the proof that we can see, not a bug.
+    if (ctx_.canary && rep.kind == console::Kind::HungTask &&
+        rep.text.find("dt-canary") != std::string::npos) {
+      f.expected = true;
+      f.note = "canary";
+      r_.canary_seen = true;
     }
+    r_.findings.push_back(std::move(f));
+  }
+  r_.lockdep_disabled = r_.lockdep_disabled || s_->lockdep_disabled();
+}
+
+// The cell's own console.log: its slice of the guest's console (pooled cells only).
+void CellRun::save_console() {
+  if (console_saved_ || !s_) return;
+  console_saved_ = true;
+  std::error_code ec;
+  fs::create_directories(workdir_, ec);
+  std::ofstream(workdir_ / "console.log", std::ios::binary) << s_->console_text(console_from_);
+}
+
+// A VM the harness is tearing down (selftest ending a campaign, Ctrl-C) dies with a boot error
+// or a lost guest: that is an interruption, not a finding about the kernel.
+void CellRun::on_failure() {
+  if (ctx_.should_abort && ctx_.should_abort()) {
+    if (s_) s_->close(true);
+    throw Interrupted();
+  }
+}
+
+results::RunRecord CellRun::run() {
+  report("booting");
+  if (!make_injectors()) return r_;
+  choose_guest();
+  try {
+    acquire();
+    canary();
+    workload();
+    verdict();
+    fsck();
+    release();
   } catch (const Interrupted&) {
-    if (s) s->close();
+    if (s_) s_->close();
     throw;
   } catch (const GuestLost& e) {
-    interrupted();
-    std::string diag = s ? s->close(true) : "";
+    on_failure();
+    std::string diag = s_ ? s_->close(true) : "";
     collect_reports();
-    std::string console = s ? s->console_text() : "";
-    auto f = oracle::lost(e.what(), tail_lines(console, 150) + (diag.empty() ? "" : "\n" + diag));
+    std::string console = s_ ? s_->console_text(console_from_) : "";
     // A panic or crash is better titled by the report that caused it, which is already in.
-    r.findings.push_back(f);
+    r_.findings.push_back(
+        oracle::lost(e.what(), tail_lines(console, 150) + (diag.empty() ? "" : "\n" + diag)));
   } catch (const vm::BootError& e) {
-    interrupted();
-    if (s) s->close(true);
+    on_failure();
+    if (s_) s_->close(true);
     collect_reports();
-    r.status = results::Status::Error;
-    r.error = e.title();
-    r.findings.push_back(oracle::infra(e.title(), tail_lines(e.output(), 100)));
+    r_.status = results::Status::Error;
+    r_.error = e.title();
+    r_.findings.push_back(oracle::infra(e.title(), tail_lines(e.output(), 100)));
   } catch (const std::exception& e) {
-    interrupted();
-    if (s) s->close(true);
+    on_failure();
+    if (s_) s_->close(true);
     collect_reports();
-    r.status = results::Status::Error;
-    r.error = e.what();
-    r.findings.push_back(oracle::infra("run failed", e.what()));
+    r_.status = results::Status::Error;
+    r_.error = e.what();
+    r_.findings.push_back(oracle::infra("run failed", e.what()));
   }
+  return finish();
+}
 
-  if (guest) {  // not kept: the VM ends with this cell, its files go as a run's do
+// The record: what the injectors did, which findings they expected, the status, the times.
+results::RunRecord CellRun::finish() {
+  if (guest_) {  // not kept: the VM ends with this cell, its files go as a run's do
     save_console();
-    if (s) s->close();
-    if (r.guest_retired.empty()) r.guest_retired = "the cell ended with an error or a lost guest";
-    ctx.slot->retire(*guest);
+    if (s_) s_->close();
+    if (r_.guest_retired.empty()) r_.guest_retired = "the cell ended with an error or a lost guest";
+    ctx_.slot->retire(*guest_);
   }
-  if (r.injections.empty())  // the guest died before disarm: keep what each injector did
-    for (auto& inj : injs) {
-      r.injections.push_back(inj->record());
-      for (auto& f : inj->take_findings()) r.findings.push_back(std::move(f));
+  if (r_.injections.empty())  // the guest died before disarm: keep what each injector did
+    for (auto& inj : injs_) {
+      r_.injections.push_back(inj->record());
+      for (auto& f : inj->take_findings()) r_.findings.push_back(std::move(f));
     }
-  for (auto& f : r.findings)
-    for (auto& inj : injs)
+  for (auto& f : r_.findings)
+    for (auto& inj : injs_)
       if (!f.expected && inj->expected(f)) {
         f.expected = true;
         f.note = "expected consequence of " + inj->name();
       }
-  if (canary_output && !r.canary_seen && r.error.empty())
-    r.error = "canary: no hung-task report seen on the console (" + *canary_output + ")";
-  if (r.status != results::Status::Error && r.status != results::Status::Skip)
-    r.status = r.new_findings() > 0 ? results::Status::Findings : results::Status::Pass;
-  r.total_s = vm::steady_now() - t0;
-  if (r.fsck_s > 0)
-    r.end_s = std::max(0.0, r.total_s - r.boot_to_ready_s - r.setup_s - r.workload_s - r.fsck_s);
-  r.finished_at = results::utc_now();
-  if (!ctx.keep_artifacts) {
+  if (canary_output_ && !r_.canary_seen && r_.error.empty())
+    r_.error = "canary: no hung-task report seen on the console (" + *canary_output_ + ")";
+  if (r_.status != results::Status::Error && r_.status != results::Status::Skip)
+    r_.status = r_.new_findings() > 0 ? results::Status::Findings : results::Status::Pass;
+  r_.total_s = vm::steady_now() - t0_;
+  if (r_.fsck_s > 0)
+    r_.end_s =
+        std::max(0.0, r_.total_s - r_.boot_to_ready_s - r_.setup_s - r_.workload_s - r_.fsck_s);
+  r_.finished_at = results::utc_now();
+  if (!ctx_.keep_artifacts) {
     std::error_code ec;
-    for (auto& e : fs::directory_iterator(workdir, ec))
+    for (auto& e : fs::directory_iterator(workdir_, ec))
       if (e.path().extension() == ".img") fs::remove(e.path(), ec);
   }
   report("done");
-  return r;
+  return r_;
+}
+
+}  // namespace
+
+results::RunRecord run_cell(const campaign::Cell& cell, const image::Image& img,
+                            const CellContext& ctx,
+                            const std::function<void(const CellProgress&)>& progress) {
+  return CellRun(cell, img, ctx, progress).run();
 }
 
 }  // namespace dt::runner

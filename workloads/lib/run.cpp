@@ -574,6 +574,7 @@ nlohmann::json Run::result_line(const std::string& status) {
 }
 
 int Run::finish() {
+  const auto finish_start = Clock::now();
   request_stop();
   for (auto& t : fill_threads_) t.join();
   fill_threads_.clear();
@@ -590,6 +591,13 @@ int Run::finish() {
   uint64_t fill_bytes = 0;
   for (auto& f : fillers_) fill_bytes += f->bytes();
   result_extra_["fill_bytes"] = fill_bytes;
+  // Where the time past the deadline goes (the harness's per-cell overhead): stopping the
+  // racing threads, then the final check.
+  auto secs = [](Clock::duration d) {
+    return std::round(std::chrono::duration<double>(d).count() * 1000) / 1000;
+  };
+  result_extra_["stop_s"] = secs(std::max(Clock::duration{}, finish_start - deadline_));
+  result_extra_["final_check_s"] = secs(Clock::now() - finish_start);
   stop_monitor();  // the last verdict it prints comes before the result line
   const bool failed = rep_.failed() > 0 || stall_verdicts() > 0;
   stop_heartbeat();  // the result line must be the last line: no progress after it

@@ -78,6 +78,7 @@ nlohmann::json to_json(const RunRecord& r) {
           {"lockdep_disabled", r.lockdep_disabled},
           {"guest_cell", r.guest_cell},
           {"guest_retired", r.guest_retired},
+          {"guest_restored", r.guest_restored},
           {"canary_seen", r.canary_seen},
           {"started_at", r.started_at},
           {"finished_at", r.finished_at},
@@ -141,6 +142,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.lockdep_disabled = j.value("lockdep_disabled", false);
   r.guest_cell = j.value("guest_cell", 1);
   r.guest_retired = j.value("guest_retired", "");
+  r.guest_restored = j.value("guest_restored", "");
   r.canary_seen = j.value("canary_seen", false);
   r.started_at = j.value("started_at", "");
   r.finished_at = j.value("finished_at", "");

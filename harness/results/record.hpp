@@ -34,10 +34,11 @@ struct RunRecord {
   nlohmann::json workload_result;  // the workload's final {"type":"result"} line
   nlohmann::json injections = nlohmann::json::array();  // what was injected, when
   std::vector<oracle::Finding> findings;
-  bool lockdep_disabled = false;        // lockdep switched itself off during the run
-  int guest_cell = 1;                   // this run was the Nth cell on its guest (1: fresh boot)
-  std::string guest_retired;            // why the guest was not kept for another cell ("" kept)
-  bool canary_seen = false;             // the deliberate splat was seen (or not requested: true)
+  bool lockdep_disabled = false;  // lockdep switched itself off during the run
+  int guest_cell = 1;             // this run was the Nth cell on its guest (1: fresh boot)
+  std::string guest_retired;      // why the guest was not kept for another cell ("" kept)
+  std::string guest_restored;     // snapshot mode: why the guest was put back from its snapshot
+  bool canary_seen = false;       // the deliberate splat was seen (or not requested: true)
   std::string started_at, finished_at;  // UTC ISO 8601
   std::string workdir, console_path;
 

@@ -35,7 +35,8 @@ CampaignResult CampaignRun::run(const std::vector<campaign::Cell>& cells,
   std::vector<GuestSlot> slots;
   slots.reserve(static_cast<std::size_t>(jobs));
   for (int w = 0; w < jobs; ++w)
-    slots.emplace_back(ReusePolicy{s_.reuse_vm}, s_.out / "vms", w, s_.keep_artifacts);
+    slots.emplace_back(ReusePolicy{.max_cells = s_.reuse_vm, .snapshots = s_.snapshots},
+                       s_.out / "vms", w, s_.keep_artifacts);
 
   run_pool(
       cells.size(), jobs, stop,

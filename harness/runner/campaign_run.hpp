@@ -28,6 +28,7 @@ struct CampaignSettings {
   std::filesystem::path out;    // results directory (runs/, vms/)
   int jobs = 1;                 // workers, one VM each
   int reuse_vm = 1;             // cells per booted guest; 1: a fresh VM per cell
+  bool snapshots = false;       // snapshot mode: unfit guests are restored, not rebooted
   bool keep_artifacts = false;  // keep NVDIMM backing files
   CanaryMode canary = CanaryMode::First;
   SessionOptions session;

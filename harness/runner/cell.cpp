@@ -146,6 +146,7 @@ class CellRun {
   void verdict();
   void fsck();
   void release();
+  void restore();
   void collect_reports();
   void save_console();
   void on_failure();
@@ -234,8 +235,11 @@ bool CellRun::make_injectors() {
 // the guest for good: the canary's report and damaging injectors get a VM of their own.
 void CellRun::choose_guest() {
   const bool slot_on = ctx_.slot && ctx_.slot->enabled();
-  pooled_ = slot_on && !ctx_.canary;
-  for (auto& inj : injs_) pooled_ = pooled_ && inj->leaves_guest_reusable();
+  // In snapshot mode a guest the cell changes is put back afterwards, so only a power cut
+  // (which ends the VM itself) needs a VM of its own.
+  const bool restorable = slot_on && ctx_.slot->snapshots() && !cutter_;
+  pooled_ = slot_on && (restorable || !ctx_.canary);
+  for (auto& inj : injs_) pooled_ = pooled_ && (restorable || inj->leaves_guest_reusable());
   if (slot_on && !pooled_) {
     ctx_.slot->retire_kept();
     r_.guest_retired = ctx_.canary
@@ -266,6 +270,7 @@ void CellRun::acquire() {
     if (pooled_) {
       guest_ = KeptGuest{nullptr, key, ctx_.slot->new_vm_dir(), 1, vm::steady_now(), ""};
       cfg_.workdir = guest_->dir;  // the VM outlives this cell: its files live beside the runs
+      cfg_.snapshots = ctx_.slot->snapshots();
     }
     s_ = std::make_unique<Session>(*ctx_.backend, cfg_, ctx_.session);
     s_->should_abort = ctx_.should_abort;
@@ -273,7 +278,16 @@ void CellRun::acquire() {
     r_.boot_to_ready_s = s_->boot_to_ready_s();
     if (guest_) guest_->taint = guest_health(*s_).taint;
     report("setup");
-    proof = setup_dax(*s_, cell_.fs, cell_.vm.nvdimm_count);
+    if (guest_ && ctx_.slot->snapshots()) {
+      // Snapshot mode: the fresh guest, namespace made and nothing mounted, saved once.
+      const double start = vm::steady_now();
+      create_namespaces(*s_, cell_.vm.nvdimm_count);
+      s_->save_snapshot();
+      proof = format_and_mount(*s_, cell_.fs);
+      proof.seconds = vm::steady_now() - start;
+    } else {
+      proof = setup_dax(*s_, cell_.fs, cell_.vm.nvdimm_count);
+    }
   }
   r_.dax_proof = proof.check;
   r_.setup_s = proof.seconds;
@@ -456,19 +470,44 @@ void CellRun::release() {
     collect_reports();
     if (r_.guest_retired.empty() && !r_.findings.empty())
       r_.guest_retired = "a finding in this cell: " + r_.findings.front().title;
-    if (r_.guest_retired.empty()) {
-      save_console();
-      s_->hand_over();
-      guest_->session = std::move(s_);
-      r_.guest_retired = ctx_.slot->give_back(std::move(*guest_));
-      guest_.reset();
-    }
+  }
+  // Snapshot mode ran the canary or a damaging injector on a kept guest: put it back even
+  // when nothing shows (fault-injection knobs, a hot-unplugged CPU, a poisoned page).
+  if (guest_ && r_.guest_retired.empty()) {
+    bool changed = ctx_.canary;
+    for (auto& inj : injs_) changed = changed || !inj->leaves_guest_reusable();
+    if (changed)
+      r_.guest_retired =
+          ctx_.canary ? "the canary's report" : injectors_label(cell_) + " changed it";
+  }
+  if (guest_ && !r_.guest_retired.empty()) restore();
+  if (guest_ && r_.guest_retired.empty()) {
+    save_console();
+    s_->hand_over();
+    guest_->session = std::move(s_);
+    r_.guest_retired = ctx_.slot->give_back(std::move(*guest_));
+    guest_.reset();
   }
   if (s_) {  // not kept: this cell's VM ends here
     s_->poweroff();
     s_->close();
     collect_reports();
   }
+}
+
+// Snapshot mode: a guest this cell left unfit is put back from its snapshot and kept, instead
+// of being rebooted. Everything it printed is already this cell's (release() fenced it).
+void CellRun::restore() {
+  if (!s_ || !s_->has_snapshot()) return;
+  const std::string why = r_.guest_retired;
+  try {
+    s_->restore_snapshot();
+  } catch (const std::exception& e) {
+    r_.guest_retired = why + "; restoring its snapshot failed: " + e.what();
+    return;
+  }
+  r_.guest_restored = why;
+  r_.guest_retired.clear();
 }
 
 void CellRun::collect_reports() {

@@ -19,14 +19,18 @@ campaign::FsSpec default_fs(const std::string& name) {
   return fs;
 }
 
-DaxProof setup_dax(GuestControl& s, const campaign::FsSpec& fs, int nvdimm_count) {
-  double start = vm::steady_now();
+void create_namespaces(GuestControl& s, int nvdimm_count) {
   for (int i = 0; i < nvdimm_count; ++i) {
     // The label area makes the namespace configurable; fsdax with 2M alignment allows PMD faults.
     s.exec_checked({"ndctl", "create-namespace", "-f", "-e", fmt::format("namespace{}.0", i), "-m",
                     "fsdax", "--align", "2M"},
                    120);
   }
+}
+
+DaxProof setup_dax(GuestControl& s, const campaign::FsSpec& fs, int nvdimm_count) {
+  double start = vm::steady_now();
+  create_namespaces(s, nvdimm_count);
   auto p = format_and_mount(s, fs);
   p.seconds = vm::steady_now() - start;
   return p;

@@ -22,6 +22,8 @@ struct DaxProof {
 
 // ndctl create-namespace (fsdax, 2M align), mkfs, mount -o <dax opts>, dt-daxcheck.
 // A kernel that says "Turning off DAX" fails the proof with that message.
+// The fsdax namespaces on raw NVDIMMs (a fresh VM's first step; a snapshot is taken after it).
+void create_namespaces(GuestControl& s, int nvdimm_count);
 DaxProof setup_dax(GuestControl& s, const campaign::FsSpec& fs, int nvdimm_count = 1);
 
 // mkfs on the existing /dev/pmem0 (a kept guest's namespace), mount, prove DAX; the console

@@ -18,6 +18,9 @@ namespace dt::runner {
 struct ReusePolicy {
   int max_cells = 1;        // cells per guest; <= 1: a fresh VM for every cell
   double max_age_s = 1800;  // a guest older than this is replaced (slow leaks, log growth)
+  // Snapshot mode: a fresh guest is saved once (namespace created, nothing mounted), and a
+  // guest a cell left unfit is put back from that snapshot instead of being rebooted.
+  bool snapshots = false;
 };
 
 // What must match for a cell to run on a kept guest.
@@ -48,6 +51,7 @@ class GuestSlot {
   GuestSlot(GuestSlot&&) = default;
 
   bool enabled() const { return policy_.max_cells > 1; }
+  bool snapshots() const { return enabled() && policy_.snapshots; }
   // The kept guest if it matches; a kept guest that does not is retired.
   std::optional<KeptGuest> take(const GuestKey& key);
   // A directory for a fresh guest of this slot.

@@ -269,6 +269,38 @@ std::size_t Session::console_size() const {
   return ec ? 0 : static_cast<std::size_t>(n);
 }
 
+namespace {
+constexpr const char* kFreshSnapshot = "dt-fresh";
+}
+
+void Session::save_snapshot() {
+  try {
+    inst_->save_snapshot(kFreshSnapshot);
+  } catch (const std::exception& e) {
+    throw InfraError(std::string("snapshot mode: ") + e.what());
+  }
+  has_snapshot_ = true;
+}
+
+void Session::restore_snapshot() {
+  if (!has_snapshot_) throw InfraError("snapshot mode: this guest has no snapshot");
+  try {
+    inst_->load_snapshot(kFreshSnapshot);
+  } catch (const std::exception& e) {
+    throw InfraError(std::string("snapshot mode: ") + e.what());
+  }
+  // What the old guest printed and asked is gone with it; keep the console file, though.
+  (void)inst_->read_console();
+  parser_ = console::Parser();
+  reports_.clear();
+  pending_.clear();
+  writes_.clear();
+  panicked_ = false;
+  fence_marker_.clear();
+  last_console_ = last_agent_ = vm::steady_now();
+  exec_checked({"true"}, 30);  // the restored agent answers
+}
+
 void Session::poweroff() {
   if (closed_) return;
   inst_->agent().send(protocol::encode(protocol::Poweroff{}));

@@ -86,6 +86,14 @@ class Session : public GuestControl {
   }
   vm::Instance& instance() { return *inst_; }
 
+  // Snapshot mode: save the guest as it is now (once, when it is fresh), and later put it back
+  // in place of a guest a cell left unfit (a report, a taint, a damaging injector). After a
+  // restore the console parser, reports and pending requests start afresh and the agent has
+  // answered a command. Throws InfraError when the backend refuses.
+  void save_snapshot();
+  void restore_snapshot();
+  bool has_snapshot() const { return has_snapshot_; }
+
   // Close the VM, after collecting diagnosis (sysrq, registers) if asked. Idempotent.
   std::string close(bool diagnose = false);
   void poweroff();
@@ -126,6 +134,7 @@ class Session : public GuestControl {
   std::string fence_marker_;  // the marker fence() waits for ("" when none)
   std::string fence_window_;  // console bytes searched for it (a marker may span two reads)
   bool fence_seen_ = false;
+  bool has_snapshot_ = false;
   bool in_tick_ = false;
   bool closed_ = false;
 };

@@ -70,6 +70,10 @@ std::vector<std::string> qemu_argv(const Config& cfg, const QemuPaths& p) {
        "-mon", "chardev=qmp,mode=control", "-device", "virtio-serial-pci,id=vser0", "-chardev",
        fmt::format("socket,id=agent,path={},server=on,wait=off", p.agent_socket.string()),
        "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.daxtorture.agent"});
+  // savevm needs a writable qcow2 node; attached to no device, the guest never sees it.
+  if (cfg.snapshots)
+    a.insert(a.end(), {"-drive", fmt::format("if=none,id=snapshots,format=qcow2,file={}",
+                                             p.snapshot_image.string())});
   return a;
 }
 
@@ -85,6 +89,14 @@ class QemuInstance : public Instance {
     paths_.agent_socket = sockdir_.path() / "agent";
     paths_.nvdimm_files = prepare_nvdimm_files(cfg_);
     require_boot_images(cfg_);
+    if (cfg_.snapshots) {
+      paths_.snapshot_image = cfg_.workdir / "snapshots.qcow2";
+      auto r = run_capture(
+          {"qemu-img", "create", "-q", "-f", "qcow2", paths_.snapshot_image.string(), "64M"},
+          std::chrono::seconds(30));
+      if (!r.status.ok())
+        throw InfraError("qemu-img create " + paths_.snapshot_image.string() + ": " + r.output);
+    }
 
     console_fd_ =
         UniqueFd(::open(console_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
@@ -247,7 +259,9 @@ class QemuInstance : public Instance {
 class QemuBackend : public Backend {
  public:
   std::string name() const override { return "qemu"; }
-  Capabilities capabilities() const override { return {}; }  // a local QEMU can do it all
+  Capabilities capabilities() const override {  // a local QEMU can do it all
+    return {.reuse_nvdimm_files = true, .remote = false, .snapshots = true};
+  }
   std::unique_ptr<Instance> create(const Config& cfg) override {
     if (find_program("qemu-system-x86_64").empty())
       throw InfraError("qemu-system-x86_64 not found (apt-get install qemu-system-x86)");

@@ -10,6 +10,7 @@ namespace dt::vm {
 struct QemuPaths {
   std::filesystem::path qmp_socket, agent_socket;
   std::vector<std::filesystem::path> nvdimm_files;
+  std::filesystem::path snapshot_image;  // scratch qcow2 for savevm (Config::snapshots)
 };
 
 // The QEMU command line for a config (pure; unit-tested).

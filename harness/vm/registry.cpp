@@ -1,5 +1,6 @@
 #include <chrono>
 
+#include "qmp/qmp.hpp"
 #include "util/error.hpp"
 #include "vm/vm.hpp"
 
@@ -55,6 +56,13 @@ Accel parse_accel(const std::string& s) {
   if (s == "kvm") return Accel::Kvm;
   if (s == "tcg") return Accel::Tcg;
   throw UsageError("--accel must be auto, kvm or tcg, not '" + s + "'");
+}
+
+void Instance::snapshot_command(const std::string& line) {
+  auto r = monitor("human-monitor-command", {{"command-line", line}});
+  // Success is silence; anything printed is the error ("Error: ...", "No block device ...").
+  if (r.is_string() && !r.get<std::string>().empty())
+    throw qmp::Error(line + ": " + r.get<std::string>());
 }
 
 std::string Exit::str() const {

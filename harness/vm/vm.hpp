@@ -34,6 +34,9 @@ struct Config {
   // Reuse NVDIMM backing files (power-cut: the next boot sees what the last one left).
   std::vector<std::filesystem::path> nvdimm_files;
   bool interactive = false;  // console on the user's terminal (daxtorture shell)
+  // A scratch qcow2 drive for the VM's snapshots (save_snapshot/load_snapshot): snapshot mode
+  // resets a guest in a fraction of a boot. Backends without Capabilities::snapshots ignore it.
+  bool snapshots = false;
 };
 
 // A VM that did not come up: a title for the findings table plus the console it printed.
@@ -79,11 +82,19 @@ class Instance {
   bool paused() { return monitor("query-status").value("status", "") == "paused"; }
   void reset() { monitor("system_reset"); }  // hard reset: no guest shutdown, RAM lost
   void quit() { monitor("quit"); }           // QEMU exits at once, the guest is not told
-  virtual double boot_started() const = 0;   // steady-clock seconds when the VM was started
+  // The whole machine (RAM, devices, NVDIMM contents) saved under a tag and put back: a guest
+  // restored this way is the one that was saved, kernel state and all. Throws qmp::Error.
+  void save_snapshot(const std::string& tag) { snapshot_command("savevm " + tag); }
+  void load_snapshot(const std::string& tag) { snapshot_command("loadvm " + tag); }
+  virtual double boot_started() const = 0;  // steady-clock seconds when the VM was started
 
  protected:
   // One QMP command (the backends' own business: callers use the verbs above).
   virtual json monitor(const std::string& cmd, const json& args = json::object()) = 0;
+
+ private:
+  // savevm/loadvm are synchronous only in the human monitor, which answers errors as text.
+  void snapshot_command(const std::string& line);
 };
 
 // What a backend can do, as data: a campaign that needs more is a usage error before any VM
@@ -93,6 +104,7 @@ struct Capabilities {
   // Instance::kill_now() verb, which falls back to QMP quit: both cut power the same way.)
   bool reuse_nvdimm_files = true;  // boot a VM on the NVDIMM files another left (power cut)
   bool remote = false;             // VMs may run on another host
+  bool snapshots = false;          // save and load whole-machine snapshots (snapshot mode)
 };
 
 class Backend {

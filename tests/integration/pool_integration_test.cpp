@@ -22,11 +22,24 @@ struct PoolRun {
   fs::path o = out.path() / "o";
   RunResult result;
   std::vector<results::RunRecord> runs;
-  explicit PoolRun(const std::string& campaign) {
-    result = run_capture(
-        {DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/" + campaign, "--out", o.string(), "--accel",
-         "tcg", "--jobs", "1", "--reuse-vm", "8", "--no-canary", "--baseline", "none"},
-        std::chrono::minutes(15));
+  explicit PoolRun(const std::string& campaign, int reuse = 8,
+                   std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {DT_BIN,
+                                     "run",
+                                     std::string(DT_CAMPAIGNS) + "/" + campaign,
+                                     "--out",
+                                     o.string(),
+                                     "--accel",
+                                     "tcg",
+                                     "--jobs",
+                                     "1",
+                                     "--reuse-vm",
+                                     std::to_string(reuse),
+                                     "--no-canary",
+                                     "--baseline",
+                                     "none"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    result = run_capture(argv, std::chrono::minutes(15));
     runs = results::Store(o).runs();
     std::sort(runs.begin(), runs.end(),
               [](auto& a, auto& b) { return a.started_at < b.started_at; });
@@ -104,4 +117,43 @@ TEST(VmPool, LateHungTaskBelongsToTheCellThatLeftTheTask) {
   EXPECT_EQ(next.status, results::Status::Pass) << r.output;
   EXPECT_TRUE(next.findings.empty());
   EXPECT_EQ(read_file(next.console_path).find("dt_canary_hold"), std::string::npos);
+}
+
+// Snapshot mode (run --snapshot-reset): the same campaign on one boot. A guest left unfit by a
+// report or by fault injection is put back from the snapshot taken after its first boot, and
+// the next cell runs on it clean: no inherited WARN, no inherited taint.
+TEST(VmPool, SnapshotModeRestoresTheGuestAfterAReportOrADamagingInjector) {
+  PoolRun p("pool.yaml", 12, {"--snapshot-reset"});
+  auto& r = p.result;
+  auto& runs = p.runs;
+  ASSERT_EQ(r.status.code, 1) << "the control's WARN is a new finding\n" << r.output;
+  ASSERT_EQ(runs.size(), 12u) << r.output;
+  int boots = 0, restored = 0;
+  bool prev_restored = false;
+  for (auto& run : runs) {
+    SCOPED_TRACE(run.cell_id + " guest_cell " + std::to_string(run.guest_cell) + " restored '" +
+                 run.guest_restored + "' retired '" + run.guest_retired + "'");
+    boots += run.guest_cell == 1;
+    const bool control = run.workload == "control";
+    const std::string console = read_file(run.console_path);
+    if (control) {
+      ASSERT_FALSE(run.findings.empty());
+      EXPECT_EQ(run.findings.front().title, "WARNING in dt_canary_warn");
+      EXPECT_NE(run.guest_restored, "") << "a report puts the guest back";
+    } else {
+      EXPECT_EQ(console.find("dt_canary_warn"), std::string::npos) << "not this cell's WARN";
+      EXPECT_EQ(run.status, results::Status::Pass) << r.output;
+      // On the restored guest nothing of the last cell's is left: at most the expected
+      // consequences of this cell's own fault injection.
+      if (prev_restored) EXPECT_EQ(run.new_findings(), 0u) << "the restored guest is clean";
+      if (run.injectors == "failslab") EXPECT_NE(run.guest_restored, "") << "fault injection";
+    }
+    restored += !run.guest_restored.empty();
+    if (run.guest_cell < 12) EXPECT_EQ(run.guest_retired, "") << "restored or kept, never rebooted";
+    prev_restored = !run.guest_restored.empty();
+  }
+  EXPECT_EQ(boots, 1) << "one boot for the whole campaign";
+  EXPECT_EQ(restored, 8) << "six reports and two failslab cells";
+  auto ps = run_capture({"pgrep", "-f", p.o.string()}, std::chrono::seconds(10));
+  EXPECT_NE(ps.status.code, 0) << "a QEMU outlived the campaign: " << ps.output;
 }

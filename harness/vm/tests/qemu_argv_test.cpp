@@ -63,3 +63,17 @@ TEST(Backends, QemuRegisteredUnknownRejected) {
   EXPECT_NE(std::find(names.begin(), names.end(), "qemu"), names.end());
   EXPECT_THROW(make_backend("bhyve"), dt::UsageError);
 }
+
+// Snapshot mode's scratch qcow2 is a block node without a device: savevm has somewhere to
+// write, the guest sees no disk. Without snapshot mode there is no drive at all.
+TEST(QemuArgv, SnapshotDriveOnlyInSnapshotModeAndAttachedToNothing) {
+  Config c;
+  c.kernel = "/k/bzImage";
+  c.initramfs = "/k/initramfs.cpio";
+  QemuPaths p{"/s/qmp", "/s/agent", {"/w/nvdimm0.img"}, "/w/snapshots.qcow2"};
+  const auto plain = qemu_argv(c, p);
+  EXPECT_EQ(std::find(plain.begin(), plain.end(), "-drive"), plain.end());
+  c.snapshots = true;
+  EXPECT_TRUE(has_pair(qemu_argv(c, p), "-drive",
+                       "if=none,id=snapshots,format=qcow2,file=/w/snapshots.qcow2"));
+}

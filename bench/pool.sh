@@ -1,8 +1,9 @@
 #!/bin/bash
-# VM pool benchmark: the same campaign with one fresh VM per cell (--reuse-vm 1, the baseline)
-# and with kept guests (--reuse-vm N), in one run. Per-cell overhead is a cell's wall time minus
-# its configured racing time; cells/hour and race iterations/hour are over the campaign's wall
-# time. Ratios are pool / baseline.
+# VM pool benchmark: the same campaign with one fresh VM per cell (--reuse-vm 1, the baseline),
+# with kept guests (--reuse-vm N) and with kept guests in snapshot mode (--snapshot-reset: an
+# unfit guest is restored, not rebooted), in one run. Per-cell overhead is a cell's wall time
+# minus its configured racing time; cells/hour and race iterations/hour are over the campaign's
+# wall time. Ratios are against the baseline. MODES="fresh pool" leaves snapshot mode out.
 # Usage: bench/pool.sh [CAMPAIGN (default campaigns/quick.yaml)] [N (default 8)] [JOBS (default 1)] [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,18 +13,20 @@ jobs=${3:-1}
 out=${4:-$(mktemp -d /tmp/dt-pool-bench-XXXXXX)}
 DT=${DT:-build/daxtorture}
 mkdir -p "$out"
+modes=(${MODES:-fresh pool snapshot})
 declare -A wall overhead cph iph boot
-for mode in fresh pool; do
-  reuse=1
-  [[ $mode == pool ]] && reuse=$n
+for mode in "${modes[@]}"; do
+  args=(--reuse-vm 1)
+  [[ $mode == pool ]] && args=(--reuse-vm "$n")
+  [[ $mode == snapshot ]] && args=(--reuse-vm "$n" --snapshot-reset)
   o=$out/$mode
   start=$(date +%s.%N)
-  "$DT" run "$campaign" --out "$o" --jobs "$jobs" --reuse-vm "$reuse" --accel "${ACCEL:-tcg}" \
+  "$DT" run "$campaign" --out "$o" --jobs "$jobs" "${args[@]}" --accel "${ACCEL:-tcg}" \
     --no-canary --baseline none >/dev/null 2>"$o.err" || true
   end=$(date +%s.%N)
   w=$(echo "$end - $start" | bc -l)
   # Per run: total_s minus the racing time it was configured for (cell.duration_s).
-  read -r cells iters ovh boots reused <<<"$(python3 - "$o" <<'PY'
+  read -r cells iters ovh boots reused restored <<<"$(python3 - "$o" <<'PY'
 import json, os, sys
 d = os.path.join(sys.argv[1], "runs")
 runs = [json.load(open(os.path.join(d, f))) for f in os.listdir(d) if f.endswith(".json")]
@@ -31,21 +34,24 @@ dur = [r["cell"].get("duration_s", 0) for r in runs]
 ovh = sorted(r["total_s"] - t for r, t in zip(runs, dur))
 med = ovh[len(ovh) // 2] if ovh else 0
 print(len(runs), sum(r.get("iterations", 0) for r in runs), "%.1f" % med,
-      sum(1 for r in runs if r.get("guest_cell", 1) == 1), sum(1 for r in runs if r.get("guest_cell", 1) > 1))
+      sum(1 for r in runs if r.get("guest_cell", 1) == 1), sum(1 for r in runs if r.get("guest_cell", 1) > 1),
+      sum(1 for r in runs if r.get("guest_restored")))
 PY
 )"
   wall[$mode]=$w
   overhead[$mode]=$ovh
   cph[$mode]=$(echo "$cells * 3600 / $w" | bc -l)
   iph[$mode]=$(echo "$iters * 3600 / $w" | bc -l)
-  boot[$mode]="$boots boots, $reused cells on a kept guest"
+  boot[$mode]="$boots boots, $reused cells on a kept guest, $restored restores"
 done
-printf '%-6s %-8s %-22s %-10s %-14s %s\n' mode wall_s median_overhead_s cells/h iterations/h guests
-for mode in fresh pool; do
-  printf '%-6s %-8.0f %-22s %-10.0f %-14.0f %s\n' "$mode" "${wall[$mode]}" "${overhead[$mode]}" \
+printf '%-9s %-8s %-22s %-10s %-14s %s\n' mode wall_s median_overhead_s cells/h iterations/h guests
+for mode in "${modes[@]}"; do
+  printf '%-9s %-8.0f %-22s %-10.0f %-14.0f %s\n' "$mode" "${wall[$mode]}" "${overhead[$mode]}" \
     "${cph[$mode]}" "${iph[$mode]}" "${boot[$mode]}"
 done
-printf 'ratio pool/fresh: wall %.2f, cells/h %.2f, iterations/h %.2f, overhead %.2f\n' \
-  "$(echo "${wall[pool]} / ${wall[fresh]}" | bc -l)" "$(echo "${cph[pool]} / ${cph[fresh]}" | bc -l)" \
-  "$(echo "${iph[pool]} / ${iph[fresh]}" | bc -l)" "$(echo "${overhead[pool]} / ${overhead[fresh]}" | bc -l)"
+for mode in "${modes[@]:1}"; do
+  printf 'ratio %s/fresh: wall %.2f, cells/h %.2f, iterations/h %.2f, overhead %.2f\n' "$mode" \
+    "$(echo "${wall[$mode]} / ${wall[fresh]}" | bc -l)" "$(echo "${cph[$mode]} / ${cph[fresh]}" | bc -l)" \
+    "$(echo "${iph[$mode]} / ${iph[fresh]}" | bc -l)" "$(echo "${overhead[$mode]} / ${overhead[fresh]}" | bc -l)"
+done
 echo "results in $out"

@@ -23,7 +23,6 @@
 #include "report/report.hpp"
 #include "results/store.hpp"
 #include "runner/campaign_run.hpp"
-#include "runner/pool.hpp"
 #include "util/error.hpp"
 
 namespace dt::cli {
@@ -127,11 +126,7 @@ int run(const RunOptions& o) {
   if (o.resume && !store.meta("campaign").empty() && store.meta("campaign") != camp.name)
     throw UsageError(fmt::format("--resume: {} holds campaign '{}', not '{}'", o.out,
                                  store.meta("campaign"), camp.name));
-  store.set_meta("campaign", camp.name);
-  store.set_meta("campaign_path", fs::absolute(o.campaign).string());
-  store.set_meta("shard", o.shard);
-  store.set_meta("catalogue", catalogue.string());  // repro resolves mutant:<id> through it
-  if (store.meta("started_at").empty()) store.set_meta("started_at", results::utc_now());
+  runner::describe_campaign(store, camp.name, o.campaign, catalogue, o.shard);
   std::vector<campaign::Cell> todo;
   for (auto& c : cells)
     if (!done.count(c.id)) todo.push_back(c);
@@ -162,9 +157,7 @@ int run(const RunOptions& o) {
     accel = choose_accel(o.accel, images.begin()->second);
     info(accel.reason);
   }
-  int jobs = o.jobs > 0
-                 ? o.jobs
-                 : runner::default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);
+  const int jobs = runner::jobs_for(o.jobs, cells);
   info(fmt::format("campaign {}: {} cells to run{}, {} VMs at a time, results in {}", camp.name,
                    todo.size(), o.shard.empty() ? "" : " (shard " + o.shard + ")", jobs,
                    fs::absolute(o.out).string()));

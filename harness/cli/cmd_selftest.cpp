@@ -29,7 +29,6 @@
 #include "report/baseline.hpp"
 #include "results/store.hpp"
 #include "runner/campaign_run.hpp"
-#include "runner/pool.hpp"
 #include "selftest/judge.hpp"
 #include "selftest/mutants.hpp"
 #include "util/error.hpp"
@@ -91,16 +90,12 @@ bool run_campaign(const SelftestOptions& o, const CampaignTarget& t, double budg
   if (o.seed) camp.seed = *o.seed;
   const auto cells = camp.cells();
   results::Store store(t.out);
-  store.set_meta("campaign", camp.name);
-  store.set_meta("campaign_path", fs::absolute(t.campaign).string());
-  store.set_meta("catalogue", t.catalogue.string());  // repro resolves mutant:<id> through it
-  store.set_meta("started_at", results::utc_now());
+  runner::describe_campaign(store, camp.name, t.campaign, t.catalogue);
 
   runner::CampaignSettings s;
   s.campaign = camp.name;
   s.out = t.out;
-  s.jobs = o.jobs > 0 ? o.jobs
-                      : runner::default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);
+  s.jobs = runner::jobs_for(o.jobs, cells);
   s.reuse_vm = camp.reuse_vm;
   s.canary = runner::CanaryMode::None;
   s.backend = &backend;

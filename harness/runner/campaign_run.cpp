@@ -114,6 +114,21 @@ CampaignResult CampaignRun::run(const std::vector<campaign::Cell>& cells,
   return result;
 }
 
+void describe_campaign(results::Store& store, const std::string& name,
+                       const std::filesystem::path& file, const std::filesystem::path& catalogue,
+                       const std::string& shard) {
+  store.set_meta("campaign", name);
+  store.set_meta("campaign_path", std::filesystem::absolute(file).string());
+  store.set_meta("shard", shard);
+  store.set_meta("catalogue", catalogue.string());  // repro resolves mutant:<id> through it
+  if (store.meta("started_at").empty()) store.set_meta("started_at", results::utc_now());
+}
+
+int jobs_for(int requested, const std::vector<campaign::Cell>& cells) {
+  if (requested > 0) return requested;
+  return default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);
+}
+
 std::vector<results::RunRecord> latest_runs(const results::Store& store) {
   std::vector<results::RunRecord> out;
   std::map<std::string, std::size_t> latest;

@@ -75,6 +75,16 @@ class CampaignRun {
   CellRunner runner_;
 };
 
+// What a campaign store says about itself (report and repro read it): the campaign's name and
+// file, the shard, the catalogue mutant:<id> kernels come from, and when it started (kept when
+// a resumed campaign writes again).
+void describe_campaign(results::Store& store, const std::string& name,
+                       const std::filesystem::path& file, const std::filesystem::path& catalogue,
+                       const std::string& shard = "");
+
+// --jobs when given (> 0), else as many VMs as the cores and memory hold for these cells.
+int jobs_for(int requested, const std::vector<campaign::Cell>& cells);
+
 // The latest run of every cell in the store, in start order: a retried boot failure stays in
 // the store for the record, but the retry's verdict is the cell's.
 std::vector<results::RunRecord> latest_runs(const results::Store& store);

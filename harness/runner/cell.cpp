@@ -164,6 +164,7 @@ class CellRun {
   injectors::Injector* cutter_ = nullptr;  // the power-cut injector, if any
   vm::Config cfg_;
   bool pooled_ = false;             // may run on, and hand back, a kept guest
+  bool changes_guest_ = false;      // the canary or a damaging injector runs in this cell
   std::optional<KeptGuest> guest_;  // this cell's guest, while it may still be kept
   std::size_t console_from_ = 0;    // where this cell's part of the guest's console starts
   bool console_saved_ = true;       // a pooled cell copies its part into its run directory
@@ -238,8 +239,9 @@ void CellRun::choose_guest() {
   // In snapshot mode a guest the cell changes is put back afterwards, so only a power cut
   // (which ends the VM itself) needs a VM of its own.
   const bool restorable = slot_on && ctx_.slot->snapshots() && !cutter_;
-  pooled_ = slot_on && (restorable || !ctx_.canary);
-  for (auto& inj : injs_) pooled_ = pooled_ && (restorable || inj->leaves_guest_reusable());
+  changes_guest_ = ctx_.canary;
+  for (auto& inj : injs_) changes_guest_ = changes_guest_ || !inj->leaves_guest_reusable();
+  pooled_ = slot_on && (restorable || !changes_guest_);
   if (slot_on && !pooled_) {
     ctx_.slot->retire_kept();
     r_.guest_retired = ctx_.canary
@@ -278,16 +280,12 @@ void CellRun::acquire() {
     r_.boot_to_ready_s = s_->boot_to_ready_s();
     if (guest_) guest_->taint = guest_health(*s_).taint;
     report("setup");
-    if (guest_ && ctx_.slot->snapshots()) {
-      // Snapshot mode: the fresh guest, namespace made and nothing mounted, saved once.
-      const double start = vm::steady_now();
-      create_namespaces(*s_, cell_.vm.nvdimm_count);
-      s_->save_snapshot();
-      proof = format_and_mount(*s_, cell_.fs);
-      proof.seconds = vm::steady_now() - start;
-    } else {
-      proof = setup_dax(*s_, cell_.fs, cell_.vm.nvdimm_count);
-    }
+    const double start = vm::steady_now();
+    create_namespaces(*s_, cell_.vm.nvdimm_count);
+    // Snapshot mode: the fresh guest, namespace made and nothing mounted, saved once.
+    if (cfg_.snapshots) s_->save_snapshot();
+    proof = format_and_mount(*s_, cell_.fs);
+    proof.seconds = vm::steady_now() - start;
   }
   r_.dax_proof = proof.check;
   r_.setup_s = proof.seconds;
@@ -473,13 +471,8 @@ void CellRun::release() {
   }
   // Snapshot mode ran the canary or a damaging injector on a kept guest: put it back even
   // when nothing shows (fault-injection knobs, a hot-unplugged CPU, a poisoned page).
-  if (guest_ && r_.guest_retired.empty()) {
-    bool changed = ctx_.canary;
-    for (auto& inj : injs_) changed = changed || !inj->leaves_guest_reusable();
-    if (changed)
-      r_.guest_retired =
-          ctx_.canary ? "the canary's report" : injectors_label(cell_) + " changed it";
-  }
+  if (guest_ && r_.guest_retired.empty() && changes_guest_)
+    r_.guest_retired = ctx_.canary ? "the canary's report" : injectors_label(cell_) + " changed it";
   if (guest_ && !r_.guest_retired.empty()) restore();
   if (guest_ && r_.guest_retired.empty()) {
     save_console();

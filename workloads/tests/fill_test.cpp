@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "run.hpp"
+#include "run_output.hpp"
 #include "stamp.hpp"
 #include "tmpdir.hpp"
 
@@ -19,18 +20,7 @@ namespace dt::workload {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::vector<nlohmann::json> verdicts(std::FILE* out) {
-  std::vector<nlohmann::json> v;
-  std::fflush(out);
-  std::rewind(out);
-  char line[65536];
-  while (std::fgets(line, sizeof line, out)) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_object() && j.value("type", "") == "verdict") v.push_back(j);
-  }
-  return v;
-}
+using test::verdicts;
 
 TEST(Filler, FinalCheckFindsAForeignBlockInEveryShare) {
   test::TmpDir dir;

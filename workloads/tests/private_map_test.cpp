@@ -1,12 +1,13 @@
 // The private-mapping oracle (lib/private_map): a load through a MAP_PRIVATE mapping may see
 // the file or this mapping's own private copy, nothing else; the plain shared-mapping judge
 // would call the private copy a cow-leak.
+#include "private_map.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "model.hpp"
-#include "private_map.hpp"
 #include "verify.hpp"
 
 namespace dt::workload {

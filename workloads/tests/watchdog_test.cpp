@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "run.hpp"
+#include "run_output.hpp"
 #include "tmpdir.hpp"
 
 namespace dt::workload {
@@ -34,14 +35,8 @@ Options opts(const test::TmpDir& dir, double duration) {
 // read back from the run's output).
 std::vector<nlohmann::json> stalls(std::FILE* out) {
   std::vector<nlohmann::json> v;
-  std::fflush(out);
-  std::rewind(out);
-  char line[65536];
-  while (std::fgets(line, sizeof line, out)) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_object() && j.value("type", "") == "verdict" && j.value("check", "") == "stalled-thread")
-      v.push_back(j);
-  }
+  for (auto& j : test::verdicts(out))
+    if (j.value("check", "") == "stalled-thread") v.push_back(j);
   return v;
 }
 

@@ -2,9 +2,9 @@
 // fs_dax:dax_writeback_one format is "dev %d:%d ino %#lx pgoff %#lx pglen %#lx"
 // (so pgoff 0 prints as "0", not "0x0"), markers come through as
 // tracing_mark_write events, and dropped events as "CPU:N [LOST M EVENTS]".
-#include <gtest/gtest.h>
-
 #include "wbtrace.hpp"
+
+#include <gtest/gtest.h>
 
 namespace dt::workload {
 namespace {
@@ -34,8 +34,7 @@ TEST(workload_wbtrace, ParsesWritebackEventsMarkersAndLostLines) {
   ASSERT_EQ(m.kind, WbLine::kMarker);
   EXPECT_EQ(m.marker, "dt-wb-77 4");
   EXPECT_EQ(parse_wb_line("CPU:1 [LOST 312 EVENTS]").kind, WbLine::kLost);
-  EXPECT_EQ(parse_wb_line("   kworker/0:1-12 [000] .....  1.0: dax_pmd_fault_done: dev 259:0")
-                .kind,
+  EXPECT_EQ(parse_wb_line("   kworker/0:1-12 [000] .....  1.0: dax_pmd_fault_done: dev 259:0").kind,
             WbLine::kOther);
 }
 

@@ -50,6 +50,13 @@ results::RunRecord record(const campaign::Cell& c, results::Status st, int attem
   return r;
 }
 
+// What run_cell returns for a clean cell.
+results::RunRecord passed(const campaign::Cell& c, int attempt = 1) {
+  auto r = record(c, results::Status::Pass, attempt);
+  r.canary_seen = true;
+  return r;
+}
+
 // Counts calls per cell and remembers the contexts it was given.
 struct Fake {
   std::mutex mu;
@@ -66,10 +73,7 @@ struct Fake {
         n = ++calls[c.id];
         canary.push_back(ctx.canary);
       }
-      if (act) return act(c, ctx, n);
-      auto r = record(c, results::Status::Pass);
-      r.canary_seen = true;
-      return r;
+      return act ? act(c, ctx, n) : passed(c);
     };
   }
 };
@@ -147,9 +151,7 @@ TEST(CampaignRun, AQuietBootFailureIsRetriedOnceAndBothAttemptsAreKept) {
   Fake fake;
   fake.act = [](const campaign::Cell& c, const CellContext&, int n) {
     if (c.index == 1 && n == 1) return record(c, results::Status::Error);  // QEMU died at boot
-    auto r = record(c, results::Status::Pass, n);
-    r.canary_seen = true;
-    return r;
+    return passed(c, n);
   };
   std::atomic<bool> stop{false};
   std::vector<std::string> messages;
@@ -209,9 +211,7 @@ TEST(CampaignRun, AnInterruptedCellIsNotRecorded) {
       EXPECT_TRUE(ctx.should_abort());
       throw Interrupted();
     }
-    auto r = record(c, results::Status::Pass);
-    r.canary_seen = true;
-    return r;
+    return passed(c);
   };
   auto res =
       CampaignRun(settings(d), store, fake.runner()).run(cells(4), images({"default"}), stop);
@@ -228,9 +228,7 @@ TEST(CampaignRun, AThrowIsAnInfraErrorAndDiskFullStopsEverything) {
   fake.act = [](const campaign::Cell& c, const CellContext&, int) -> results::RunRecord {
     if (c.index == 0) throw InfraError("cannot create the VM directory");
     if (c.index == 2) throw DiskFullError("no space left on device");
-    auto r = record(c, results::Status::Pass);
-    r.canary_seen = true;
-    return r;
+    return passed(c);
   };
   std::atomic<bool> stop{false};
   std::vector<std::string> messages;
@@ -254,4 +252,25 @@ TEST(CampaignRun, ACellWithoutItsImageIsAnErrorNotACrash) {
                  .run(cells(1, "6.12"), images({"default"}), stop);
   EXPECT_EQ(res.infra_errors, 1);
   EXPECT_TRUE(fake.calls.empty());
+}
+
+TEST(CampaignRun, JobsAreTheRequestOrWhatTheMachineHolds) {
+  EXPECT_EQ(jobs_for(3, cells(1)), 3);
+  EXPECT_GE(jobs_for(0, cells(1)), 1);
+  EXPECT_GE(jobs_for(0, {}), 1);
+}
+
+// A resumed campaign describes itself again but keeps when it first started.
+TEST(CampaignRun, TheStoreSaysWhichCampaignItHoldsAndKeepsItsStart) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  describe_campaign(store, "quick", "campaigns/quick.yaml", "/cat/mutants.yaml", "2/4");
+  EXPECT_EQ(store.meta("campaign"), "quick");
+  EXPECT_EQ(store.meta("campaign_path"),
+            std::filesystem::absolute("campaigns/quick.yaml").string());
+  EXPECT_EQ(store.meta("catalogue"), "/cat/mutants.yaml");
+  EXPECT_EQ(store.meta("shard"), "2/4");
+  store.set_meta("started_at", "2026-01-01T00:00:00Z");
+  describe_campaign(store, "quick", "campaigns/quick.yaml", "/cat/mutants.yaml", "2/4");
+  EXPECT_EQ(store.meta("started_at"), "2026-01-01T00:00:00Z");
 }

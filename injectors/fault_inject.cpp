@@ -2,6 +2,8 @@
 // debugfs, scoped to the workload's tasks (task-filter + /proc/self/make-it-fail set by a
 // wrapper shell just before it execs the workload, so every thread inherits it). Evidence:
 // the framework's own `times` countdown and its "FAULT_INJECTION: forcing a failure" lines.
+// Once it fired, the workload's death or SIGBUS and filesystem errors that say "Out of memory"
+// or "error -12" are expected (baselines/expected/rules.yaml); any other report is a finding.
 #include <fmt/format.h>
 
 #include "injector.hpp"
@@ -48,21 +50,6 @@ class FaultInject : public Injector {
     live_ = true;
     set(s, "probability", fmt::format("{}", static_cast<long>(param("probability", 10))));
     event(t, "probability raised");
-  }
-
-  // Injected ENOMEM in the workload's own syscalls may kill it: that, alone, is expected.
-  // So is a filesystem error whose cause is the injected ENOMEM (ext4_std_error prints
-  // "Out of memory" for -ENOMEM). Any other report in the window is still a finding.
-  bool expected(const oracle::Finding& f) const override {
-    if (!fired_) return false;
-    // A fault whose allocation fails cannot be served: SIGBUS is the kernel's answer.
-    // Data checks (stale, misplaced, lost, torn) stay findings.
-    if (f.category == oracle::Category::Workload &&
-        (f.kind == "workload-died" || f.kind == "unexpected-sigbus"))
-      return true;
-    bool fs_error = f.kind == "ext4" || f.kind == "ext2" || f.kind == "xfs";
-    return fs_error && (f.text.find("Out of memory") != std::string::npos ||
-                        f.text.find("error -12") != std::string::npos);
   }
 
   std::vector<std::string> wrap(std::vector<std::string> argv) override {

@@ -1,9 +1,10 @@
 #pragma once
 // A fault injector runs alongside a workload in one VM. It is armed before the workload,
 // ticked while it runs, disarmed after, and records what it injected, when (seconds since
-// the workload started), and the kernel's own evidence that it fired. It also knows which
-// findings are the expected consequence of its injection on a given filesystem, so only a
-// deviation (or a real kernel report) counts.
+// the workload started), and the kernel's own evidence that it fired. Which findings are the
+// expected consequence of an injection is data (baselines/expected/rules.yaml), matched against
+// the record in one oracle pass (oracle::mark_expected): whatever a rule needs to know, the
+// injector puts in its record (`fired`, evidence).
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "campaign/campaign.hpp"
+#include "oracle/expected_rules.hpp"  // the pass the cell runs over these records
 #include "oracle/finding.hpp"
 #include "runner/guest_control.hpp"
 #include "vm/vm.hpp"
@@ -33,7 +35,6 @@ class Injector {
   // pool). Off unless an injector says so: unbind, poison, power cut, CPU hotplug and fault
   // injection change kernel state a later cell must not inherit.
   virtual bool leaves_guest_reusable() const { return false; }
-  virtual bool expected(const oracle::Finding&) const { return false; }
   // Every JSON line the workload prints (power-cut keeps the acknowledged writes here).
   virtual void on_workload_line(const nlohmann::json&) {}
   // Findings the injector itself judged (deviations from the expected per-fs behaviour,

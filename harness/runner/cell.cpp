@@ -590,12 +590,10 @@ results::RunRecord CellRun::finish() {
       r_.injections.push_back(inj->record());
       for (auto& f : inj->take_findings()) r_.findings.push_back(std::move(f));
     }
-  for (auto& f : r_.findings)
-    for (auto& inj : injs_)
-      if (!f.expected && inj->expected(f)) {
-        f.expected = true;
-        f.note = "expected consequence of " + inj->name();
-      }
+  // One oracle pass: baselines/expected/rules.yaml against each injector's record as it is now.
+  std::vector<json> records;
+  for (auto& inj : injs_) records.push_back(inj->record());
+  oracle::mark_expected(r_.findings, records, cell_.fs.name);
   if (canary_output_ && !r_.canary_seen && r_.error.empty())
     r_.error = "canary: no hung-task report seen on the console (" + *canary_output_ + ")";
   if (r_.status != results::Status::Error && r_.status != results::Status::Skip)

@@ -219,11 +219,14 @@ int run(const std::string& kind, const std::string& dir) {
 int main(int argc, char** argv) {
   std::string kind, dir;
   if (argc >= 2 && std::string(argv[1]).rfind("--", 0) == 0) {
-    // Workload form: the harness passes --dir/--seed/--duration; only --kind and --dir matter.
-    for (int i = 1; i + 1 < argc; i += 2) {
-      std::string k = argv[i];
-      if (k == "--kind") kind = argv[i + 1];
-      if (k == "--dir") dir = argv[i + 1];
+    // Workload form: the harness passes --dir/--seed/--duration and flags such as --keep-files;
+    // only --kind and --dir matter.
+    for (int i = 1; i + 1 < argc; ++i) {
+      const std::string k = argv[i];
+      if (k == "--kind")
+        kind = argv[++i];
+      else if (k == "--dir")
+        dir = argv[++i];
     }
     if (kind.empty()) kind = "warn";
     int rc = run(kind, dir);

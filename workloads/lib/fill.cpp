@@ -120,10 +120,15 @@ size_t Filler::verify(uint64_t first, uint64_t count, char* buf) {
       const uint64_t b = b0 + i;
       const bool past_read = uint64_t(got) <= i * kBlockSize;  // read 0 bytes of this block
       ++run_.rep().checks;
+      const char* data = buf + i * kBlockSize;
+      const Content want = gens_[b] ? Content::stamp(stamp(b)) : Content::zeros();
+      // The common case, exactly the expected block, without judge()'s copy and parse: the
+      // buffer is ours, so comparing in place is safe (it was a third of the final check).
+      if (!past_read && block_equals(data, want)) continue;
       // The filler is the only writer of its file, so the expected state is exact.
-      view.legal.contents = {gens_[b] ? Content::stamp(stamp(b)) : Content::zeros()};
-      if (auto v = judge(ident_, b, Via::kRead, buf + i * kBlockSize, past_read, view,
-                         OpCtx{int(1000 + index_), op_})) {
+      view.legal.contents = {want};
+      if (auto v =
+              judge(ident_, b, Via::kRead, data, past_read, view, OpCtx{int(1000 + index_), op_})) {
         run_.rep().verdict(*v);
         ++bad;
       }
@@ -150,7 +155,8 @@ void Filler::loop() {
 
 // The final check reads every block of a file that no thread changes any more: split it over
 // the CPUs (under TCG the copy to user space and the judging of a 400 MB fill took seconds of
-// every cell on one CPU), one buffer each.
+// every cell on one CPU), one buffer each. (A read-only mapping instead of the copy was twice as
+// slow under TCG: a page fault per 4 KiB costs more than the copy.)
 size_t Filler::verify_all() {
   if (!fd_) return 0;
   const uint64_t n = gens_.size();

@@ -89,6 +89,23 @@ Parsed parse_block(const void* src) {
   return p;
 }
 
+bool block_equals(const void* src, const Content& c) {
+  const auto* w = static_cast<const uint64_t*>(src);
+  uint64_t diff = 0;
+  if (c.zero) {
+    for (size_t i = 0; i < kWords; ++i) diff |= w[i];
+    return diff == 0;
+  }
+  const uint64_t h[kHeaderWords] = {kStampMagic, c.id.run,
+                                    uint64_t{c.id.file} | (uint64_t{c.id.writer} << 32), c.id.block,
+                                    c.id.gen};
+  for (size_t i = 0; i < kHeaderWords; ++i) diff |= w[i] ^ h[i];
+  const uint64_t seed = header_seed(h);
+  for (size_t i = kHeaderWords; i < kSumW; ++i) diff |= w[i] ^ seed ^ (i * kPositionStep);
+  diff |= w[kSumW] ^ tail_word(seed);
+  return diff == 0;
+}
+
 nlohmann::json to_json(const StampId& id) {
   return {{"run", id.run},
           {"file_id", id.file},

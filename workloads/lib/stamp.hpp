@@ -49,6 +49,11 @@ struct Parsed {
 // (torn/partially overwritten), or unrecognisable non-zero data.
 Parsed parse_block(const void* src);
 
+// Whether a block that nothing writes any more is exactly c: loads, XORs and ORs over the block
+// in place (no copy, no early exit, so the compiler vectorises it). Only for stable memory: a
+// block someone may store into must go through parse_block's single copy.
+bool block_equals(const void* src, const Content& c);
+
 nlohmann::json to_json(const StampId& id);
 nlohmann::json to_json(const Content& c);
 nlohmann::json to_json(const Parsed& p);

@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <set>
+#include <cstring>
+#include <map>
 #include <thread>
 
 #include "run.hpp"
@@ -49,17 +50,73 @@ TEST(Filler, FinalCheckFindsAForeignBlockInEveryShare) {
     fill_block(foreign, StampId{run.nonce(), 999, 1, b, 1});
     ASSERT_EQ(::pwrite(fd, foreign, kBlockSize, off_t(b * kBlockSize)), ssize_t(kBlockSize));
   }
+  // And one byte of one body word in the middle: the in-place comparison must see it too.
+  const uint64_t mid = blocks / 2;
+  const char one = 0x5a;
+  ASSERT_EQ(::pwrite(fd, &one, 1, off_t(mid * kBlockSize + 2001)), 1);
   ::close(fd);
-  EXPECT_EQ(f.verify_all(), 2u);
+  const uint64_t checks_before = run.rep().checks;
+  EXPECT_EQ(f.verify_all(), 3u);
+  EXPECT_EQ(run.rep().checks - checks_before, blocks) << "every block judged exactly once";
   auto v = verdicts(out);
-  ASSERT_EQ(v.size(), 2u);
-  std::set<uint64_t> offsets;
-  for (auto& j : v) {
-    EXPECT_EQ(j.value("check", ""), "misplaced-stamp") << j.dump();
-    offsets.insert(j.value("offset", uint64_t{0}));
-  }
-  EXPECT_EQ(offsets, (std::set<uint64_t>{5 * kBlockSize, (blocks - 3) * kBlockSize}));
+  ASSERT_EQ(v.size(), 3u);
+  std::map<uint64_t, std::string> found;
+  for (auto& j : v) found[j.value("offset", uint64_t{0})] = j.value("check", "");
+  EXPECT_EQ(found,
+            (std::map<uint64_t, std::string>{{5 * kBlockSize, "misplaced-stamp"},
+                                             {mid * kBlockSize, "torn-block"},
+                                             {(blocks - 3) * kBlockSize, "misplaced-stamp"}}));
   std::fclose(out);
+}
+
+// A fill cut short behind the filler's back: each block past the real end is a verdict (never
+// taken for the expected block by the in-place comparison of a short read's buffer).
+TEST(Filler, FinalCheckOfATruncatedFillReportsEveryMissingBlock) {
+  test::TmpDir dir;
+  Options o;
+  o.workload = "fill-test";
+  o.dir = dir.path();
+  o.fill_files = 0;
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  workload::Run run(o, out);
+  constexpr uint64_t kBytes = 4 << 20;
+  Filler f(run, 0, kBytes);
+  std::thread t([&] { f.loop(); });
+  while (f.bytes() < kBytes) std::this_thread::sleep_for(10ms);
+  run.request_stop();
+  t.join();
+  const uint64_t blocks = f.bytes() / kBlockSize;
+  ASSERT_EQ(::truncate(f.path().c_str(), off_t((blocks - 10) * kBlockSize)), 0);
+  EXPECT_EQ(f.verify_all(), 10u);
+  auto v = verdicts(out);
+  ASSERT_EQ(v.size(), 10u);
+  for (auto& j : v) {
+    EXPECT_EQ(j.value("check", ""), "short-read") << j.dump();
+    EXPECT_GE(j.value("offset", uint64_t{0}), (blocks - 10) * kBlockSize);
+  }
+  std::fclose(out);
+}
+
+// The final check's in-place comparison: true only for exactly the expected image.
+TEST(BlockEquals, OnlyTheExactImage) {
+  alignas(64) uint64_t w[kWords];
+  const StampId id{7, 3, 1, 42, 9};
+  fill_block(w, id);
+  EXPECT_TRUE(block_equals(w, Content::stamp(id)));
+  EXPECT_FALSE(block_equals(w, Content::zeros()));
+  for (auto other : {StampId{8, 3, 1, 42, 9}, StampId{7, 4, 1, 42, 9}, StampId{7, 3, 2, 42, 9},
+                     StampId{7, 3, 1, 43, 9}, StampId{7, 3, 1, 42, 10}})
+    EXPECT_FALSE(block_equals(w, Content::stamp(other)));
+  for (size_t i = 0; i < kWords; ++i) {  // any one bit of any word, header, body or tail
+    w[i] ^= uint64_t{1} << (i % 64);
+    EXPECT_FALSE(block_equals(w, Content::stamp(id))) << "word " << i;
+    w[i] ^= uint64_t{1} << (i % 64);
+  }
+  std::memset(w, 0, sizeof w);
+  EXPECT_TRUE(block_equals(w, Content::zeros()));
+  w[kWords - 1] = 1;
+  EXPECT_FALSE(block_equals(w, Content::zeros()));
 }
 
 }  // namespace

@@ -75,17 +75,18 @@ TEST(Matrix, SeedsDoNotDependOnPosition) {
 TEST(Matrix, WorkloadArgv) {
   const auto cells = load_string(kSmall, "small.yaml").cells();
   const Cell& plain = cells[0];
-  EXPECT_EQ(plain.workload_argv("/mnt/dax"),
-            (std::vector<std::string>{"dt-fault-vs-truncate", "--dir", "/mnt/dax", "--seed",
-                                      std::to_string(plain.seed), "--duration", "20"}));
+  EXPECT_EQ(
+      plain.workload_argv("/mnt/dax"),
+      (std::vector<std::string>{"dt-fault-vs-truncate", "--dir", "/mnt/dax", "--seed",
+                                std::to_string(plain.seed), "--keep-files", "--duration", "20"}));
   const Cell& layout = cells[1];
   ASSERT_EQ(layout.workload.name, "fault-vs-layout");
   EXPECT_EQ(layout.iterations, 500u);
   EXPECT_DOUBLE_EQ(layout.duration_s, 20);
   EXPECT_EQ(layout.workload_argv("/mnt/t"),
             (std::vector<std::string>{"dt-fault-vs-layout", "--dir", "/mnt/t", "--seed",
-                                      std::to_string(layout.seed), "--duration", "20",
-                                      "--iterations", "500", "--threads", "2", "--file-size",
+                                      std::to_string(layout.seed), "--keep-files", "--duration",
+                                      "20", "--iterations", "500", "--threads", "2", "--file-size",
                                       "65536", "--ops", "punch,zero"}));
 }
 

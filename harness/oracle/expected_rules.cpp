@@ -11,6 +11,8 @@
 #include <optional>
 #include <sstream>
 
+#include "util/yaml_problems.hpp"
+
 namespace dt::oracle {
 namespace detail {
 // Generated at build time from baselines/expected/rules.yaml (harness/oracle/embed_text.cmake).
@@ -22,17 +24,9 @@ namespace {
 
 using json = nlohmann::json;
 
-class Parser {
+class Parser : public util::YamlProblems {
  public:
-  explicit Parser(std::string file) : file_(std::move(file)) {}
-
-  void error(const YAML::Node& at, const std::string& key, const std::string& msg) {
-    YAML::Mark m = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
-    if (m.is_null())
-      errors_.push_back(fmt::format("{}: {}: {}", file_, key, msg));
-    else
-      errors_.push_back(fmt::format("{}:{}:{}: {}: {}", file_, m.line + 1, m.column + 1, key, msg));
-  }
+  using YamlProblems::YamlProblems;
 
   std::optional<std::string> string(const YAML::Node& n, const std::string& key) {
     if (!n.IsScalar() || n.Scalar().empty()) {
@@ -88,7 +82,7 @@ class Parser {
   void rule(const YAML::Node& n, const std::string& key, ExpectedRules& out) {
     if (!n.IsMap()) return error(n, key, "expected a map with 'injector' and 'note'");
     ExpectedRule r;
-    r.where = fmt::format("{}:{}", file_, n.Mark().line + 1);
+    r.where = fmt::format("{}:{}", file(), n.Mark().line + 1);
     bool ok = true, has_injector = false, has_note = false;
     for (const auto& kv : n) {
       // Copies: yaml-cpp iterators hand out temporaries, references to them dangle.
@@ -165,38 +159,6 @@ class Parser {
           ok = false;
     if (ok) out.rules.push_back(std::move(r));
   }
-
-  void top(const YAML::Node& root, ExpectedRules& out) {
-    if (root.IsNull()) return;  // an empty file: no rules
-    if (!root.IsMap()) return error(root, "(top)", "expected a map with 'rules'");
-    for (const auto& kv : root) {
-      YAML::Node name_node = kv.first, v = kv.second;
-      const std::string name = name_node.Scalar();
-      if (name == "version") {
-        if (!v.IsScalar() || v.Scalar() != "1") error(v, name, "only version 1 is known");
-      } else if (name == "rules") {
-        if (v.IsNull()) continue;
-        if (!v.IsSequence()) {
-          error(v, name, "expected a list");
-          continue;
-        }
-        for (std::size_t i = 0; i < v.size(); ++i) rule(v[i], fmt::format("rules[{}]", i), out);
-      } else {
-        error(name_node, name, "unknown key (expected version, rules)");
-      }
-    }
-  }
-
-  void finish() const {
-    if (errors_.empty()) return;
-    std::string all;
-    for (auto& e : errors_) all += (all.empty() ? "" : "\n") + e;
-    throw ExpectedRulesError(all);
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string> errors_;
 };
 
 // A dotted path into an injection's record; nullptr when a step is missing.
@@ -219,13 +181,13 @@ bool contains(const std::string& text, const std::vector<std::string>& needles) 
 
 }  // namespace
 
-bool expected_fs_matches(const std::string& pattern, const std::string& fs) {
+bool fs_matches(const std::string& pattern, const std::string& fs) {
   if (pattern == "*" || pattern == fs) return true;
   if (fs.empty()) return false;
   if (fnmatch(pattern.c_str(), fs.c_str(), 0) == 0) return true;
-  // Campaigns label repeated filesystems "ext4~2": the rule speaks of the filesystem.
+  // Campaigns label repeated filesystems "ext4~2": rules and baselines speak of the filesystem.
   auto tilde = fs.rfind('~');
-  return tilde != std::string::npos && expected_fs_matches(pattern, fs.substr(0, tilde));
+  return tilde != std::string::npos && fs_matches(pattern, fs.substr(0, tilde));
 }
 
 bool ExpectedRule::applies(const json& injection, const std::string& fs_name) const {
@@ -240,7 +202,7 @@ bool ExpectedRule::applies(const json& injection, const std::string& fs_name) co
     const json* got = field(injection, path);
     if (!got || *got != value) return false;
   }
-  return expected_fs_matches(fs, fs_name);
+  return fs_matches(fs, fs_name);
 }
 
 bool ExpectedRule::matches(const Finding& f) const {
@@ -256,14 +218,9 @@ ExpectedRules parse_expected_rules(const std::string& yaml, const std::string& f
   ExpectedRules out;
   out.source = file;
   Parser p(file);
-  try {
-    p.top(YAML::Load(yaml), out);
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp's what() repeats the position without the file; rebuild it in our format.
-    throw ExpectedRulesError(
-        fmt::format("{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
-  p.finish();
+  p.walk_versioned_list(yaml, "rules",
+                        [&](const YAML::Node& n, const std::string& key) { p.rule(n, key, out); });
+  p.throw_if_any<ExpectedRulesError>();
   return out;
 }
 

@@ -59,7 +59,8 @@ const ExpectedRules& shipped_expected_rules();
 int mark_expected(std::vector<Finding>& findings, const std::vector<nlohmann::json>& injections,
                   const std::string& fs, const ExpectedRules& rules = shipped_expected_rules());
 
-// Filesystem patterns of rules (and baselines): "*", exact, glob, or a "~N" label suffix.
-bool expected_fs_matches(const std::string& pattern, const std::string& fs);
+// Filesystem (and workload) patterns of rules and baselines: "*", exact, a glob, or the name
+// before a campaign label's "~N" suffix.
+bool fs_matches(const std::string& pattern, const std::string& fs);
 
 }  // namespace dt::oracle

@@ -38,15 +38,6 @@ std::string run_date(const results::RunRecord& r) {
 
 }  // namespace
 
-bool fs_matches(const std::string& pattern, const std::string& fs) {
-  if (pattern == "*" || pattern == fs) return true;
-  if (fs.empty()) return false;
-  if (has_glob(pattern) && glob(pattern, fs)) return true;
-  // Campaigns label repeated filesystems "ext4~2": the baseline speaks of the filesystem.
-  auto tilde = fs.rfind('~');
-  return tilde != std::string::npos && fs_matches(pattern, fs.substr(0, tilde));
-}
-
 bool kernel_matches(const std::string& pattern, const std::string& release) {
   if (pattern == "*" || pattern == release) return true;
   if (release.empty()) return false;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "oracle/expected_rules.hpp"
 #include "oracle/finding.hpp"
 #include "results/record.hpp"
 
@@ -42,9 +43,10 @@ Baseline load_baseline(const std::string& path);
 // UsageError: one file has to be named.
 void save_baseline(const Baseline&, const std::string& path);
 
-// Entry patterns, exposed for tests: fs "*", exact, glob, or a label with a "~N" suffix;
-// kernel "*", exact, glob, or a version prefix ending at a '.' or '-'.
-bool fs_matches(const std::string& pattern, const std::string& fs);
+// Entry patterns, exposed for tests: fs and workload as the expected-consequence rules match
+// them ("*", exact, glob, or a label with a "~N" suffix); kernel "*", exact, glob, or a version
+// prefix ending at a '.' or '-'.
+using oracle::fs_matches;
 bool kernel_matches(const std::string& pattern, const std::string& kernel_release);
 
 // Baseline entries not seen in these runs. Entries whose fs/kernel no run covered are left

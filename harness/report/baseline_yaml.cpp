@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <tuple>
 
@@ -14,21 +15,14 @@
 #include "report/baseline.hpp"
 #include "report/dates.hpp"
 #include "util/error.hpp"
+#include "util/yaml_problems.hpp"
 
 namespace dt::report {
 namespace {
 
-class Parser {
+class Parser : public util::YamlProblems {
  public:
-  explicit Parser(std::string file) : file_(std::move(file)) {}
-
-  void error(const YAML::Node& at, const std::string& key, const std::string& msg) {
-    YAML::Mark m = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
-    if (m.is_null())
-      errors_.push_back(fmt::format("{}: {}: {}", file_, key, msg));
-    else
-      errors_.push_back(fmt::format("{}:{}:{}: {}: {}", file_, m.line + 1, m.column + 1, key, msg));
-  }
+  using YamlProblems::YamlProblems;
 
   std::optional<std::string> string(const YAML::Node& n, const std::string& key) {
     if (!n.IsScalar()) {
@@ -112,38 +106,6 @@ class Parser {
             fmt::format("duplicate entry for '{}' (fs {}, kernel {})", e.title, e.fs, e.kernel));
     out.entries.push_back(std::move(e));
   }
-
-  void top(const YAML::Node& root, Baseline& out) {
-    if (root.IsNull()) return;  // an empty file is an empty baseline
-    if (!root.IsMap()) return error(root, "(top)", "expected a map with 'entries'");
-    for (const auto& kv : root) {
-      YAML::Node name_node = kv.first, v = kv.second;
-      std::string name = name_node.Scalar();
-      if (name == "version") {
-        if (!v.IsScalar() || v.Scalar() != "1") error(v, name, "only version 1 is known");
-      } else if (name == "entries") {
-        if (v.IsNull()) continue;
-        if (!v.IsSequence()) {
-          error(v, name, "expected a list");
-          continue;
-        }
-        for (std::size_t i = 0; i < v.size(); ++i) entry(v[i], fmt::format("entries[{}]", i), out);
-      } else {
-        error(name_node, name, "unknown key (expected version, entries)");
-      }
-    }
-  }
-
-  void finish() const {
-    if (errors_.empty()) return;
-    std::string all;
-    for (auto& e : errors_) all += (all.empty() ? "" : "\n") + e;
-    throw UsageError(all);
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string> errors_;
 };
 
 }  // namespace
@@ -156,17 +118,13 @@ Baseline load_baseline_file(const std::string& path) {
     throw UsageError(fmt::format("baseline file {} does not exist", path));
   std::ifstream in(path);
   if (!in) throw UsageError(fmt::format("cannot read baseline file {}", path));
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   Baseline b;
   b.path = path;
   Parser p(path);
-  try {
-    YAML::Node root = YAML::Load(in);
-    p.top(root, b);
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp's what() repeats the position without the file; rebuild it in our format.
-    throw UsageError(fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
-  p.finish();
+  p.walk_versioned_list(text, "entries",
+                        [&](const YAML::Node& n, const std::string& key) { p.entry(n, key, b); });
+  p.throw_if_any<UsageError>();
   return b;
 }
 

@@ -122,15 +122,6 @@ TEST(Baseline, KernelPatterns) {
   EXPECT_FALSE(kernel_matches("6.1.*", "6.10.0"));
 }
 
-TEST(Baseline, FsPatterns) {
-  EXPECT_TRUE(fs_matches("*", "ext2"));
-  EXPECT_TRUE(fs_matches("xfs", "xfs"));
-  EXPECT_TRUE(fs_matches("xfs", "xfs~2"));  // a repeated campaign label
-  EXPECT_FALSE(fs_matches("xfs", "ext4"));
-  EXPECT_TRUE(fs_matches("ext*", "ext4"));
-  EXPECT_FALSE(fs_matches("ext*", "xfs"));
-}
-
 // The shipped 6.1 baseline knows the reflink WARN on xfs; a mutant kernel that produces the
 // same title from pin-vs-truncate must still be new (selftest found this one).
 TEST(Baseline, EntriesAreScopedToTheirWorkload) {

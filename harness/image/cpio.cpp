@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/hash.hpp"
 
 namespace dt::image {
@@ -90,8 +91,7 @@ void pad(std::ostream& out, std::size_t n) {
 }  // namespace
 
 void CpioBuilder::write(const fs::path& out_path) const {
-  fs::path tmp = out_path;
-  tmp += ".tmp";
+  const fs::path tmp = private_tmp_path(out_path);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw_errno("cannot write " + tmp.string());

@@ -28,8 +28,7 @@ using json = nlohmann::json;
 namespace {
 
 void write_atomic(const fs::path& p, const std::string& data) {
-  fs::path tmp = p;
-  tmp += ".tmp";
+  const fs::path tmp = private_tmp_path(p);
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << data;
@@ -382,17 +381,21 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
     if (e.path().extension() == ".ko")
       mods.add_file("lib/daxtorture/" + e.path().filename().string(), e.path(), 0644);
   if (mods.size() > 0) {
-    fs::path overlay = img.dir / "modules.cpio", joined = img.dir / "initramfs.cpio";
+    // Private names: two processes may build the same image at once (parallel tests on a cold
+    // cache); each writes its own files and the last rename wins with identical bytes.
+    const fs::path joined = img.dir / "initramfs.cpio",
+                   overlay = private_tmp_path(img.dir / "modules.cpio"),
+                   joined_tmp = private_tmp_path(joined);
     mods.write(overlay);
     {
-      std::ofstream out(joined.string() + ".tmp", std::ios::binary | std::ios::trunc);
+      std::ofstream out(joined_tmp, std::ios::binary | std::ios::trunc);
       for (auto& part : {initramfs, overlay}) {
         std::ifstream in(part, std::ios::binary);
         out << in.rdbuf();
       }
       if (!out.flush()) throw_errno("cannot write " + joined.string());
     }
-    fs::rename(joined.string() + ".tmp", joined);
+    fs::rename(joined_tmp, joined);
     fs::remove(overlay);
     img.initramfs = joined;
   }

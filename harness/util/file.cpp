@@ -1,5 +1,8 @@
 #include "util/file.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <fstream>
 #include <iterator>
 
@@ -39,6 +42,13 @@ std::string read_file_from(const std::filesystem::path& p, std::size_t offset) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return {};
   return read_range(in, size_of(in), offset);
+}
+
+std::filesystem::path private_tmp_path(const std::filesystem::path& p) {
+  static std::atomic<unsigned> next{0};
+  std::filesystem::path tmp = p;
+  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(next++);
+  return tmp;
 }
 
 }  // namespace dt

@@ -15,4 +15,8 @@ std::string read_file_tail(const std::filesystem::path& p, std::size_t max_bytes
 // a growing log that one step wrote (a kept guest's console since its cell began).
 std::string read_file_from(const std::filesystem::path& p, std::size_t offset);
 
+// A name beside `p` that no other process or thread writes ("<p>.tmp.<pid>.<n>"): write there,
+// then rename onto p, so two processes building the same cache entry never share a file.
+std::filesystem::path private_tmp_path(const std::filesystem::path& p);
+
 }  // namespace dt

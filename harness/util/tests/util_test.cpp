@@ -122,3 +122,13 @@ TEST(ReadFileFrom, BytesFromAnOffsetOrNothing) {
   EXPECT_EQ(read_file_from(f, 99), "");
   EXPECT_EQ(read_file_from(d.path() / "missing", 0), "");
 }
+
+// Two writers of one cache entry never share a temporary file (parallel tests on a cold cache
+// raced on "initramfs.cpio.tmp": one renamed it away under the other).
+TEST(PrivateTmpPath, EachCallGetsItsOwnNameBesideTheTarget) {
+  const std::filesystem::path target = "/cache/images/abc/initramfs.cpio";
+  const auto a = dt::private_tmp_path(target), b = dt::private_tmp_path(target);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.parent_path(), target.parent_path());
+  EXPECT_EQ(a.string().rfind(target.string() + ".tmp.", 0), 0u) << a;
+}

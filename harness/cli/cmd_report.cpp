@@ -12,12 +12,12 @@
 #include "cli/common.hpp"
 #include "image/image.hpp"
 #include "image/kconfig.hpp"
-#include "report/atomic_write.hpp"
 #include "report/overview.hpp"
 #include "report/report.hpp"
 #include "report/resolve.hpp"
 #include "report/upstream.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/paths.hpp"
 
 #if defined(DT_HAVE_METRICS) && __has_include("metrics/html.hpp")
@@ -81,7 +81,7 @@ int run_report(const ReportOptions& o) {
     info("wrote " + o.junit);
   }
   if (!o.html.empty()) {
-    report::write_atomic(o.html, html_for(store, b));
+    write_file_atomic(o.html, html_for(store, b));
     info("wrote " + o.html);
   }
   if (o.update_baseline && baseline) {

@@ -27,16 +27,6 @@ using json = nlohmann::json;
 
 namespace {
 
-void write_atomic(const fs::path& p, const std::string& data) {
-  const fs::path tmp = private_tmp_path(p);
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << data;
-    if (!out.flush()) throw_errno("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, p);
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -79,7 +69,7 @@ std::string tarball_digest(const fs::path& cache, const fs::path& tarball,
   std::string d = sha256_file(tarball);
   j[id] = d;
   fs::create_directories(cache);
-  write_atomic(memo, j.dump(2));
+  write_file_atomic(memo, j.dump(2));
   return d;
 }
 
@@ -291,7 +281,7 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
     fs::create_directories(kdir);
     if (!req.kernel.empty()) {
       fs::copy_file(req.kernel, kdir / "bzImage", fs::copy_options::overwrite_existing);
-      write_atomic(kdir / "release", "unknown (prebuilt)\n");
+      write_file_atomic(kdir / "release", "unknown (prebuilt)\n");
     } else {
       BuildLock lock(cache_ / "kbuild.lock", progress);
       fs::path src, obj;
@@ -305,7 +295,7 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
               ("obj-tree-" + sha256_hex(src.string()).substr(0, 12) + "-" + req.flavour);
       }
       fs::path frag = kdir / "daxtorture.config";
-      write_atomic(frag, merged_fragment(req.flavour));
+      write_file_atomic(frag, merged_fragment(req.flavour));
       std::size_t expected = 0;
       if (fs::exists(obj / ".daxtorture-objects"))
         std::ifstream(obj / ".daxtorture-objects") >> expected;
@@ -349,8 +339,8 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
         for (auto& d : dropped) all += "\n  " + d;
         throw InfraError("the kernel config lost options the guest needs:" + all);
       }
-      write_atomic(kdir / "build.json",
-                   json{{"seconds", kernel_seconds}, {"objects", objects}}.dump());
+      write_file_atomic(kdir / "build.json",
+                        json{{"seconds", kernel_seconds}, {"objects", objects}}.dump());
       say(fmt::format("kernel built in {:.0f}s", kernel_seconds));
     }
   }
@@ -422,7 +412,7 @@ Image ImageStore::build(const BuildRequest& req, const Progress& progress) {
       {"patches", patches},
       {"kernel_build_seconds", build_info.value("seconds", 0.0)},
       {"built_at", ts}};
-  write_atomic(img.dir / "manifest.json", img.manifest.dump(2));
+  write_file_atomic(img.dir / "manifest.json", img.manifest.dump(2));
   return img;
 }
 

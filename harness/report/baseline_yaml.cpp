@@ -11,10 +11,10 @@
 #include <set>
 #include <tuple>
 
-#include "report/atomic_write.hpp"
 #include "report/baseline.hpp"
 #include "report/dates.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/yaml_problems.hpp"
 
 namespace dt::report {
@@ -177,7 +177,7 @@ void save_baseline(const Baseline& b, const std::string& path) {
   out << YAML::EndSeq << YAML::EndMap;
   if (!out.good()) throw InfraError("cannot write baseline: " + out.GetLastError());
 
-  write_atomic(path, std::string(out.c_str()) + "\n");
+  write_file_atomic(path, std::string(out.c_str()) + "\n");
 }
 
 }  // namespace dt::report

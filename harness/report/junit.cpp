@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <map>
 
-#include "report/atomic_write.hpp"
 #include "report/classify.hpp"
 #include "report/console_tail.hpp"
+#include "util/file.hpp"
 #include "util/xml.hpp"
 
 namespace dt::report {
@@ -139,7 +139,7 @@ std::string junit_xml(const std::string& campaign, const std::vector<results::Ru
 
 void write_junit(const std::string& path, const std::string& campaign,
                  const std::vector<results::RunRecord>& runs, const Baseline* baseline) {
-  write_atomic(path, junit_xml(campaign, runs, baseline));
+  write_file_atomic(path, junit_xml(campaign, runs, baseline));
 }
 
 }  // namespace dt::report

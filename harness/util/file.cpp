@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "util/error.hpp"
+
 namespace dt {
 
 std::string read_file(const std::filesystem::path& p) {
@@ -49,6 +51,22 @@ std::filesystem::path private_tmp_path(const std::filesystem::path& p) {
   std::filesystem::path tmp = p;
   tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(next++);
   return tmp;
+}
+
+void write_file_atomic(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path tmp = private_tmp_path(path);
+  {
+    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+    if (!out) throw InfraError("cannot write " + tmp.string());
+    out << content;
+    if (!out.flush()) throw DiskFullError("cannot write " + tmp.string() + " (disk full?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw InfraError("cannot replace " + path.string() + ": " + ec.message());
+  }
 }
 
 }  // namespace dt

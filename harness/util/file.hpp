@@ -19,4 +19,9 @@ std::string read_file_from(const std::filesystem::path& p, std::size_t offset);
 // then rename onto p, so two processes building the same cache entry never share a file.
 std::filesystem::path private_tmp_path(const std::filesystem::path& p);
 
+// Writes `content` to `path` through a private temporary file and a rename, so a reader (CI, a
+// browser, the next nightly, another process using the same cache) never sees half a file.
+// Throws InfraError, or DiskFullError when the bytes do not fit.
+void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+
 }  // namespace dt

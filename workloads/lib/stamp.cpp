@@ -11,6 +11,16 @@ namespace {
 enum : size_t { kMagicW, kRunW, kFileW, kBlockW, kGenW, kHeaderWords };
 constexpr size_t kSumW = kWords - 1;
 
+// The header words of a stamp (w[0..kHeaderWords)): what fill_block writes and block_equals
+// expects.
+void write_header(uint64_t* w, const StampId& id) {
+  w[kMagicW] = kStampMagic;
+  w[kRunW] = id.run;
+  w[kFileW] = uint64_t{id.file} | (uint64_t{id.writer} << 32);
+  w[kBlockW] = id.block;
+  w[kGenW] = id.gen;
+}
+
 uint64_t header_seed(const uint64_t* w) {
   uint64_t h = 0x6a09e667f3bcc908ull;
   for (size_t i = 0; i < kHeaderWords; ++i) h = mix64(h ^ w[i]);
@@ -32,11 +42,7 @@ uint64_t tail_word(uint64_t seed) {
 
 void fill_block(void* dst, const StampId& id) {
   uint64_t w[kWords];
-  w[kMagicW] = kStampMagic;
-  w[kRunW] = id.run;
-  w[kFileW] = uint64_t{id.file} | (uint64_t{id.writer} << 32);
-  w[kBlockW] = id.block;
-  w[kGenW] = id.gen;
+  write_header(w, id);
   const uint64_t seed = header_seed(w);
   uint64_t pos = kHeaderWords * kPositionStep;
   for (size_t i = kHeaderWords; i < kSumW; ++i, pos += kPositionStep) w[i] = seed ^ pos;
@@ -96,9 +102,8 @@ bool block_equals(const void* src, const Content& c) {
     for (size_t i = 0; i < kWords; ++i) diff |= w[i];
     return diff == 0;
   }
-  const uint64_t h[kHeaderWords] = {kStampMagic, c.id.run,
-                                    uint64_t{c.id.file} | (uint64_t{c.id.writer} << 32), c.id.block,
-                                    c.id.gen};
+  uint64_t h[kHeaderWords];
+  write_header(h, c.id);
   for (size_t i = 0; i < kHeaderWords; ++i) diff |= w[i] ^ h[i];
   const uint64_t seed = header_seed(h);
   for (size_t i = kHeaderWords; i < kSumW; ++i) diff |= w[i] ^ seed ^ (i * kPositionStep);

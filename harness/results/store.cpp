@@ -2,11 +2,11 @@
 
 #include <sqlite3.h>
 
-#include <fstream>
 #include <map>
 #include <memory>
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 namespace dt::results {
 namespace fs = std::filesystem;
@@ -113,14 +113,7 @@ void Store::add_run(const RunRecord& r) {
   auto j = to_json(r);
   {
     // The JSON copy first: it is the one a human greps, and it survives a broken database.
-    fs::path p = dir_ / "runs" / (r.run_id + ".json");
-    fs::path tmp = p;
-    tmp += ".tmp";
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out.flush()) throw DiskFullError("cannot write " + tmp.string() + " (disk full?)");
-    out.close();
-    fs::rename(tmp, p);
+    write_file_atomic(dir_ / "runs" / (r.run_id + ".json"), j.dump(2) + "\n");
   }
   exec("BEGIN IMMEDIATE");
   try {

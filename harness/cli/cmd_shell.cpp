@@ -44,13 +44,15 @@ void add_shell_command(CLI::App& app, std::function<int()>& action) {
       cfg.accel = accel.accel;
       cfg.workdir = work.path();
       cfg.interactive = true;
+      cfg.nvdimm_templates = runner::namespace_templates(img.dir, cfg.nvdimms);
       auto backend = vm::make_backend("qemu");
       runner::SessionOptions so;
       so.silence_timeout_s = 1e9;  // a person at a shell may think for a long time
       runner::Session s(*backend, cfg, so);
       s.wait_ready();
       if (o->fs != "none") {
-        auto proof = runner::setup_dax(s, runner::default_fs(o->fs), 1);
+        runner::ready_namespaces(s, 1, s.instance().nvdimm_files(), cfg.nvdimm_templates);
+        auto proof = runner::format_and_mount(s, runner::default_fs(o->fs));
         info(fmt::format("{} mounted on /mnt/dax, DAX {}", o->fs,
                          proof.ok ? "on" : "OFF: " + proof.message));
       }

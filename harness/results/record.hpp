@@ -38,7 +38,10 @@ struct RunRecord {
   int guest_cell = 1;             // this run was the Nth cell on its guest (1: fresh boot)
   std::string guest_retired;      // why the guest was not kept for another cell ("" kept)
   std::string guest_restored;     // snapshot mode: why the guest was put back from its snapshot
-  bool canary_seen = false;       // the deliberate splat was seen (or not requested: true)
+  // A freshly booted guest's fsdax namespaces: "template" (they came up at boot from the
+  // image's namespace template) or "ndctl" (made in this guest); "" on a kept guest.
+  std::string namespaces;
+  bool canary_seen = false;             // the deliberate splat was seen (or not requested: true)
   std::string started_at, finished_at;  // UTC ISO 8601
   std::string workdir, console_path;
 

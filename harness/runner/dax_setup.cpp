@@ -4,9 +4,11 @@
 
 #include "campaign/registry.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "vm/vm.hpp"
 
 namespace dt::runner {
+namespace fs = std::filesystem;
 
 campaign::FsSpec default_fs(const std::string& name) {
   auto* def = campaign::find_fs(name);
@@ -19,21 +21,81 @@ campaign::FsSpec default_fs(const std::string& name) {
   return fs;
 }
 
-void create_namespaces(GuestControl& s, int nvdimm_count) {
-  for (int i = 0; i < nvdimm_count; ++i) {
-    // The label area makes the namespace configurable; fsdax with 2M alignment allows PMD faults.
-    s.exec_checked({"ndctl", "create-namespace", "-f", "-e", fmt::format("namespace{}.0", i), "-m",
-                    "fsdax", "--align", "2M"},
-                   120);
+namespace {
+
+constexpr std::uint64_t kNamespaceAlign = 2ull << 20;  // PMD faults need 2 MiB alignment
+
+// The guest's fsdax block devices as `ndctl list -N` would name them, one JSON object per line,
+// read from sysfs with shell builtins: ndctl itself takes 0.15-0.2 s to start under TCG. An
+// fsdax disk hangs off an nd_pfn device (raw and sector-mode ones do not). Reading wait_probe
+// first returns once the bus has probed what it found at boot (labels, pfn info blocks).
+constexpr const char* kListFsdax = R"(
+for w in /sys/bus/nd/devices/ndbus*/wait_probe; do read -r _ < "$w"; done 2>/dev/null
+for b in /sys/block/pmem*; do
+  d=$b/device; t=; read -r t < "$d/devtype" 2>/dev/null
+  [ "$t" = nd_pfn ] || continue
+  read -r n < "$d/namespace"; read -r a < "$d/align"
+  printf '{"dev":"%s","mode":"fsdax","align":%s,"blockdev":"%s"}\n' "$n" "$a" "${b##*/}"
+done)";
+
+// Sparse copies, each through a private name and a rename: a guest booting meanwhile copies
+// the old template or the new one, never half of one. A failed copy keeps no template (the
+// next fresh guest runs ndctl again); a full disk is the campaign's problem and propagates.
+void save_templates(const std::vector<fs::path>& from, const std::vector<fs::path>& to) {
+  for (std::size_t i = 0; i < from.size() && i < to.size(); ++i) {
+    const fs::path tmp = private_tmp_path(to[i]);
+    std::error_code ec;
+    try {
+      copy_sparse(from[i], tmp);
+      fs::rename(tmp, to[i], ec);
+    } catch (const DiskFullError&) {
+      fs::remove(tmp, ec);
+      throw;
+    } catch (const InfraError&) {
+    }
+    fs::remove(tmp, ec);
   }
 }
 
-DaxProof setup_dax(GuestControl& s, const campaign::FsSpec& fs, int nvdimm_count) {
-  double start = vm::steady_now();
-  create_namespaces(s, nvdimm_count);
-  auto p = format_and_mount(s, fs);
-  p.seconds = vm::steady_now() - start;
-  return p;
+}  // namespace
+
+std::vector<fs::path> namespace_templates(const fs::path& image_dir,
+                                          const std::vector<std::uint64_t>& nvdimms) {
+  std::vector<fs::path> out;
+  for (std::size_t i = 0; i < nvdimms.size(); ++i)
+    out.push_back(image_dir / fmt::format("fsdax-nvdimm{}-{}M.img", i, nvdimms[i] >> 20));
+  return out;
+}
+
+std::vector<int> namespaces_missing(const nlohmann::json& listing, int nvdimm_count) {
+  std::vector<int> missing;
+  for (int i = 0; i < nvdimm_count; ++i) {
+    const std::string dev = fmt::format("namespace{}.0", i);
+    bool ready = false;
+    for (auto& ns : listing)
+      ready = ready ||
+              (ns.is_object() && ns.value("dev", "") == dev && ns.value("mode", "") == "fsdax" &&
+               ns.value("align", std::uint64_t{0}) == kNamespaceAlign &&
+               !ns.value("blockdev", "").empty());
+    if (!ready) missing.push_back(i);
+  }
+  return missing;
+}
+
+NamespaceSetup ready_namespaces(GuestControl& s, int nvdimm_count,
+                                const std::vector<fs::path>& guest_files,
+                                const std::vector<fs::path>& templates) {
+  const double start = vm::steady_now();
+  auto r = s.exec({"sh", "-c", kListFsdax}, 60);
+  auto list = nlohmann::json::array();
+  for (auto& line : r.out) list.push_back(nlohmann::json::parse(line, nullptr, false));
+  const auto missing = namespaces_missing(list, nvdimm_count);
+  for (int i : missing)
+    s.exec_checked({"ndctl", "create-namespace", "-f", "-e", fmt::format("namespace{}.0", i), "-m",
+                    "fsdax", "--align", "2M"},
+                   120);
+  if (!missing.empty() && !templates.empty()) save_templates(guest_files, templates);
+  return {missing.empty(), vm::steady_now() - start};
 }
 
 DaxProof format_and_mount(GuestControl& s, const campaign::FsSpec& fs, std::size_t console_from) {

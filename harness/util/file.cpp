@@ -1,12 +1,16 @@
 #include "util/file.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace dt {
 
@@ -67,6 +71,45 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
     std::filesystem::remove(tmp, ec);
     throw InfraError("cannot replace " + path.string() + ": " + ec.message());
   }
+}
+
+std::uint64_t copy_sparse(const std::filesystem::path& src, const std::filesystem::path& dst) {
+  UniqueFd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in) throw_errno("cannot open " + src.string());
+  struct stat st {};
+  if (::fstat(in.get(), &st) != 0) throw_errno("cannot stat " + src.string());
+  // Written back first: pages a running VM dirtied through its shared mapping are then extents
+  // that SEEK_DATA reports on every filesystem, not only on those that count dirty cache.
+  if (::fdatasync(in.get()) != 0 && errno != EINVAL) throw_errno("cannot sync " + src.string());
+  UniqueFd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!out || ::ftruncate(out.get(), st.st_size) != 0) throw_errno("cannot create " + dst.string());
+  std::uint64_t copied = 0;
+  std::string buf(1u << 20, '\0');
+  for (off_t pos = 0; pos < st.st_size;) {
+    const off_t data = ::lseek(in.get(), pos, SEEK_DATA);
+    if (data < 0) {
+      if (errno == ENXIO) break;  // only a hole is left
+      throw_errno("cannot seek in " + src.string());
+    }
+    off_t hole = ::lseek(in.get(), data, SEEK_HOLE);
+    if (hole < 0) hole = st.st_size;
+    for (off_t at = data; at < hole;) {
+      const auto want = static_cast<std::size_t>(std::min<off_t>(hole - at, off_t(buf.size())));
+      const ssize_t n = ::pread(in.get(), buf.data(), want, at);
+      if (n < 0) throw_errno("cannot read " + src.string());
+      if (n == 0) break;  // the file shrank under us: what is left reads as a hole
+      for (ssize_t done = 0; done < n;) {
+        const ssize_t w =
+            ::pwrite(out.get(), buf.data() + done, static_cast<std::size_t>(n - done), at + done);
+        if (w < 0) throw_errno("cannot write " + dst.string());
+        done += w;
+      }
+      at += n;
+      copied += static_cast<std::uint64_t>(n);
+    }
+    pos = hole;
+  }
+  return copied;
 }
 
 }  // namespace dt

@@ -1,5 +1,6 @@
 #pragma once
 // Whole-file reads, written once (logs, manifests, memo files, test fixtures).
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -23,5 +24,10 @@ std::filesystem::path private_tmp_path(const std::filesystem::path& p);
 // browser, the next nightly, another process using the same cache) never sees half a file.
 // Throws InfraError, or DiskFullError when the bytes do not fit.
 void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+
+// Makes `dst` (created or truncated, mode 0600) a copy of `src` that allocates only src's data
+// extents (SEEK_DATA/SEEK_HOLE): a 512 MiB NVDIMM file holding 8 MiB costs 8 MiB to copy and
+// to store. Returns the bytes copied; throws InfraError (DiskFullError when they do not fit).
+std::uint64_t copy_sparse(const std::filesystem::path& src, const std::filesystem::path& dst);
 
 }  // namespace dt

@@ -7,6 +7,7 @@
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/file.hpp"
 
 namespace dt::vm {
 namespace fs = std::filesystem;
@@ -39,10 +40,22 @@ std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
   std::vector<fs::path> files;
   for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {
     fs::path f = cfg.workdir / fmt::format("nvdimm{}.img", i);
+    files.push_back(f);
+    std::error_code ec;
+    if (i < cfg.nvdimm_templates.size() &&
+        fs::file_size(cfg.nvdimm_templates[i], ec) == cfg.nvdimms[i] && !ec) {
+      try {
+        copy_sparse(cfg.nvdimm_templates[i], f);
+        continue;
+      } catch (const DiskFullError&) {
+        throw;
+      } catch (const InfraError&) {
+        // Replaced or removed meanwhile by another process: a zeroed NVDIMM will do.
+      }
+    }
     UniqueFd fd(::open(f.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd || ftruncate(fd.get(), static_cast<off_t>(cfg.nvdimms[i])) != 0)
       throw_errno("cannot create NVDIMM backing file " + f.string());
-    files.push_back(f);
   }
   return files;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Boot inputs shared by every backend. NVDIMM backing files: reuse the given ones (power-cut
 // reboots on what the last boot left) or create sparse files after checking the disk has room
-// for them.
+// for them, starting from the templates where the Config names them.
 #include <filesystem>
 #include <vector>
 

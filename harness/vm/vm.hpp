@@ -33,6 +33,9 @@ struct Config {
   std::filesystem::path workdir;  // per-instance: console.log, sockets, NVDIMM backing files
   // Reuse NVDIMM backing files (power-cut: the next boot sees what the last one left).
   std::vector<std::filesystem::path> nvdimm_files;
+  // Initial contents of new NVDIMM backing files, one per NVDIMM (copied sparse): a namespace
+  // made once then comes up at boot. A missing or wrongly sized one leaves that NVDIMM zeroed.
+  std::vector<std::filesystem::path> nvdimm_templates;
   bool interactive = false;  // console on the user's terminal (daxtorture shell)
   // A scratch qcow2 drive for the VM's snapshots (save_snapshot/load_snapshot): snapshot mode
   // resets a guest in a fraction of a boot. Backends without Capabilities::snapshots ignore it.

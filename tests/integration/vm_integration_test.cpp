@@ -129,6 +129,33 @@ TEST(BootDax, EveryFilesystemProvesDax) {
   EXPECT_NE(r.output.find("accel: "), std::string::npos);  // says which accelerator ran
 }
 
+// The namespace template on real guests: the first guest of an NVDIMM shape makes its fsdax
+// namespace with ndctl and keeps its NVDIMM file as the template; the next guest starts from a
+// sparse copy, its namespace comes up at boot (ndctl does not run) and DAX is on. A size no
+// other test uses, and templates in a directory of this test's own.
+TEST(NamespaceTemplate, TheNextGuestBootsWithTheFirstGuestsNamespace) {
+  TempDir dir(default_image().dir.parent_path().parent_path() / "tmp", "ns-template-");
+  const auto templates = runner::namespace_templates(dir.path(), {258ull << 20});
+  auto backend = test_backend();
+  for (const bool expect_template : {false, true}) {
+    auto work = dir.path() / (expect_template ? "second" : "first");
+    fs::create_directories(work);
+    auto cfg = vm_config(work);
+    cfg.nvdimms = {258ull << 20};
+    cfg.nvdimm_templates = templates;
+    runner::Session s(*backend, cfg);
+    s.wait_ready();
+    auto ns = runner::ready_namespaces(s, 1, s.instance().nvdimm_files(), templates);
+    EXPECT_EQ(ns.from_template, expect_template);
+    ASSERT_TRUE(fs::exists(templates[0]));
+    auto proof = runner::format_and_mount(s, runner::default_fs("ext4"));  // xfs wants 300 MB
+    EXPECT_TRUE(proof.ok) << proof.message;
+    EXPECT_TRUE(proof.check.value("map_sync", false)) << proof.check.dump();
+    s.poweroff();
+    s.close();
+  }
+}
+
 // The agent's typed replies on a real guest: output and exit codes, an exec that cannot start
 // (answered at once with its errno, not at the timeout), a sysfs write by request id.
 TEST(Agent, ExecOutputFailureAndWritesByRequestId) {

@@ -64,12 +64,14 @@ TEST(Store, RecordRoundTripsThroughJson) {
   auto r = make("run-1", "c1", {"KASAN: use-after-free Read in dax_fault"});
   r.iterations = 12345;
   r.cell = {{"seed", 7}};
+  r.namespaces = "template";
   s.add_run(r);
   auto back = s.run("run-1");
   ASSERT_TRUE(back);
   EXPECT_EQ(back->iterations, 12345u);
   EXPECT_EQ(back->findings.at(0).title, "KASAN: use-after-free Read in dax_fault");
   EXPECT_EQ(back->cell["seed"], 7);
+  EXPECT_EQ(back->namespaces, "template");
   s.set_meta("campaign", "quick");
   EXPECT_EQ(s.meta("campaign"), "quick");
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -131,4 +132,34 @@ TEST(PrivateTmpPath, EachCallGetsItsOwnNameBesideTheTarget) {
   EXPECT_NE(a, b);
   EXPECT_EQ(a.parent_path(), target.parent_path());
   EXPECT_EQ(a.string().rfind(target.string() + ".tmp.", 0), 0u) << a;
+}
+
+// An NVDIMM template is a 512 MiB file holding a few MiB: the copy has the same bytes and
+// allocates only the data (a plain copy would write 512 MiB per guest).
+TEST(CopySparse, SameBytesOnlyTheDataAllocated) {
+  dt::TempDir dir(std::filesystem::temp_directory_path(), "dt-sparse-");
+  const auto src = dir.path() / "src", dst = dir.path() / "dst";
+  const std::uint64_t size = 64ull << 20;
+  {
+    std::ofstream f(src, std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size - 1));
+    f.put('\0');
+  }
+  std::string a(4096, 'a'), b(128 << 10, 'b');
+  std::fstream f(src, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(4096), f.write(a.data(), static_cast<std::streamsize>(a.size()));
+  f.seekp(static_cast<std::streamoff>(size - b.size())),
+      f.write(b.data(), static_cast<std::streamsize>(b.size()));
+  f.close();
+
+  const auto copied = dt::copy_sparse(src, dst);
+  EXPECT_EQ(dt::read_file(dst), dt::read_file(src));
+  EXPECT_EQ(std::filesystem::file_size(dst), size);
+  EXPECT_GE(copied, a.size() + b.size());
+  EXPECT_LT(copied, 4ull << 20) << "the holes were copied as zeros";
+  struct stat st {};
+  ASSERT_EQ(::stat(dst.c_str(), &st), 0);
+  EXPECT_LT(static_cast<std::uint64_t>(st.st_blocks) * 512, 4ull << 20);
+
+  EXPECT_THROW(dt::copy_sparse(dir.path() / "missing", dst), dt::InfraError);
 }

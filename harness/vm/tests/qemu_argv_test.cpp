@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/tempdir.hpp"
+#include "vm/nvdimm.hpp"
 #include "vm/qemu.hpp"
 
 using namespace dt::vm;
@@ -76,4 +80,30 @@ TEST(QemuArgv, SnapshotDriveOnlyInSnapshotModeAndAttachedToNothing) {
   c.snapshots = true;
   EXPECT_TRUE(has_pair(qemu_argv(c, p), "-drive",
                        "if=none,id=snapshots,format=qcow2,file=/w/snapshots.qcow2"));
+}
+
+// New NVDIMM files start from their templates (a namespace made once comes up at boot); a
+// template of another size, or none, gives a zeroed file of the asked size.
+TEST(NvdimmFiles, StartFromATemplateOfTheRightSizeOnly) {
+  dt::TempDir dir(std::filesystem::temp_directory_path(), "dt-nvdimm-");
+  const std::uint64_t size = 8ull << 20;
+  const auto tmpl = dir.path() / "template.img", small = dir.path() / "small.img";
+  {
+    std::ofstream t(tmpl, std::ios::binary);
+    t.seekp(4096), t << "pfn info block";
+    t.seekp(static_cast<std::streamoff>(size - 1)), t.put('\0');
+    std::ofstream s(small, std::ios::binary);
+    s << "too small";
+  }
+  Config cfg;
+  cfg.workdir = dir.path();
+  cfg.nvdimms = {size, size, size};
+  cfg.nvdimm_templates = {tmpl, small};  // the third has none
+  auto files = prepare_nvdimm_files(cfg);
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(dt::read_file(files[0]), dt::read_file(tmpl));
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(std::filesystem::file_size(files[i]), size) << i;
+    EXPECT_EQ(dt::read_file(files[i]).find_first_not_of('\0'), std::string::npos) << i;
+  }
 }

@@ -216,23 +216,12 @@ class Loader {
       } else if (kernel.rfind("mutant:", 0) == 0) {
         // A patch in guest-images/mutants/ (checked when its image is built), on the default
         // Debian kernel or on the one after '@': mutant:<id>@6.12.
-        auto on = image::split_on_kernel(std::string_view(kernel).substr(7));
-        if (auto at = on.what.find('@'); at != std::string::npos) {
-          r_.error(
-              node, key,
-              fmt::format("mutant kernel '{}': '{}' is not a built-in kernel ({})", kernel,
-                          on.what.substr(at + 1), fmt::join(image::builtin_kernel_names(), ", ")));
+        const auto m = image::parse_mutant_name(kernel);
+        if (!m.error.empty()) {
+          r_.error(node, key, m.error);
           continue;
         }
-        if (on.what.empty() || !std::all_of(on.what.begin(), on.what.end(), [](unsigned char ch) {
-              return std::islower(ch) || std::isdigit(ch) || ch == '-';
-            })) {
-          r_.error(node, key,
-                   fmt::format("bad mutant kernel '{}' (mutant:<id>[@<kernel>], id in a-z0-9-)",
-                               kernel));
-          continue;
-        }
-        kernel = "mutant:" + on.what + on.suffix();  // mutant:<id>@6.1 is mutant:<id>
+        kernel = "mutant:" + m.on.what + m.on.suffix();  // mutant:<id>@6.1 is mutant:<id>
       } else if (auto builtin = image::parse_builtin_kernel(kernel)) {
         kernel = builtin->canonical();  // "6.1" is "default": one name, one cell id
       } else {

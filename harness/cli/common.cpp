@@ -64,15 +64,13 @@ image::BuildRequest request_for_kernel(const std::string& kernel,
     use_debian_kernel(r, *k);
   } else if (kernel.rfind("mutant:", 0) == 0) {
     // mutant:<id> patches the default Debian kernel, mutant:<id>@<kernel> another built-in one.
-    auto on = image::split_on_kernel(std::string_view(kernel).substr(7));
-    if (auto at = on.what.find('@'); at != std::string::npos)
-      throw UsageError(fmt::format("kernel '{}': '{}' is not a built-in kernel", kernel,
-                                   on.what.substr(at + 1)));
+    const auto name = image::parse_mutant_name(kernel);
+    if (!name.error.empty()) throw UsageError(name.error);
     auto m = selftest::find_mutant(
         selftest::load_mutants(catalogue.empty() ? selftest::default_mutants_file() : catalogue),
-        on.what);
-    use_debian_kernel(r, on.base);
-    r.patches.push_back(selftest::patch_for(m, std::string(on.base.debian->version)));
+        name.on.what);
+    use_debian_kernel(r, name.on.base);
+    r.patches.push_back(selftest::patch_for(m, std::string(name.on.base.debian->version)));
     r.label = kernel;
   } else if (kernel.rfind("patch:", 0) == 0) {
     // patch:FILE[@<kernel>]: a Debian kernel with the user's patch (applied for the build).

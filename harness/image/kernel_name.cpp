@@ -1,5 +1,8 @@
 #include "image/kernel_name.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace dt::image {
 namespace {
 constexpr std::string_view kKasanSuffix = "-kasan";
@@ -40,6 +43,23 @@ OnKernel split_on_kernel(std::string_view name) {
     if (auto k = parse_builtin_kernel(name.substr(at + 1)))
       return {std::string(name.substr(0, at)), *k};
   return {std::string(name), *parse_builtin_kernel("default")};
+}
+
+MutantName parse_mutant_name(std::string_view kernel) {
+  MutantName m{split_on_kernel(kernel.substr(std::min<std::size_t>(kernel.size(), 7))), ""};
+  const std::string& id = m.on.what;
+  const std::string quoted = "'" + std::string(kernel) + "'";
+  if (auto at = id.find('@'); at != std::string::npos) {
+    std::string names;
+    for (auto& n : builtin_kernel_names()) names += (names.empty() ? "" : ", ") + n;
+    m.error = "mutant kernel " + quoted + ": '" + id.substr(at + 1) +
+              "' is not a built-in kernel (" + names + ")";
+  } else if (id.empty() || !std::all_of(id.begin(), id.end(), [](unsigned char ch) {
+               return std::islower(ch) || std::isdigit(ch) || ch == '-';
+             })) {
+    m.error = "bad mutant kernel " + quoted + " (mutant:<id>[@<kernel>], id in a-z0-9-)";
+  }
+  return m;
 }
 
 std::string OnKernel::suffix() const {

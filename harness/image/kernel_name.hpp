@@ -40,4 +40,14 @@ struct OnKernel {
 };
 OnKernel split_on_kernel(std::string_view name);
 
+// "mutant:<id>[@<kernel>]" (the caller has seen the prefix): the id (`on.what`) and the
+// built-in kernel it patches. `error` is one line naming what is wrong ("" when nothing is):
+// an '@' that names no built-in kernel, or an id outside a-z0-9-. Whether the id exists is the
+// mutant catalogue's business.
+struct MutantName {
+  OnKernel on;
+  std::string error;
+};
+MutantName parse_mutant_name(std::string_view kernel);
+
 }  // namespace dt::image

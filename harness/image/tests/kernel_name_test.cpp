@@ -62,5 +62,22 @@ TEST(KernelName, SplitOnKernel) {
   EXPECT_EQ(c.suffix(), "");
 }
 
+// One reading of mutant:<id>[@<kernel>] for the campaign loader and the command line.
+TEST(KernelName, MutantNames) {
+  auto plain = parse_mutant_name("mutant:xfs-fault-no-mmaplock");
+  EXPECT_EQ(plain.error, "");
+  EXPECT_EQ(plain.on.what, "xfs-fault-no-mmaplock");
+  EXPECT_EQ(plain.on.suffix(), "");
+  auto on612 = parse_mutant_name("mutant:dax-pte-no-isize-recheck@6.12");
+  EXPECT_EQ(on612.error, "");
+  EXPECT_EQ(on612.on.what, "dax-pte-no-isize-recheck");
+  EXPECT_EQ(on612.on.suffix(), "@6.12");
+  EXPECT_NE(parse_mutant_name("mutant:x@7.0").error.find("'7.0' is not a built-in kernel ("),
+            std::string::npos);
+  EXPECT_NE(parse_mutant_name("mutant:").error.find("bad mutant kernel 'mutant:'"),
+            std::string::npos);
+  EXPECT_NE(parse_mutant_name("mutant:Bad_Id").error, "");
+}
+
 }  // namespace
 }  // namespace dt::image

@@ -113,12 +113,15 @@ size_t Filler::verify(uint64_t first, uint64_t count, char* buf) {
   view.eof = {size, size};
   for (uint64_t b0 = first; b0 < end; b0 += kChunkBlocks) {
     const uint64_t n = std::min<uint64_t>(kChunkBlocks, end - b0);
-    const ssize_t got = ::pread(fd_.get(), buf, n * kBlockSize, off_t(b0 * kBlockSize));
-    if (got < 0) continue;
-    if (size_t(got) < n * kBlockSize) std::memset(buf + got, 0, n * kBlockSize - size_t(got));
+    // A short chunk is not EOF (an injected ENOMEM ends a read after some progress): only
+    // blocks at or past a real EOF are judged as missing, blocks a failed read did not reach
+    // are not judged at all.
+    const ReadResult got = pread_full(fd_.get(), buf, n * kBlockSize, b0 * kBlockSize);
+    if (got.bytes < n * kBlockSize) std::memset(buf + got.bytes, 0, n * kBlockSize - got.bytes);
     for (uint64_t i = 0; i < n; ++i) {
       const uint64_t b = b0 + i;
-      const bool past_read = uint64_t(got) <= i * kBlockSize;  // read 0 bytes of this block
+      const bool past_read = got.bytes <= i * kBlockSize;  // read 0 bytes of this block
+      if (past_read && !got.eof) break;
       ++run_.rep().checks;
       const char* data = buf + i * kBlockSize;
       const Content want = gens_[b] ? Content::stamp(stamp(b)) : Content::zeros();

@@ -154,6 +154,25 @@ int pwrite_full(int fd, const void* buf, size_t len, uint64_t off) {
   return 0;
 }
 
+ReadResult pread_full(int fd, void* buf, size_t len, uint64_t off, PreadFn read) {
+  ReadResult r;
+  auto* p = static_cast<char*>(buf);
+  while (r.bytes < len) {
+    const ssize_t n = read(fd, p + r.bytes, len - r.bytes, off_t(off + r.bytes));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      r.error = errno;
+      break;
+    }
+    if (n == 0) {
+      r.eof = true;
+      break;
+    }
+    r.bytes += size_t(n);
+  }
+  return r;
+}
+
 int clone_range(int dst, int src, uint64_t src_off, uint64_t len, uint64_t dst_off) {
   struct file_clone_range r {};
   r.src_fd = src;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -60,6 +61,17 @@ uint64_t fs_avail(int fd);
 int do_fallocate(int fd, int mode, uint64_t off, uint64_t len);
 int do_ftruncate(int fd, uint64_t size);
 int pwrite_full(int fd, const void* buf, size_t len, uint64_t off);
+
+// pread until `len` bytes, end of file or an error. A read may return less than asked without
+// reaching EOF (an error after some progress: an injected ENOMEM while mapping the next
+// extent), so only a read of 0 bytes is EOF. `bytes` is what was read either way.
+struct ReadResult {
+  size_t bytes = 0;
+  bool eof = false;  // the file ended at offset + bytes
+  int error = 0;     // errno of the read that failed (0: none)
+};
+using PreadFn = ssize_t (*)(int, void*, size_t, off_t);
+ReadResult pread_full(int fd, void* buf, size_t len, uint64_t off, PreadFn read = ::pread);
 // FICLONERANGE; len 0 clones to EOF. 0 or errno.
 int clone_range(int dst, int src, uint64_t src_off, uint64_t len, uint64_t dst_off);
 int clone_file(int dst, int src);

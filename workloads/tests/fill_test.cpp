@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <thread>
 
+#include "fs.hpp"
 #include "run.hpp"
 #include "run_output.hpp"
 #include "stamp.hpp"
@@ -120,4 +123,42 @@ TEST(BlockEquals, OnlyTheExactImage) {
 }
 
 }  // namespace
+// Reads that return less than asked: only a read of 0 bytes is EOF. The fill's chunked final
+// check took a short chunk for EOF, so an injected ENOMEM in the middle of a 256 KiB pread
+// (failslab on ext4) became a "short-read" verdict for every block after it.
+TEST(PreadFull, OnlyAZeroByteReadIsEndOfFile) {
+  test::TmpDir dir;
+  const std::string path = dir.path() + "/f";
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  std::string data(3 * kBlockSize, 'x');
+  ASSERT_EQ(::pwrite(fd.get(), data.data(), data.size(), 0), ssize_t(data.size()));
+  std::string buf(4 * kBlockSize, '\0');
+
+  auto whole = pread_full(fd.get(), buf.data(), 2 * kBlockSize, kBlockSize);
+  EXPECT_EQ(whole.bytes, 2 * kBlockSize);
+  EXPECT_FALSE(whole.eof);
+  EXPECT_EQ(whole.error, 0);
+  auto past_eof = pread_full(fd.get(), buf.data(), 4 * kBlockSize, 0);
+  EXPECT_EQ(past_eof.bytes, 3 * kBlockSize);
+  EXPECT_TRUE(past_eof.eof);
+
+  // One block per call: a short read is continued, not taken for EOF.
+  auto one_block = [](int f, void* b, size_t len, off_t off) {
+    return ::pread(f, b, std::min<size_t>(len, kBlockSize), off);
+  };
+  auto stepwise = pread_full(fd.get(), buf.data(), 3 * kBlockSize, 0, one_block);
+  EXPECT_EQ(stepwise.bytes, 3 * kBlockSize);
+  EXPECT_FALSE(stepwise.eof);
+  EXPECT_EQ(buf.substr(0, 3 * kBlockSize), data);
+  // A failure after some progress: what was read, and the error, not EOF.
+  auto fails_after_a_block = [](int f, void* b, size_t len, off_t off) -> ssize_t {
+    if (off > 0) return errno = ENOMEM, -1;
+    return ::pread(f, b, std::min<size_t>(len, kBlockSize), off);
+  };
+  auto failed = pread_full(fd.get(), buf.data(), 3 * kBlockSize, 0, fails_after_a_block);
+  EXPECT_EQ(failed.bytes, kBlockSize);
+  EXPECT_FALSE(failed.eof);
+  EXPECT_EQ(failed.error, ENOMEM);
+}
+
 }  // namespace dt::workload

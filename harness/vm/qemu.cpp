@@ -36,6 +36,11 @@ std::string kernel_cmdline(const Config& cfg) {
       "console=ttyS0,115200 panic=-1 loglevel=7 printk.devkmsg=on no_hash_pointers "
       "rcupdate.rcu_cpu_stall_suppress_at_boot=1 hung_task_panic=0 softlockup_panic=0 "
       "no_timer_check "
+      // Enabled once at boot, before the second CPU is up, so the writeback oracle never
+      // toggles it: every enable or disable patches kernel text (text_poke_bp), and under
+      // multi-threaded TCG that once left a CPU waiting forever for the other to ack the
+      // patch IPI ("soft lockup in smp_call_function_many_cond" on the clean kernel).
+      "trace_event=fs_dax:dax_writeback_one "
       "kasan_multi_shot";  // KASAN (kasan flavour) keeps reporting after the first bug
   if (!cfg.cmdline_extra.empty()) c += " " + cfg.cmdline_extra;
   return c;

@@ -152,15 +152,18 @@ WritebackOracle::WritebackOracle(Run& run)
     }
   }
   write_tracefs("/trace_clock", "global");
+  // Left as found: the harness enables the event at boot (trace_event=), and toggling it here
+  // would patch kernel text at every run.
+  was_enabled_ = read_tracefs("/events/fs_dax/dax_writeback_one/enable") == "1";
   mark_.reset(::open((root_ + "/trace_marker").c_str(), O_WRONLY | O_CLOEXEC));
   pipe_.reset(::open((root_ + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!mark_ || !pipe_ ||
       !write_tracefs("/events/fs_dax/dax_writeback_one/filter", "ino == " + std::to_string(ino_)) ||
-      !write_tracefs("/events/fs_dax/dax_writeback_one/enable", "1")) {
+      (!was_enabled_ && !write_tracefs("/events/fs_dax/dax_writeback_one/enable", "1"))) {
     run.rep().skip(
         "cannot set up trace_marker/trace_pipe/the event filter: fsync writeback not "
         "checked");
-    write_tracefs("/events/fs_dax/dax_writeback_one/enable", "0");
+    restore_event();
     if (!old_clock_.empty()) write_tracefs("/trace_clock", old_clock_);
     return;
   }
@@ -169,6 +172,26 @@ WritebackOracle::WritebackOracle(Run& run)
 
 WritebackOracle::~WritebackOracle() {
   stop();
+}
+
+std::string WritebackOracle::read_tracefs(const std::string& rel) const {
+  Fd fd(::open((root_ + rel).c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[64] = {};
+  if (!fd || ::read(fd.get(), buf, sizeof buf - 1) <= 0) return "";
+  std::string v(buf);
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+  return v;
+}
+
+// An event enabled at boot stays on and matches no inode between runs; one this run enabled
+// is switched off again.
+void WritebackOracle::restore_event() {
+  if (was_enabled_) {
+    write_tracefs("/events/fs_dax/dax_writeback_one/filter", "ino == 0");
+  } else {
+    write_tracefs("/events/fs_dax/dax_writeback_one/enable", "0");
+    write_tracefs("/events/fs_dax/dax_writeback_one/filter", "0");
+  }
 }
 
 bool WritebackOracle::write_tracefs(const std::string& rel, const std::string& v) {
@@ -276,8 +299,7 @@ void WritebackOracle::stop() {
   on_ = false;
   done_ = true;
   if (thread_.joinable()) thread_.join();
-  write_tracefs("/events/fs_dax/dax_writeback_one/enable", "0");
-  write_tracefs("/events/fs_dax/dax_writeback_one/filter", "0");
+  restore_event();
   if (!old_clock_.empty()) write_tracefs("/trace_clock", old_clock_);
   run_.add_result("wb_intervals", intervals_checked_);
   run_.add_result("wb_pages_checked", pages_checked_);

@@ -79,7 +79,8 @@ class WbIntervals {
 // The guest side: tracefs set-up, the storing/fsyncing thread, verdicts.
 class WritebackOracle {
  public:
-  // Creates its file ("wb", 16 blocks) and enables the tracepoint; if tracefs, the event or
+  // Creates its file ("wb", 16 blocks) and enables the tracepoint unless it is on already (the
+  // harness enables it at boot); if tracefs, the event or
   // DAX is missing it emits a skip line and does nothing.
   explicit WritebackOracle(Run& run);
   ~WritebackOracle();
@@ -89,6 +90,8 @@ class WritebackOracle {
  private:
   void loop();
   bool write_tracefs(const std::string& rel, const std::string& v);
+  std::string read_tracefs(const std::string& rel) const;  // first line, trimmed; "" if none
+  void restore_event();
   bool marker(uint64_t k);
   bool pump_until(uint64_t k, double timeout_s);
   void check(uint64_t k, const std::set<uint64_t>& stored);
@@ -98,6 +101,7 @@ class WritebackOracle {
   std::unique_ptr<HotFile> file_;
   Fd pipe_, mark_;
   std::string old_clock_;
+  bool was_enabled_ = false;  // the event was on before this run (enabled at boot)
   uint64_t ino_ = 0;
   bool on_ = false;
   std::atomic<bool> done_{false};

@@ -24,6 +24,13 @@ struct SessionOptions {
   double silence_timeout_s = 150;  // > the guest's hung-task timeout (60 s), as syzkaller does
 };
 
+// A VM process killed by SIGBUS: the host could not back a page of the guest's file-backed
+// memory (the NVDIMM files), in practice a full disk under a sparse file. A host fault, never
+// a kernel finding: throws DiskFullError when `dir` has less free space than the NVDIMMs may
+// take (`nvdimm_bytes`), InfraError otherwise. Returns for any other exit.
+void throw_if_host_fault(const vm::Exit& ex, const std::filesystem::path& dir,
+                         std::uint64_t nvdimm_bytes);
+
 // The guest stopped answering: a synthetic finding ("no output", "lost connection",
 // "VM crashed") with the console kept.
 class GuestLost : public std::runtime_error {

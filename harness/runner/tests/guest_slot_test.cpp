@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 
 #include "runner/session.hpp"
+#include "util/error.hpp"
 #include "util/tempdir.hpp"
 
 using namespace dt;
@@ -93,4 +95,27 @@ TEST(GuestLost, VmDiedIsTypedNotReadFromTheMessage) {
   EXPECT_TRUE(GuestLost(GuestLost::Why::VmCrashed, "VM crashed (exit 1)").vm_died());
   EXPECT_FALSE(GuestLost::no_output().vm_died());
   EXPECT_FALSE(GuestLost(GuestLost::Why::KernelPanic, "VM crashed, said the message").vm_died());
+}
+
+// QEMU killed by SIGBUS (its file-backed guest memory could not be backed: the disk under a
+// sparse NVDIMM file filled up) is the host's fault, not a "VM crashed" finding: a selftest on
+// a full disk "killed" a mutant that way.
+TEST(HostFault, SigbusIsAnInfrastructureErrorNotAFinding) {
+  vm::Exit sigbus;
+  sigbus.signal = SIGBUS;
+  EXPECT_THROW(throw_if_host_fault(sigbus, "/tmp", ~0ull >> 2), DiskFullError);
+  try {
+    throw_if_host_fault(sigbus, "/tmp", 1);
+    ADD_FAILURE() << "no error";
+  } catch (const DiskFullError&) {
+    ADD_FAILURE() << "plenty of space is not a full disk";
+  } catch (const InfraError& e) {
+    EXPECT_NE(std::string(e.what()).find("SIGBUS"), std::string::npos);
+  }
+  vm::Exit killed;
+  killed.signal = SIGKILL;
+  EXPECT_NO_THROW(throw_if_host_fault(killed, "/tmp", ~0ull >> 2));
+  vm::Exit exited;
+  exited.code = 1;
+  EXPECT_NO_THROW(throw_if_host_fault(exited, "/tmp", ~0ull >> 2));
 }

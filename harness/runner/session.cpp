@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 #include <poll.h>
-#include <sys/statvfs.h>
 
 #include <csignal>
 
 #include "protocol/exit_codes.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "vm/nvdimm.hpp"
 
 namespace dt::runner {
 
@@ -137,17 +137,12 @@ void Session::pump(double timeout_s) {
   }
 }
 
-void throw_if_host_fault(const vm::Exit& ex, const std::filesystem::path& dir,
-                         std::uint64_t nvdimm_bytes) {
+void throw_if_host_fault(const vm::Exit& ex, const vm::Config& cfg) {
   if (ex.signal != SIGBUS) return;
   const std::string what = "QEMU was killed by SIGBUS: the host could not back the guest's memory";
-  struct statvfs sv {};
-  if (::statvfs(dir.c_str(), &sv) == 0) {
-    const std::uint64_t free = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
-    if (free < nvdimm_bytes)
-      throw DiskFullError(fmt::format("{} ({} MiB free in {} for {} MiB of NVDIMM files)", what,
-                                      free >> 20, dir.string(), nvdimm_bytes >> 20));
-  }
+  if (auto s = vm::nvdimm_space_short(cfg))
+    throw DiskFullError(fmt::format("{} ({} MiB free in {} for {} MiB of NVDIMM files)", what,
+                                    s->free >> 20, cfg.workdir.string(), s->need >> 20));
   throw InfraError(what + " (an NVDIMM backing file truncated or a full disk meanwhile, or a " +
                    "host memory error)");
 }
@@ -163,9 +158,7 @@ void Session::check_alive() {
     bool panic = panicked_;
     for (auto& r : reports_) panic |= r.kind == console::Kind::Panic;
     if (panic) throw GuestLost(GuestLost::Why::KernelPanic, "kernel panic");
-    std::uint64_t nvdimm_bytes = 0;
-    for (auto n : cfg_.nvdimms) nvdimm_bytes += n;
-    throw_if_host_fault(*ex, cfg_.workdir, nvdimm_bytes);
+    throw_if_host_fault(*ex, cfg_);
     throw GuestLost(GuestLost::Why::VmCrashed, "VM crashed (" + ex->str() + ")");
   }
   double now = vm::steady_now();

@@ -26,10 +26,10 @@ struct SessionOptions {
 
 // A VM process killed by SIGBUS: the host could not back a page of the guest's file-backed
 // memory (the NVDIMM files), in practice a full disk under a sparse file. A host fault, never
-// a kernel finding: throws DiskFullError when `dir` has less free space than the NVDIMMs may
-// take (`nvdimm_bytes`), InfraError otherwise. Returns for any other exit.
-void throw_if_host_fault(const vm::Exit& ex, const std::filesystem::path& dir,
-                         std::uint64_t nvdimm_bytes);
+// a kernel finding: throws DiskFullError when the disk under the VM's NVDIMM files has less
+// free space than they may take (vm::nvdimm_space_short), InfraError otherwise. Returns for
+// any other exit.
+void throw_if_host_fault(const vm::Exit& ex, const vm::Config& cfg);
 
 // The guest stopped answering: a synthetic finding ("no output", "lost connection",
 // "VM crashed") with the console kept.

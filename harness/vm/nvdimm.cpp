@@ -21,22 +21,26 @@ void require_boot_images(const Config& cfg) {
                      " (run: daxtorture image build)");
 }
 
+std::optional<NvdimmSpace> nvdimm_space_short(const Config& cfg) {
+  NvdimmSpace s;
+  for (auto n : cfg.nvdimms) s.need += n;
+  struct statvfs sv {};
+  if (statvfs(cfg.workdir.c_str(), &sv) != 0) return std::nullopt;
+  s.free = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
+  if (s.free >= s.need) return std::nullopt;
+  return s;
+}
+
 std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
   if (!cfg.nvdimm_files.empty()) {
     if (cfg.nvdimm_files.size() != cfg.nvdimms.size())
       throw UsageError("NVDIMM file count does not match the VM shape");
     return cfg.nvdimm_files;
   }
-  std::uint64_t need = 0;
-  for (auto n : cfg.nvdimms) need += n;
-  struct statvfs sv {};
-  if (statvfs(cfg.workdir.c_str(), &sv) == 0) {
-    std::uint64_t have = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
-    if (have < need)
-      throw InfraError(fmt::format(
-          "not enough disk space for the NVDIMM backing files: need {} MiB, {} MiB free in {}",
-          need >> 20, have >> 20, cfg.workdir.string()));
-  }
+  if (auto s = nvdimm_space_short(cfg))
+    throw InfraError(fmt::format(
+        "not enough disk space for the NVDIMM backing files: need {} MiB, {} MiB free in {}",
+        s->need >> 20, s->free >> 20, cfg.workdir.string()));
   std::vector<fs::path> files;
   for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {
     fs::path f = cfg.workdir / fmt::format("nvdimm{}.img", i);

@@ -143,13 +143,10 @@ WritebackOracle::WritebackOracle(Run& run)
   ino_ = st.st_ino;
   // Cross-CPU order of events and markers in trace_pipe needs one clock for all CPUs.
   {
-    Fd c(::open((root_ + "/trace_clock").c_str(), O_RDONLY | O_CLOEXEC));
-    char buf[512] = {};
-    if (c && ::read(c.get(), buf, sizeof buf - 1) > 0) {
-      const char* l = std::strchr(buf, '[');
-      const char* r = l ? std::strchr(l, ']') : nullptr;
-      if (l && r) old_clock_.assign(l + 1, r);
-    }
+    const std::string clocks = read_tracefs("/trace_clock");  // "local [global] counter ..."
+    const auto l = clocks.find('['), r = clocks.find(']', l);
+    if (l != std::string::npos && r != std::string::npos)
+      old_clock_ = clocks.substr(l + 1, r - l - 1);
   }
   write_tracefs("/trace_clock", "global");
   // Left as found: the harness enables the event at boot (trace_event=), and toggling it here
@@ -163,8 +160,7 @@ WritebackOracle::WritebackOracle(Run& run)
     run.rep().skip(
         "cannot set up trace_marker/trace_pipe/the event filter: fsync writeback not "
         "checked");
-    restore_event();
-    if (!old_clock_.empty()) write_tracefs("/trace_clock", old_clock_);
+    restore_tracefs();
     return;
   }
   on_ = true;
@@ -176,22 +172,23 @@ WritebackOracle::~WritebackOracle() {
 
 std::string WritebackOracle::read_tracefs(const std::string& rel) const {
   Fd fd(::open((root_ + rel).c_str(), O_RDONLY | O_CLOEXEC));
-  char buf[64] = {};
+  char buf[512] = {};
   if (!fd || ::read(fd.get(), buf, sizeof buf - 1) <= 0) return "";
   std::string v(buf);
   while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
   return v;
 }
 
-// An event enabled at boot stays on and matches no inode between runs; one this run enabled
-// is switched off again.
-void WritebackOracle::restore_event() {
+// What this run changed, put back. An event enabled at boot stays on and matches no inode
+// between runs; one this run enabled is switched off again.
+void WritebackOracle::restore_tracefs() {
   if (was_enabled_) {
     write_tracefs("/events/fs_dax/dax_writeback_one/filter", "ino == 0");
   } else {
     write_tracefs("/events/fs_dax/dax_writeback_one/enable", "0");
     write_tracefs("/events/fs_dax/dax_writeback_one/filter", "0");
   }
+  if (!old_clock_.empty()) write_tracefs("/trace_clock", old_clock_);
 }
 
 bool WritebackOracle::write_tracefs(const std::string& rel, const std::string& v) {
@@ -299,8 +296,7 @@ void WritebackOracle::stop() {
   on_ = false;
   done_ = true;
   if (thread_.joinable()) thread_.join();
-  restore_event();
-  if (!old_clock_.empty()) write_tracefs("/trace_clock", old_clock_);
+  restore_tracefs();
   run_.add_result("wb_intervals", intervals_checked_);
   run_.add_result("wb_pages_checked", pages_checked_);
   run_.add_result("wb_events", events_);

@@ -90,8 +90,8 @@ class WritebackOracle {
  private:
   void loop();
   bool write_tracefs(const std::string& rel, const std::string& v);
-  std::string read_tracefs(const std::string& rel) const;  // first line, trimmed; "" if none
-  void restore_event();
+  std::string read_tracefs(const std::string& rel) const;  // its text, trimmed; "" if none
+  void restore_tracefs();
   bool marker(uint64_t k);
   bool pump_until(uint64_t k, double timeout_s);
   void check(uint64_t k, const std::set<uint64_t>& stored);

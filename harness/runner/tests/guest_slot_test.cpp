@@ -101,11 +101,15 @@ TEST(GuestLost, VmDiedIsTypedNotReadFromTheMessage) {
 // sparse NVDIMM file filled up) is the host's fault, not a "VM crashed" finding: a selftest on
 // a full disk "killed" a mutant that way.
 TEST(HostFault, SigbusIsAnInfrastructureErrorNotAFinding) {
+  vm::Config huge, small;
+  huge.workdir = small.workdir = "/tmp";
+  huge.nvdimms = {~0ull >> 2};
+  small.nvdimms = {1};
   vm::Exit sigbus;
   sigbus.signal = SIGBUS;
-  EXPECT_THROW(throw_if_host_fault(sigbus, "/tmp", ~0ull >> 2), DiskFullError);
+  EXPECT_THROW(throw_if_host_fault(sigbus, huge), DiskFullError);
   try {
-    throw_if_host_fault(sigbus, "/tmp", 1);
+    throw_if_host_fault(sigbus, small);
     ADD_FAILURE() << "no error";
   } catch (const DiskFullError&) {
     ADD_FAILURE() << "plenty of space is not a full disk";
@@ -114,8 +118,8 @@ TEST(HostFault, SigbusIsAnInfrastructureErrorNotAFinding) {
   }
   vm::Exit killed;
   killed.signal = SIGKILL;
-  EXPECT_NO_THROW(throw_if_host_fault(killed, "/tmp", ~0ull >> 2));
+  EXPECT_NO_THROW(throw_if_host_fault(killed, huge));
   vm::Exit exited;
   exited.code = 1;
-  EXPECT_NO_THROW(throw_if_host_fault(exited, "/tmp", ~0ull >> 2));
+  EXPECT_NO_THROW(throw_if_host_fault(exited, huge));
 }

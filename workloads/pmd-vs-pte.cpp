@@ -33,7 +33,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -244,9 +243,9 @@ class PrivateHuge {
     std::shared_lock lk(mu_);
     if (!map_.ok()) return;  // the last remap failed (ENOMEM under fault injection)
     alignas(64) char buf[kBlockSize];
-    const ReadSnap snap = hot_.model().read_begin(b);
+    const PrivateCopies::Read r = copies_.begin_read(hot_.model(), b);
     const Access a = guarded_copy(buf, map_.data() + b * kBlockSize, kBlockSize);
-    check_private(w, b, snap, buf, a.sigbus);
+    check_private(w, b, r, buf, a.sigbus);
   }
 
   // Copy-on-write store of a private stamp, read back, and the file must not have it.
@@ -257,15 +256,12 @@ class PrivateHuge {
       alignas(64) char mine[kBlockSize], back[kBlockSize];
       const StampId s = hot_.model().make_stamp(b, kPrivateWriter | w.writer());
       fill_block(mine, s);
-      {
-        std::lock_guard pl(pm_);
-        mine_[b].push_back(s);
-      }
-      const ReadSnap snap = hot_.model().read_begin(b);
+      const PrivateCopies::Store st = copies_.begin_store(hot_.model(), b, s);
       const Access a = guarded_copy(map_.data() + b * kBlockSize, mine, kBlockSize);
+      copies_.end_store(st);
       const Access r = guarded_copy(back, map_.data() + b * kBlockSize, kBlockSize);
       if (a.sigbus || r.sigbus || std::memcmp(back, mine, kBlockSize) != 0)
-        check_private(w, b, snap, back, a.sigbus || r.sigbus);  // zapped meanwhile: the file
+        check_private(w, b, {st.snap, {}}, back, a.sigbus || r.sigbus);  // zapped: the file
       else
         ++run_.rep().checks;
     }
@@ -300,8 +296,7 @@ class PrivateHuge {
     map_ = Mapping();
     map_ = Mapping(hot_.fd(), 0, hot_.max_blocks() * kBlockSize, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE, kPmd);
-    std::lock_guard pl(pm_);
-    mine_.clear();
+    copies_.forget();
     if (move_on) ++gen_;
     ++remaps_;
   }
@@ -324,20 +319,16 @@ class PrivateHuge {
  private:
   // What a private read saw: this mapping's own private data, or the file (its legal
   // contents during the access, SIGBUS exactly beyond EOF).
-  void check_private(Worker& w, uint64_t b, const ReadSnap& snap, const char* data, bool sigbus) {
+  void check_private(Worker& w, uint64_t b, const PrivateCopies::Read& r, const char* data,
+                     bool sigbus) {
     ++run_.rep().checks;
-    ReadView v = hot_.model().read_end(snap);
+    ReadView v = copies_.end_read(hot_.model(), r);
     if (!v.conclusive) {
       ++run_.rep().inconclusive;
       return;
     }
-    std::vector<StampId> mine;
-    {
-      std::lock_guard pl(pm_);
-      mine = mine_[b];
-    }
-    if (auto verdict =
-            judge_private(hot_.model().ident(), b, data, sigbus, std::move(v), mine, w.ctx()))
+    if (auto verdict = judge_private(hot_.model().ident(), b, data, sigbus, std::move(v),
+                                     copies_.mine(b), w.ctx()))
       run_.rep().verdict(*verdict);
   }
 
@@ -345,8 +336,7 @@ class PrivateHuge {
   Run& run_;
   std::shared_mutex mu_;
   Mapping map_;
-  std::mutex pm_;
-  std::map<uint64_t, std::vector<StampId>> mine_;  // private stamps stored in this mapping
+  PrivateCopies copies_;  // private stamps stored here, stores in flight
   std::atomic<uint64_t> gen_{0}, zaps_{0}, remaps_{0};
 };
 

@@ -118,6 +118,15 @@ struct Campaign {
   std::vector<Cell> cells() const;
 };
 
+// One spelling per kernel, for campaign files and --kernel alike (cell ids derive from it):
+// built-in names canonical ("6.1" is "default"), mutant:<id>@6.1 is mutant:<id>, paths in
+// src:, patch: and bzImage names made absolute against base_dir (when given) and checked.
+struct CanonicalKernel {
+  std::string name;
+  std::string error;  // one line; empty when name is valid
+};
+CanonicalKernel canonical_kernel(std::string kernel, const std::string& base_dir);
+
 // Both throw ValidationError listing every problem found (also YAML syntax errors, missing file).
 Campaign load_file(const std::string& path);
 Campaign load_string(std::string_view yaml, const std::string& name_for_errors);

@@ -159,77 +159,12 @@ class Loader {
     for (const auto& [node, key] : items) {
       auto s = r_.scalar(node, key);
       if (!s) continue;
-      std::string kernel = *s;
-      if (kernel.rfind("src:", 0) == 0) {
-        // A developer's kernel tree, built with our fragments in its own object directory and
-        // keyed by HEAD plus the uncommitted diff.
-        fs::path p(kernel.substr(4));
-        if (p.empty()) {
-          r_.error(node, key, "src: needs a path to a kernel git tree (src:PATH)");
-          continue;
-        }
-        if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;
-        p = p.lexically_normal();
-        std::error_code ec;
-        if (!fs::is_directory(p, ec)) {
-          r_.error(node, key, fmt::format("kernel tree '{}' not found", p.string()));
-          continue;
-        }
-        if (!fs::exists(p / "Makefile", ec) || !fs::is_directory(p / "arch" / "x86", ec)) {
-          r_.error(
-              node, key,
-              fmt::format("'{}' is not a Linux source tree (no Makefile or arch/x86)", p.string()));
-          continue;
-        }
-        if (!fs::exists(p / ".git", ec)) {
-          r_.error(node, key,
-                   fmt::format("kernel tree '{}' is not a git checkout (images are keyed by its "
-                               "commit and diff)",
-                               p.string()));
-          continue;
-        }
-        kernel = "src:" + p.string();
-      } else if (kernel.rfind("patch:", 0) == 0) {
-        // A Debian kernel with the user's patch: patch:FILE (on 6.1) or patch:FILE@6.12.
-        auto on = image::split_on_kernel(std::string_view(kernel).substr(6));
-        const std::string& file = on.what;
-        fs::path p(file);
-        if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;
-        p = p.lexically_normal();
-        std::error_code ec;
-        if (file.empty() || !fs::is_regular_file(p, ec)) {
-          r_.error(node, key,
-                   fmt::format("patch '{}' not found (patch:FILE[@<kernel>])",
-                               file.empty() ? kernel : p.string()));
-          continue;
-        }
-        kernel = "patch:" + p.string() + on.suffix();
-      } else if (kernel.find('/') != std::string::npos) {
-        fs::path p(kernel);
-        if (p.is_relative() && !base_dir_.empty()) p = fs::path(base_dir_) / p;
-        kernel = p.lexically_normal().string();
-        std::error_code ec;
-        if (!fs::is_regular_file(p, ec)) {
-          r_.error(node, key, fmt::format("kernel image '{}' not found", kernel));
-          continue;
-        }
-      } else if (kernel.rfind("mutant:", 0) == 0) {
-        // A patch in guest-images/mutants/ (checked when its image is built), on the default
-        // Debian kernel or on the one after '@': mutant:<id>@6.12.
-        const auto m = image::parse_mutant_name(kernel);
-        if (!m.error.empty()) {
-          r_.error(node, key, m.error);
-          continue;
-        }
-        kernel = "mutant:" + m.on.what + m.on.suffix();  // mutant:<id>@6.1 is mutant:<id>
-      } else if (auto builtin = image::parse_builtin_kernel(kernel)) {
-        kernel = builtin->canonical();  // "6.1" is "default": one name, one cell id
-      } else {
-        r_.error(node, key,
-                 fmt::format("unknown kernel '{}'{}; a bzImage path must contain '/'", kernel,
-                             hint(kernel, builtin_kernel_hints())));
+      auto canon = canonical_kernel(*s, base_dir_);
+      if (!canon.error.empty()) {
+        r_.error(node, key, canon.error);
         continue;
       }
+      std::string kernel = std::move(canon.name);
       const std::string label = kernel_label(kernel);
       if (auto [it, fresh] = labels.emplace(label, kernel); !fresh) {
         r_.error(node, key,
@@ -720,6 +655,71 @@ Campaign load(std::string_view yaml, const std::string& file, const std::string&
 }
 
 }  // namespace
+
+CanonicalKernel canonical_kernel(std::string kernel, const std::string& base_dir) {
+  if (kernel.rfind("src:", 0) == 0) {
+    // A developer's kernel tree, built with our fragments in its own object directory and
+    // keyed by HEAD plus the uncommitted diff.
+    fs::path p(kernel.substr(4));
+    if (p.empty()) {
+      return {{}, "src: needs a path to a kernel git tree (src:PATH)"};
+    }
+    if (p.is_relative() && !base_dir.empty()) p = fs::path(base_dir) / p;
+    p = p.lexically_normal();
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) {
+      return {{}, fmt::format("kernel tree '{}' not found", p.string())};
+    }
+    if (!fs::exists(p / "Makefile", ec) || !fs::is_directory(p / "arch" / "x86", ec)) {
+      return {{},
+              fmt::format("'{}' is not a Linux source tree (no Makefile or arch/x86)", p.string())};
+    }
+    if (!fs::exists(p / ".git", ec)) {
+      return {{},
+              fmt::format("kernel tree '{}' is not a git checkout (images are keyed by its "
+                          "commit and diff)",
+                          p.string())};
+    }
+    kernel = "src:" + p.string();
+  } else if (kernel.rfind("patch:", 0) == 0) {
+    // A Debian kernel with the user's patch: patch:FILE (on 6.1) or patch:FILE@6.12.
+    auto on = image::split_on_kernel(std::string_view(kernel).substr(6));
+    const std::string& file = on.what;
+    fs::path p(file);
+    if (p.is_relative() && !base_dir.empty()) p = fs::path(base_dir) / p;
+    p = p.lexically_normal();
+    std::error_code ec;
+    if (file.empty() || !fs::is_regular_file(p, ec)) {
+      return {{},
+              fmt::format("patch '{}' not found (patch:FILE[@<kernel>])",
+                          file.empty() ? kernel : p.string())};
+    }
+    kernel = "patch:" + p.string() + on.suffix();
+  } else if (kernel.find('/') != std::string::npos) {
+    fs::path p(kernel);
+    if (p.is_relative() && !base_dir.empty()) p = fs::path(base_dir) / p;
+    kernel = p.lexically_normal().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) {
+      return {{}, fmt::format("kernel image '{}' not found", kernel)};
+    }
+  } else if (kernel.rfind("mutant:", 0) == 0) {
+    // A patch in guest-images/mutants/ (checked when its image is built), on the default
+    // Debian kernel or on the one after '@': mutant:<id>@6.12.
+    const auto m = image::parse_mutant_name(kernel);
+    if (!m.error.empty()) {
+      return {{}, m.error};
+    }
+    kernel = "mutant:" + m.on.what + m.on.suffix();  // mutant:<id>@6.1 is mutant:<id>
+  } else if (auto builtin = image::parse_builtin_kernel(kernel)) {
+    kernel = builtin->canonical();  // "6.1" is "default": one name, one cell id
+  } else {
+    return {{},
+            fmt::format("unknown kernel '{}'{}; a bzImage path must contain '/'", kernel,
+                        hint(kernel, builtin_kernel_hints()))};
+  }
+  return {std::move(kernel), {}};
+}
 
 Campaign load_string(std::string_view yaml, const std::string& name_for_errors) {
   return load(yaml, name_for_errors, "");

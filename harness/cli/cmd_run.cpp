@@ -68,13 +68,16 @@ bool first_new(const results::RunRecord& rec, const report::Baseline* baseline) 
 int run(const RunOptions& o) {
   auto camp = campaign::load_file(o.campaign);
   if (!o.kernels.empty()) {
-    camp.kernels = o.kernels;
-    // A tree named on the command line is relative to the working directory; records and
-    // repro need where it is.
-    for (auto& k : camp.kernels)
-      for (std::string prefix : {"src:", "patch:"})
-        if (k.rfind(prefix, 0) == 0 && k.size() > prefix.size())
-          k = prefix + fs::absolute(k.substr(prefix.size())).lexically_normal().string();
+    // Spelled as a campaign file would be (one cell id per kernel); paths on the command line
+    // are relative to the working directory, and records and repro need where they are.
+    camp.kernels.clear();
+    for (const auto& k : o.kernels) {
+      auto canon = campaign::canonical_kernel(k, fs::current_path().string());
+      if (!canon.error.empty()) throw UsageError("--kernel: " + canon.error);
+      if (std::find(camp.kernels.begin(), camp.kernels.end(), canon.name) != camp.kernels.end())
+        throw UsageError(fmt::format("--kernel: '{}' is given twice", k));
+      camp.kernels.push_back(std::move(canon.name));
+    }
   }
   fs::path catalogue = o.catalogue.empty() ? fs::path() : fs::absolute(o.catalogue);
   for (auto& k : camp.kernels) (void)request_for_kernel(k, catalogue);  // unknown mutant: now

@@ -156,6 +156,25 @@ TEST(Loader, MutantKernelsNameTheirDebianKernel) {
   }
 }
 
+// The command line's --kernel goes through the same spelling as a campaign file, so a cell
+// run as --kernel 6.1 has the id of the same cell from a file saying 'default'.
+TEST(Loader, CanonicalKernelIsOneSpellingForFileAndCommandLine) {
+  EXPECT_EQ(canonical_kernel("6.1", "").name, "default");
+  EXPECT_EQ(canonical_kernel("mutant:a-b@6.1", "").name, "mutant:a-b");
+  EXPECT_EQ(canonical_kernel("mutant:a-b@6.12", "").name, "mutant:a-b@6.12");
+  const auto bad = canonical_kernel("6.3", "");
+  EXPECT_TRUE(bad.name.empty());
+  EXPECT_NE(bad.error.find("unknown kernel '6.3'"), std::string::npos) << bad.error;
+  const dt::TempDir tmp("/tmp", "dt-canon-kernel-");
+  const auto& dir = tmp.path();
+  std::filesystem::create_directories(dir / "k");
+  { std::ofstream(dir / "k" / "fix.patch") << "--- a\n"; }
+  EXPECT_EQ(canonical_kernel("patch:k/../k/fix.patch@6.12", dir.string()).name,
+            "patch:" + (dir / "k" / "fix.patch").string() + "@6.12");
+  EXPECT_NE(canonical_kernel("patch:k/none.patch", dir.string()).error.find("not found"),
+            std::string::npos);
+}
+
 // src:PATH names a developer's git tree, relative to the campaign file; what is not a kernel
 // git checkout is a validation error with the position, before anything is built.
 TEST(Loader, SourceTreeKernels) {

@@ -52,7 +52,7 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
       info(accel.reason);
       bool all_ok = true;
       for (auto& fsname : o->fs) {
-        TempDir work(cache_dir() / "tmp", "boot-" + fsname + "-");
+        TempDir work(scratch_dir(), "boot-" + fsname + "-", TempDir::Owner::locked);
         work.keep(o->keep);
         vm::Config cfg;
         cfg.kernel = img.kernel;

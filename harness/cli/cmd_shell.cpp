@@ -36,7 +36,7 @@ void add_shell_command(CLI::App& app, std::function<int()>& action) {
       auto img = ensure_image(o->image.request(), true);
       auto accel = choose_accel(o->accel, img);
       info(accel.reason);
-      TempDir work(cache_dir() / "tmp", "shell-");
+      TempDir work(scratch_dir(), "shell-", TempDir::Owner::locked);
       work.keep(o->keep);
       vm::Config cfg;
       cfg.kernel = img.kernel;

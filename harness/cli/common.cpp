@@ -9,6 +9,7 @@
 #include "selftest/mutants.hpp"
 #include "util/error.hpp"
 #include "util/paths.hpp"
+#include "util/tempdir.hpp"
 
 namespace dt::cli {
 
@@ -124,6 +125,14 @@ std::string resolve_baseline(const std::string& option) {
 
 vm::AccelChoice choose_accel(const std::string& accel, const image::Image& img) {
   return vm::resolve_accel(vm::parse_accel(accel), img.kernel, cache_dir());
+}
+
+std::filesystem::path scratch_dir() {
+  const auto dir = cache_dir() / "tmp";
+  if (const auto n = TempDir::sweep_orphans(dir))
+    info(fmt::format("removed {} VM director{} left in {} by killed runs", n, n == 1 ? "y" : "ies",
+                     dir.string()));
+  return dir;
 }
 
 void info(const std::string& line) {

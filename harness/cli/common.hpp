@@ -37,6 +37,10 @@ std::string resolve_baseline(const std::string& option);
 
 vm::AccelChoice choose_accel(const std::string& accel, const image::Image& img);
 
+// Where boot and shell put a VM's directory (the cache's tmp/), with what killed runs left
+// there swept first (TempDir::Owner::locked directories whose owner is gone).
+std::filesystem::path scratch_dir();
+
 void info(const std::string& line);  // progress to stderr, one line
 std::string human_seconds(double s);
 

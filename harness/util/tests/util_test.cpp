@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -43,6 +45,41 @@ TEST(TempDir, RemovedUnlessKept) {
   }
   EXPECT_TRUE(std::filesystem::exists(q));
   std::filesystem::remove_all(q);
+}
+
+// A locked directory whose owner is gone (here: a child process that made one and was
+// killed) is swept; a live owner's and a kept one are not.
+TEST(TempDir, SweepRemovesOnlyOrphans) {
+  TempDir parent("/tmp", "dt-sweep-");
+  int pipefd[2];
+  ASSERT_EQ(::pipe(pipefd), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    TempDir d(parent.path(), "boot-", TempDir::Owner::locked);
+    (void)!::write(pipefd[1], "x", 1);
+    ::pause();
+    ::_exit(0);
+  }
+  char c;
+  ASSERT_EQ(::read(pipefd[0], &c, 1), 1);
+  TempDir live(parent.path(), "shell-", TempDir::Owner::locked);
+  std::filesystem::path kept;
+  {
+    TempDir k(parent.path(), "boot-", TempDir::Owner::locked);
+    k.keep();
+    kept = k.path();
+  }
+  EXPECT_EQ(TempDir::sweep_orphans(parent.path()), 0u) << "the child is alive";
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_EQ(TempDir::sweep_orphans(parent.path()), 1u);
+  EXPECT_TRUE(std::filesystem::exists(live.path()));
+  EXPECT_TRUE(std::filesystem::exists(kept));
+  std::size_t left = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(parent.path())) ++left;
+  EXPECT_EQ(left, 2u);
+  ::close(pipefd[0]);
+  ::close(pipefd[1]);
 }
 
 TEST(LineBuffer, SplitsAcrossFeeds) {

@@ -1,5 +1,6 @@
 #include "oracle/finding.hpp"
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -96,6 +97,11 @@ std::vector<Finding> from_fsck(const std::string& fs, int exit_code, const std::
             (first.empty() ? "exit code " + std::to_string(exit_code) : first);
   f.text = output;
   return {f};
+}
+
+bool only_infrastructure(std::span<const Finding> findings) {
+  return std::all_of(findings.begin(), findings.end(),
+                     [](const Finding& f) { return f.category == Category::Infra; });
 }
 
 Finding infra(const std::string& title, const std::string& text) {

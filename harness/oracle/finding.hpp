@@ -1,6 +1,7 @@
 #pragma once
 // A finding: something a kernel developer should look at, with a stable title for dedup.
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ Finding from_verdict(const std::string& workload, const nlohmann::json& verdict)
 // fsck: xfs_repair -n / e2fsck -fn output and exit code -> a finding if it complained.
 // e2fsck -n exits 4 for uncorrected errors; xfs_repair -n exits 1 when it found corruption.
 std::vector<Finding> from_fsck(const std::string& fs, int exit_code, const std::string& output);
+
+// Whether every finding is infrastructure (a boot the emulator or host failed, with nothing
+// from the kernel itself): such a boot is retried once, never counted.
+bool only_infrastructure(std::span<const Finding> findings);
 
 // Synthetic: the guest died or went silent (syzkaller's "no output", "lost connection").
 Finding infra(const std::string& title, const std::string& text);

@@ -29,10 +29,8 @@ Status status_from_string(const std::string& s) {
 }
 
 bool RunRecord::boot_failed_quietly() const {
-  if (status != Status::Error || boot_to_ready_s > 0 || guest_cell != 1) return false;
-  for (auto& f : findings)
-    if (f.category != oracle::Category::Infra) return false;
-  return true;
+  return status == Status::Error && boot_to_ready_s <= 0 && guest_cell == 1 &&
+         oracle::only_infrastructure(findings);
 }
 
 std::size_t RunRecord::new_findings() const {

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <fstream>
 #include <optional>
+#include <span>
 
 #include "injector.hpp"
+#include "oracle/emulator.hpp"
 #include "oracle/finding.hpp"
 #include "protocol/exit_codes.hpp"
 #include "runner/dax_setup.hpp"
@@ -173,6 +175,7 @@ class CellRun {
   ExecResult wl_;
   bool cut_run_ = false;  // the last workload pass ended in a power cut
   bool skip_fsck_ = false;
+  std::string emulator_;  // why: the console showed an emulator artifact (TCG), not a kernel bug
 };
 
 CellRun::CellRun(const campaign::Cell& cell, const image::Image& img, const CellContext& ctx,
@@ -379,16 +382,39 @@ void CellRun::workload() {
     for (auto& f : inj->take_findings()) r_.findings.push_back(std::move(f));
 }
 
-// A runner step of its own: after a power cut, a fresh VM boots on the same NVDIMM files.
+// A runner step of its own: after a power cut, a fresh VM boots on the same NVDIMM files. A
+// reboot that fails with nothing from the kernel but infrastructure (the emulator hung it) is
+// retried once on the same files, as CampaignRun retries a first boot; the failed attempt
+// stays in the record as expected, never counted.
 void CellRun::power_cut_reboot() {
   auto files = s_->instance().nvdimm_files();
   s_->close();
   collect_reports();
   cfg_.nvdimm_files = files;
-  report("booting");
-  s_ = std::make_unique<Session>(*ctx_.backend, cfg_, ctx_.session);
-  s_->should_abort = ctx_.should_abort;
-  s_->wait_ready();
+  for (int attempt = 1;; ++attempt) {
+    report("booting");
+    s_ = std::make_unique<Session>(*ctx_.backend, cfg_, ctx_.session);
+    s_->should_abort = ctx_.should_abort;
+    try {
+      s_->wait_ready();
+      return;
+    } catch (const vm::BootError& e) {
+      on_failure();  // the harness is stopping: an interruption, not a retry
+      s_->close(true);
+      const auto before = static_cast<std::ptrdiff_t>(r_.findings.size());
+      collect_reports();
+      if (attempt > 1 ||
+          !oracle::only_infrastructure(std::span(r_.findings.begin() + before, r_.findings.end())))
+        throw;  // recorded by run() as any boot error
+      r_.findings.push_back(oracle::infra(e.title(), tail_lines(e.output(), 100)));
+      for (auto& f : std::span(r_.findings.begin() + before, r_.findings.end())) {
+        f.expected = true;
+        f.note = "the reboot after a power cut failed in the emulator; retried once" +
+                 (f.note.empty() ? "" : ": " + f.note);
+      }
+      emulator_.clear();  // the artifact ended with that attempt
+    }
+  }
 }
 
 // Phase 4: what the workload's exit says beyond the verdicts it streamed.
@@ -511,6 +537,7 @@ void CellRun::collect_reports() {
   if (!s_) return;
   for (auto& rep : s_->take_reports()) {
     auto f = oracle::from_report(rep);
+    if (oracle::mark_emulator_artifact(f, rep, ctx_.accel == vm::Accel::Tcg)) emulator_ = f.note;
     // The canary's own hung-task report is the proof that we can see, not a bug.
     if (ctx_.canary && rep.kind == console::Kind::HungTask &&
         rep.text.find("dt-canary") != std::string::npos) {
@@ -598,6 +625,12 @@ results::RunRecord CellRun::finish() {
   std::vector<json> records;
   for (auto& inj : injs_) records.push_back(inj->record());
   oracle::mark_expected(r_.findings, records, cell_.fs.name);
+  if (!emulator_.empty()) {
+    // The emulator broke the guest: the cell is an infrastructure error.
+    oracle::blame_emulator(r_.findings, emulator_);
+    r_.status = results::Status::Error;
+    if (r_.error.empty()) r_.error = emulator_;
+  }
   if (canary_output_ && !r_.canary_seen && r_.error.empty())
     r_.error = "canary: no hung-task report seen on the console (" + *canary_output_ + ")";
   if (r_.status != results::Status::Error && r_.status != results::Status::Skip)

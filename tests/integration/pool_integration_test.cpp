@@ -84,7 +84,9 @@ TEST(VmPool, KeptGuestsAreReplacedAfterAReportOrADamagingInjector) {
         EXPECT_EQ(run.status, results::Status::Pass) << r.output;
       }
     }
-    if (damaging) EXPECT_NE(run.guest_retired, "");
+    if (damaging) {
+      EXPECT_NE(run.guest_retired, "");
+    }
     prev_kept = run.guest_retired.empty();
   }
   EXPECT_EQ(controls, 6);
@@ -145,11 +147,17 @@ TEST(VmPool, SnapshotModeRestoresTheGuestAfterAReportOrADamagingInjector) {
       EXPECT_EQ(run.status, results::Status::Pass) << r.output;
       // On the restored guest nothing of the last cell's is left: at most the expected
       // consequences of this cell's own fault injection.
-      if (prev_restored) EXPECT_EQ(run.new_findings(), 0u) << "the restored guest is clean";
-      if (run.injectors == "failslab") EXPECT_NE(run.guest_restored, "") << "fault injection";
+      if (prev_restored) {
+        EXPECT_EQ(run.new_findings(), 0u) << "the restored guest is clean";
+      }
+      if (run.injectors == "failslab") {
+        EXPECT_NE(run.guest_restored, "") << "fault injection";
+      }
     }
     restored += !run.guest_restored.empty();
-    if (run.guest_cell < 12) EXPECT_EQ(run.guest_retired, "") << "restored or kept, never rebooted";
+    if (run.guest_cell < 12) {
+      EXPECT_EQ(run.guest_retired, "") << "restored or kept, never rebooted";
+    }
     prev_restored = !run.guest_restored.empty();
   }
   EXPECT_EQ(boots, 1) << "one boot for the whole campaign";

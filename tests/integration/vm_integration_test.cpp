@@ -123,7 +123,9 @@ TEST(BootDax, EveryFilesystemProvesDax) {
     EXPECT_TRUE(j["dax"].get<bool>()) << j.dump(2);
     EXPECT_TRUE(j["check"]["dax_mount"].get<bool>());
     EXPECT_TRUE(j["check"]["statx_dax"].get<bool>());
-    if (std::string(fsname) != "ext2") EXPECT_TRUE(j["check"]["map_sync"].get<bool>()) << fsname;
+    if (std::string(fsname) != "ext2") {
+      EXPECT_TRUE(j["check"]["map_sync"].get<bool>()) << fsname;
+    }
     EXPECT_GT(j["boot_to_ready_s"].get<double>(), 0.5);
   }
   EXPECT_NE(r.output.find("accel: "), std::string::npos);  // says which accelerator ran
@@ -340,14 +342,20 @@ TEST(Injectors, EachFiresWithKernelEvidence) {
     EXPECT_TRUE(inj.value("fired", false)) << run.cell_id << " " << inj.dump();
     auto ev = inj["evidence"];
     std::string name = inj["injector"];
-    if (name == "pause-jitter") EXPECT_GT(ev["confirmed_paused_by_qmp"].get<int>(), 0);
-    if (name == "cpu-hotplug") EXPECT_GT(ev["kernel_offline_messages"].get<int>(), 0);
+    if (name == "pause-jitter") {
+      EXPECT_GT(ev["confirmed_paused_by_qmp"].get<int>(), 0);
+    }
+    if (name == "cpu-hotplug") {
+      EXPECT_GT(ev["kernel_offline_messages"].get<int>(), 0);
+    }
     if (name == "failslab") {
       EXPECT_GT(ev["injected"].get<int>(), 0);
       EXPECT_GT(ev["kernel_messages"].get<int>(), 0);
       EXPECT_GT(run.iterations, 0u) << "the injection must hit the workload, not its exec";
     }
-    if (name == "unbind") EXPECT_TRUE(ev["unbound"].get<bool>());
+    if (name == "unbind") {
+      EXPECT_TRUE(ev["unbound"].get<bool>());
+    }
     // Expected consequences are recorded but never counted; only kernel oopses may remain.
     for (auto& f : run.findings)
       if (!f.expected && name != "unbind")

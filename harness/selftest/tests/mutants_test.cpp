@@ -32,8 +32,9 @@ TEST(Mutants, ShippedCatalogueIsComplete) {
   }
   // Every shipped patch is in the catalogue (no orphan mutant that selftest never runs).
   for (auto& e : fs::directory_iterator(fs::path(DT_MUTANTS_FILE).parent_path()))
-    if (e.path().extension() == ".patch")
+    if (e.path().extension() == ".patch") {
       EXPECT_TRUE(files.count(e.path().filename().string())) << e.path();
+    }
 }
 
 // Every shipped mutant has its 6.12 port (guest-images/mutants/6.12/<id>.patch), which

@@ -71,42 +71,50 @@ TEST_F(PrivateMapOracle, StaleDataIsStillCaught) {
   EXPECT_EQ(v->check, "stale-data");
 }
 
+// Stores and loads through one private mapping (PrivateCopies) while the file changes.
+struct PrivateCopiesOracle : PrivateMapOracle {
+  PrivateCopies copies;
+  StampId old;
+  // A private store of `mine` at block 3 begins; then a completed write replaces the file's
+  // block (whose content was `old`).
+  PrivateCopies::Store store_then_overwrite() {
+    old = file_stamp;
+    const PrivateCopies::Store st = copies.begin_store(m, 3, mine);
+    overwrite();
+    return st;
+  }
+  void overwrite() {
+    const auto t = m.begin_write(3, Content::stamp(m.make_stamp(3, 1)));
+    m.end(t, FileModel::Outcome::kDone);
+  }
+  std::optional<Verdict> private_load(const void* data) {
+    const PrivateCopies::Read r = copies.begin_read(m, 3);
+    return judge_private(m.ident(), 3, data, false, copies.end_read(m, r), copies.mine(3),
+                         OpCtx{4, 9});
+  }
+};
+
 // Captured on a loaded host (CI): the copy-on-write writer was preempted between its store's
 // fault and the store, and the reader saw the copy, the file as it had been before a later
 // write (lost-write and stale-data verdicts on a correct kernel).
-TEST_F(PrivateMapOracle, CopyOfAStoreInFlightMayPredateTheLoad) {
-  PrivateCopies copies;
-  const StampId old = file_stamp;
-  const PrivateCopies::Store st = copies.begin_store(m, 3, mine);
-  const auto t = m.begin_write(3, Content::stamp(m.make_stamp(3, 1)));
-  m.end(t, FileModel::Outcome::kDone);
+TEST_F(PrivateCopiesOracle, CopyOfAStoreInFlightMayPredateTheLoad) {
+  store_then_overwrite();
   fill_block(buf, old);
-  const PrivateCopies::Read r = copies.begin_read(m, 3);
-  EXPECT_FALSE(
-      judge_private(m.ident(), 3, buf, false, copies.end_read(m, r), copies.mine(3), OpCtx{4, 9}));
+  EXPECT_FALSE(private_load(buf));
   // Without the store in flight the same load is stale data.
-  const ReadSnap plain = m.read_begin(3);
-  const auto v = judge_private(m.ident(), 3, buf, false, m.read_end(plain), {mine}, OpCtx{});
+  const auto v = load(buf);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->check, "stale-data");
 }
 
-TEST_F(PrivateMapOracle, OnceTheStoreLandedTheOlderFileIsStaleAgain) {
-  PrivateCopies copies;
-  const StampId old = file_stamp;
-  const PrivateCopies::Store st = copies.begin_store(m, 3, mine);
-  const auto t = m.begin_write(3, Content::stamp(m.make_stamp(3, 1)));
-  m.end(t, FileModel::Outcome::kDone);
-  copies.end_store(st);
+TEST_F(PrivateCopiesOracle, OnceTheStoreLandedTheOlderFileIsStaleAgain) {
+  copies.end_store(store_then_overwrite());
   fill_block(buf, old);
-  const PrivateCopies::Read r = copies.begin_read(m, 3);
-  const auto v =
-      judge_private(m.ident(), 3, buf, false, copies.end_read(m, r), copies.mine(3), OpCtx{4, 9});
+  const auto v = private_load(buf);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->check, "stale-data");
   fill_block(buf, mine);  // the private stamp stays legal
-  EXPECT_FALSE(
-      judge_private(m.ident(), 3, buf, false, copies.end_read(m, r), copies.mine(3), OpCtx{4, 9}));
+  EXPECT_FALSE(private_load(buf));
   copies.forget();  // a fresh mapping has no private copies
   EXPECT_TRUE(copies.mine(3).empty());
 }

@@ -23,7 +23,7 @@ struct Finding {
   bool expected =
       false;         // a known consequence (canary, an injection window): recorded, never counted
   std::string note;  // why it is expected, or other context
-  std::string hash() const { return console::title_hash(title); }
+  [[nodiscard]] std::string hash() const { return console::title_hash(title); }
 };
 
 nlohmann::json to_json(const Finding&);

@@ -22,7 +22,7 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
-  const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
   void keep(bool k = true) { keep_ = k; }
 
   // Removes the directories under parent whose owner lock nobody holds: scratch (sparse NVDIMM

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "keep_on_failure.hpp"
 #include "results/store.hpp"
 #include "util/process.hpp"
 #include "util/tempdir.hpp"
@@ -28,23 +29,8 @@ std::vector<results::RunRecord> run_campaign(const std::string& file, const fs::
   return results::Store(out).runs();
 }
 
-// A failing test keeps its results (consoles, records) for the report: the TempDir goes.
-void keep_on_failure(const fs::path& out, const std::string& name) {
-  if (!::testing::Test::HasFailure()) return;
-  fs::path keep = fs::path("/tmp") / ("dt-it-kept-" + name);
-  std::error_code ec;
-  fs::remove_all(keep, ec);
-  fs::copy(out, keep, fs::copy_options::recursive, ec);
-  for (auto& e : fs::recursive_directory_iterator(keep, ec))
-    if (e.path().extension() == ".img") fs::remove(e.path(), ec);
-  std::cout << "results kept in " << keep << "\n";
-}
-
-struct KeepOnFailure {
-  fs::path out;
-  std::string name;
-  ~KeepOnFailure() { keep_on_failure(out, name); }
-};
+using test::keep_on_failure;
+using test::KeepOnFailure;
 
 // Clean 6.1, xfs: corrupt-pfn vs an allocating pwrite vs a read fault (see the baseline).
 const std::string kXfsMfDeadlock = "INFO: task hung in mf_dax_kill_procs";

@@ -13,6 +13,7 @@
 #include "boot_json.hpp"
 #include "console/report.hpp"
 #include "image/image.hpp"
+#include "keep_on_failure.hpp"
 #include "results/store.hpp"
 #include "runner/dax_setup.hpp"
 #include "runner/session.hpp"
@@ -327,6 +328,7 @@ TEST(PositiveControl, CanaryIsOneDedupedFindingAndReproduces) {
 TEST(Injectors, EachFiresWithKernelEvidence) {
   TempDir out("/tmp", "dt-it-inj-");
   fs::path o = out.path() / "o";
+  const test::KeepOnFailure keep{o, "injectors"};
   auto r = run_capture(
       {DT_BIN, "run", std::string(DT_CAMPAIGNS) + "/injectors.yaml", "--out", o.string(), "--accel",
        "tcg", "--jobs", "2", "--no-canary", "--silence-timeout", "60"},

@@ -13,7 +13,7 @@ std::optional<Verdict> judge_private(const FileIdent& m, uint64_t b, const void*
 }
 
 PrivateCopies::Store PrivateCopies::begin_store(const FileModel& m, uint64_t b, const StampId& s) {
-  Store st{0, b, m.read_begin(b)};
+  Store st{0, m.read_begin(b)};
   std::lock_guard lk(mu_);
   st.id = next_id_++;
   inflight_.emplace(st.id, st);
@@ -32,7 +32,7 @@ PrivateCopies::Read PrivateCopies::begin_read(const FileModel& m, uint64_t b) co
   Read r{m.read_begin(b), {}};
   std::lock_guard lk(mu_);
   for (const auto& [id, st] : inflight_)
-    if (st.block == b) r.stores.push_back(st.snap);
+    if (st.snap.block == b) r.stores.push_back(st.snap);
   return r;
 }
 

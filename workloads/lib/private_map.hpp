@@ -35,8 +35,7 @@ class PrivateCopies {
  public:
   struct Store {
     uint64_t id = 0;
-    uint64_t block = 0;
-    ReadSnap snap;  // the file when the store began: the copy is at least this recent
+    ReadSnap snap;  // the file when the store began (its block): the copy is at least this recent
   };
   struct Read {
     ReadSnap snap;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,17 @@ namespace dt::workload {
 
 class Run;
 
+// The calls that change a fill file: tests replace them, since an ENOMEM from the middle of a
+// write or a punch (what failslab gives in guests) cannot be had on the host.
+struct FillIo {
+  std::function<int(int fd, const void* buf, size_t len, uint64_t off)> pwrite = pwrite_full;
+  std::function<int(int fd, int mode, uint64_t off, uint64_t len)> fallocate = do_fallocate;
+};
+
 class Filler {
  public:
-  Filler(Run& run, unsigned index, uint64_t target_bytes);
+  using Io = FillIo;
+  Filler(Run& run, unsigned index, uint64_t target_bytes, Io io = {});
   void loop();          // until run.stopping()
   size_t verify_all();  // final check of every block (in parallel: the file is stable)
   const std::string& path() const { return ident_.path; }
@@ -34,6 +43,7 @@ class Filler {
   StampId stamp(uint64_t b) const;
 
   Run& run_;
+  Io io_;
   unsigned index_;
   uint64_t target_blocks_;
   FileIdent ident_;

@@ -98,6 +98,15 @@ FileModel::Ticket FileModel::begin(Op op) {
     blk.inflight.push_back(t.id);
     op.before.push_back(blk.legal);
   }
+  // A truncate that grows the file moves no block: beyond the new EOF stays whatever was
+  // there. That is zero, unless a failed truncate left blocks behind its EOF (ext4 sets i_size
+  // before ext4_truncate frees them, and the call fails when that cannot start a transaction).
+  if (op.kind == Kind::kTruncate && stale_beyond_eof_ &&
+      std::any_of(sizes_.begin(), sizes_.end(), [&](uint64_t s) { return s < op.new_sizes[0]; }))
+    for (size_t i = 0; i < op.after.size(); ++i) {
+      for (const Content& c : op.before[i].contents) op.after[i].add(c);
+      op.after[i].unknown = op.after[i].unknown || op.before[i].unknown;
+    }
   // Block overlap makes contents uncertain; only another size change makes
   // the size uncertain (the size-changing thread relies on an exact size).
   if (op.size_op) {
@@ -222,6 +231,16 @@ void FileModel::end(const Ticket& t, Outcome o,
     std::erase(blk.inflight, t.id);
     if (op.contended || !blk.inflight.empty() || o == Outcome::kUnknown) continue;
     blk.legal = o == Outcome::kDone ? op.after[b - op.first] : op.before[b - op.first];
+  }
+  if (op.kind == Kind::kTruncate) {
+    // Only a truncate that shrank from every size the file may have had freed what lies
+    // beyond its EOF.
+    const bool shrank = std::all_of(op.sizes_before.begin(), op.sizes_before.end(),
+                                    [&](uint64_t s) { return s >= op.new_sizes[0]; });
+    if (o == Outcome::kUnknown)
+      stale_beyond_eof_ = true;
+    else if (o == Outcome::kDone && shrank && !op.size_contended)
+      stale_beyond_eof_ = false;
   }
   if (op.size_op) {
     std::erase(size_inflight_, t.id);

@@ -167,6 +167,8 @@ class FileModel {
   };
   std::map<uint64_t, Forward> forwards_;
   std::vector<uint64_t> sizes_;
+  // A truncate failed midway: blocks beyond EOF may still hold data until a shrink succeeds.
+  bool stale_beyond_eof_ = false;
   std::vector<uint64_t> size_inflight_;
   std::deque<std::pair<uint64_t, uint64_t>> size_hist_;
   uint64_t size_lost_ver_ = 0;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -69,6 +70,51 @@ TEST(Filler, FinalCheckFindsAForeignBlockInEveryShare) {
             (std::map<uint64_t, std::string>{{5 * kBlockSize, "misplaced-stamp"},
                                              {mid * kBlockSize, "torn-block"},
                                              {(blocks - 3) * kBlockSize, "misplaced-stamp"}}));
+  std::fclose(out);
+}
+
+// An ENOMEM in the middle of a churn's rewrite (failslab on ext4) leaves part of the range
+// written, and the punch that should free it again fails too: those blocks may hold the new
+// stamps or nothing, and are not judged until written again (they were nonzero-hole verdicts).
+TEST(Filler, AFailedRewriteAndFreeLeavesItsBlocksUnjudged) {
+  test::TmpDir dir;
+  Options o;
+  o.workload = "fill-test";
+  o.dir = dir.path();
+  o.fill_files = 0;
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  workload::Run run(o, out);
+  // 0: pass through; 1: armed (the churn's punch works); 2: its rewrite lands one block and
+  // fails; 3: the punch that frees the range again fails; 4: done.
+  std::atomic<int> stage{0};
+  Filler::Io io;
+  io.fallocate = [&](int fd, int mode, uint64_t off, uint64_t len) {
+    int expected = 3;
+    if (stage.compare_exchange_strong(expected, 4)) return ENOMEM;
+    expected = 1;
+    stage.compare_exchange_strong(expected, 2);
+    return do_fallocate(fd, mode, off, len);
+  };
+  io.pwrite = [&](int fd, const void* buf, size_t len, uint64_t off) {
+    int expected = 2;
+    if (!stage.compare_exchange_strong(expected, 3)) return pwrite_full(fd, buf, len, off);
+    EXPECT_EQ(pwrite_full(fd, buf, kBlockSize, off), 0);
+    return ENOMEM;
+  };
+  constexpr uint64_t kBytes = 1 << 20;
+  Filler f(run, 0, kBytes, io);
+  std::thread t([&] { f.loop(); });
+  while (f.bytes() < kBytes) std::this_thread::sleep_for(1ms);
+  stage = 1;
+  for (int i = 0; i < 5000 && stage != 4; ++i) std::this_thread::sleep_for(1ms);
+  run.request_stop();
+  t.join();
+  ASSERT_EQ(stage, 4) << "the churn never punched, wrote and punched again";
+  const uint64_t inconclusive_before = run.rep().inconclusive;
+  EXPECT_EQ(f.verify_all(), 0u);
+  EXPECT_TRUE(verdicts(out).empty());
+  EXPECT_GT(run.rep().inconclusive, inconclusive_before) << "the range is not judged";
   std::fclose(out);
 }
 

@@ -64,6 +64,43 @@ TEST(workload_model, TruncateZeroesTailAndMovesEof) {
   EXPECT_EQ(v.eof.hi, 4 * kBlockSize);
 }
 
+// ext4 sets i_size before ext4_truncate frees the blocks; when that fails (ENOMEM on the
+// journal handle) the call fails with the blocks still behind the new EOF. A later truncate
+// to a size in between may then be a growth that frees nothing, and the next extension
+// shows the old data: legal after a failed truncate, never after an exact one.
+TEST(workload_model, GrowthAfterAFailedShrinkKeepsWhatWasBeyondEof) {
+  FileModel m(1, 1, "f", 4, 4 * kBlockSize);
+  const Content a = st(m, 3);
+  m.end(m.begin_write(3, a), O::kDone);
+  m.end(m.begin_truncate(1 * kBlockSize), O::kUnknown);  // failed midway
+  m.end(m.begin_truncate(2 * kBlockSize), O::kDone);     // shrink or growth: both legal
+  m.end(m.begin_truncate(4 * kBlockSize), O::kDone);
+  EXPECT_TRUE(m.legal(3).has(a)) << "the failed shrink may have left block 3 behind";
+  EXPECT_TRUE(m.legal(3).has(Content::zeros()));
+  // An exact shrink frees every block beyond it again, and a growth from an exact size
+  // exposes zeros only.
+  m.end(m.begin_truncate(1 * kBlockSize), O::kDone);
+  m.end(m.begin_truncate(2 * kBlockSize), O::kDone);
+  m.end(m.begin_truncate(4 * kBlockSize), O::kDone);
+  EXPECT_EQ(m.legal(3).contents, std::vector<Content>{Content::zeros()});
+}
+
+// Racing truncates leave the size uncertain but free what they shrink: without a failed
+// truncate, an extension must expose zeros whichever size was current.
+TEST(workload_model, GrowthAfterRacingShrinksExposesZeros) {
+  FileModel m(1, 1, "f", 4, 4 * kBlockSize);
+  const Content a = st(m, 3);
+  m.end(m.begin_write(3, a), O::kDone);
+  const auto t1 = m.begin_truncate(1 * kBlockSize);
+  const auto t3 = m.begin_truncate(3 * kBlockSize);
+  m.end(t1, O::kDone);
+  m.end(t3, O::kDone);
+  EXPECT_GT(m.sizes().size(), 1u) << "the size is uncertain";
+  m.end(m.begin_truncate(2 * kBlockSize), O::kDone);
+  m.end(m.begin_truncate(4 * kBlockSize), O::kDone);
+  EXPECT_EQ(m.legal(3).contents, std::vector<Content>{Content::zeros()});
+}
+
 TEST(workload_model, CollapseAndInsertShiftContents) {
   FileModel m(1, 1, "f", 6, 4 * kBlockSize);
   std::vector<Content> c;

@@ -126,6 +126,11 @@ struct CanonicalKernel {
   std::string error;  // one line; empty when name is valid
 };
 CanonicalKernel canonical_kernel(std::string kernel, const std::string& base_dir);
+// Appends a canonical kernel to a campaign's list unless its cell-id label (kernel_label) is
+// already taken: the same kernel twice, or two bzImages with one file name. Returns why it was
+// refused (one line, naming `as_given`), or "" when it was added.
+std::string add_kernel(std::vector<std::string>& kernels, std::string kernel,
+                       const std::string& as_given);
 
 // Both throw ValidationError listing every problem found (also YAML syntax errors, missing file).
 Campaign load_file(const std::string& path);

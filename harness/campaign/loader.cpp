@@ -155,7 +155,6 @@ class Loader {
     } else {
       items.emplace_back(v, "kernel");
     }
-    std::map<std::string, std::string> labels;  // label -> kernel, ids must stay unique
     for (const auto& [node, key] : items) {
       auto s = r_.scalar(node, key);
       if (!s) continue;
@@ -164,19 +163,8 @@ class Loader {
         r_.error(node, key, canon.error);
         continue;
       }
-      std::string kernel = std::move(canon.name);
-      const std::string label = kernel_label(kernel);
-      if (auto [it, fresh] = labels.emplace(label, kernel); !fresh) {
-        r_.error(node, key,
-                 it->second == kernel
-                     ? fmt::format("kernel '{}' is listed twice{}", *s,
-                                   *s == kernel ? "" : fmt::format(" (as '{}')", kernel))
-                     : fmt::format("kernel '{}' has the same file name as '{}'; cell ids would "
-                                   "collide",
-                                   kernel, it->second));
-        continue;
-      }
-      c_.kernels.push_back(std::move(kernel));
+      if (auto why = add_kernel(c_.kernels, std::move(canon.name), *s); !why.empty())
+        r_.error(node, key, why);
     }
   }
 
@@ -655,6 +643,21 @@ Campaign load(std::string_view yaml, const std::string& file, const std::string&
 }
 
 }  // namespace
+
+std::string add_kernel(std::vector<std::string>& kernels, std::string kernel,
+                       const std::string& as_given) {
+  const std::string label = kernel_label(kernel);
+  for (const auto& k : kernels) {
+    if (kernel_label(k) != label) continue;
+    if (k == kernel)
+      return fmt::format("kernel '{}' is listed twice{}", as_given,
+                         as_given == kernel ? "" : fmt::format(" (as '{}')", kernel));
+    return fmt::format("kernel '{}' has the same file name as '{}'; cell ids would collide", kernel,
+                       k);
+  }
+  kernels.push_back(std::move(kernel));
+  return "";
+}
 
 CanonicalKernel canonical_kernel(std::string kernel, const std::string& base_dir) {
   if (kernel.rfind("src:", 0) == 0) {

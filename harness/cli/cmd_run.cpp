@@ -74,9 +74,8 @@ int run(const RunOptions& o) {
     for (const auto& k : o.kernels) {
       auto canon = campaign::canonical_kernel(k, fs::current_path().string());
       if (!canon.error.empty()) throw UsageError("--kernel: " + canon.error);
-      if (std::find(camp.kernels.begin(), camp.kernels.end(), canon.name) != camp.kernels.end())
-        throw UsageError(fmt::format("--kernel: '{}' is given twice", k));
-      camp.kernels.push_back(std::move(canon.name));
+      if (auto why = campaign::add_kernel(camp.kernels, std::move(canon.name), k); !why.empty())
+        throw UsageError("--kernel: " + why);
     }
   }
   fs::path catalogue = o.catalogue.empty() ? fs::path() : fs::absolute(o.catalogue);

@@ -37,8 +37,7 @@ bool mark_emulator_artifact(Finding& f, const console::Report& r, bool tcg) {
 
 void blame_emulator(std::vector<Finding>& findings, const std::string& why) {
   for (auto& f : findings)
-    if (f.category == Category::Kernel &&
-        (f.kind == "no-output" || f.kind == "lost-connection" || f.kind == "vm-crash")) {
+    if (f.category == Category::Kernel && lost_kind(f)) {
       f.category = Category::Infra;
       f.note = "after: " + why;
     }

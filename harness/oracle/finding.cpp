@@ -104,6 +104,10 @@ bool only_infrastructure(std::span<const Finding> findings) {
                      [](const Finding& f) { return f.category == Category::Infra; });
 }
 
+bool retry_boot(int attempt, std::span<const Finding> findings_of_attempt) {
+  return attempt < kBootAttempts && only_infrastructure(findings_of_attempt);
+}
+
 Finding infra(const std::string& title, const std::string& text) {
   Finding f;
   f.category = Category::Infra;
@@ -113,17 +117,31 @@ Finding infra(const std::string& title, const std::string& text) {
   return f;
 }
 
-Finding lost(const std::string& title, const std::string& console_tail) {
+namespace {
+constexpr std::pair<Lost, const char*> kLostKinds[] = {
+    {Lost::NoOutput, "no-output"},
+    {Lost::LostConnection, "lost-connection"},
+    {Lost::VmCrash, "vm-crash"},
+    {Lost::KernelPanic, "panic"},
+    {Lost::WorkloadTimeout, "workload-timeout"},
+};
+}  // namespace
+
+Finding lost(Lost why, const std::string& title, const std::string& console_tail) {
   Finding f;
   f.category =
       Category::Kernel;  // a hung or dead guest is the kernel's problem until shown otherwise
-  f.kind = title.find("no output") != std::string::npos         ? "no-output"
-           : title.find("lost connection") != std::string::npos ? "lost-connection"
-           : title.find("panic") != std::string::npos           ? "panic"
-                                                                : "vm-crash";
+  for (const auto& [w, kind] : kLostKinds)
+    if (w == why) f.kind = kind;
   f.title = title;
   f.text = console_tail;
   return f;
+}
+
+std::optional<Lost> lost_kind(const Finding& f) {
+  for (const auto& [w, kind] : kLostKinds)
+    if (w != Lost::KernelPanic && f.kind == kind) return w;
+  return std::nullopt;
 }
 
 }  // namespace dt::oracle

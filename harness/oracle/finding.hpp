@@ -1,6 +1,7 @@
 #pragma once
 // A finding: something a kernel developer should look at, with a stable title for dedup.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,9 +43,20 @@ std::vector<Finding> from_fsck(const std::string& fs, int exit_code, const std::
 // Whether every finding is infrastructure (a boot the emulator or host failed, with nothing
 // from the kernel itself): such a boot is retried once, never counted.
 bool only_infrastructure(std::span<const Finding> findings);
+// The one boot-retry policy, for a cell's first boot (runner::CampaignRun) and the reboot after
+// a power cut (runner::CellRun) alike: attempt `attempt` (from 1) failed with these findings;
+// try again only if they are all infrastructure and it was the first attempt.
+constexpr int kBootAttempts = 2;
+bool retry_boot(int attempt, std::span<const Finding> findings_of_attempt);
 
-// Synthetic: the guest died or went silent (syzkaller's "no output", "lost connection").
 Finding infra(const std::string& title, const std::string& text);
-Finding lost(const std::string& title, const std::string& console_tail);
+
+// Synthetic: the guest died or went silent (syzkaller's "no output", "lost connection"). The
+// finding's text is the console's tail; its kind names why, and reads back with lost_kind().
+enum class Lost { NoOutput, LostConnection, VmCrash, KernelPanic, WorkloadTimeout };
+Finding lost(Lost why, const std::string& title, const std::string& console_tail);
+// Why a stored finding is a lost guest's, if it is one. A lost guest's panic shares the kind
+// "panic" with the console's panic report, which it repeats: it is not told apart here.
+std::optional<Lost> lost_kind(const Finding& f);
 
 }  // namespace dt::oracle

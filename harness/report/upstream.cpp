@@ -671,8 +671,7 @@ UpstreamReport gather_upstream(const results::Store& store, const std::string& i
   std::set<std::string> related_titles = {title};
   for (const auto& g : run->findings) {
     // A lost guest's finding is the console's tail, which repeats the reports themselves.
-    bool console_tail =
-        g.kind == "no-output" || g.kind == "lost-connection" || g.kind == "vm-crash";
+    const bool console_tail = oracle::lost_kind(g).has_value();
     if (g.category != oracle::Category::Kernel || console_tail || g.text.empty() ||
         !related_titles.insert(g.title).second)
       continue;

@@ -65,10 +65,12 @@ CampaignResult CampaignRun::run(const std::vector<campaign::Cell>& cells,
             if (events.progress) events.progress(p);
           };
           auto rec = runner_(cell, it->second, ctx, progress);
-          if (rec.boot_failed_quietly() && !stop) {
+          for (int attempt = 1;
+               !stop && rec.boot_failed_quietly() && oracle::retry_boot(attempt, rec.findings);
+               ++attempt) {
             // The one retry policy (the session does not retry): a VM that never came up
             // with nothing from the kernel (QEMU itself crashed under TCG once in our runs)
-            // is infrastructure: keep the failed attempt in the store, retry once in a fresh VM.
+            // is infrastructure: keep the failed attempt in the store, retry in a fresh VM.
             {
               std::lock_guard lk(mu);
               store_->add_run(rec);

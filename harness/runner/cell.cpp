@@ -403,8 +403,7 @@ void CellRun::power_cut_reboot() {
       s_->close(true);
       const auto before = static_cast<std::ptrdiff_t>(r_.findings.size());
       collect_reports();
-      if (attempt > 1 ||
-          !oracle::only_infrastructure(std::span(r_.findings.begin() + before, r_.findings.end())))
+      if (!oracle::retry_boot(attempt, std::span(r_.findings.begin() + before, r_.findings.end())))
         throw;  // recorded by run() as any boot error
       r_.findings.push_back(oracle::infra(e.title(), tail_lines(e.output(), 100)));
       for (auto& f : std::span(r_.findings.begin() + before, r_.findings.end())) {
@@ -431,7 +430,8 @@ void CellRun::verdict() {
     // The last pass ended in a power cut: no result line; recover() judged the data.
   } else if (wl_.timed_out) {
     // The workload ignored its own budget: an operation is stuck in the kernel.
-    r_.findings.push_back(oracle::lost("workload timed out (stuck operation?)",
+    r_.findings.push_back(oracle::lost(oracle::Lost::WorkloadTimeout,
+                                       "workload timed out (stuck operation?)",
                                        tail_lines(s_->console_text(console_from_), 100)));
   } else if (!wl_.not_run.empty() || wl_.code == protocol::kGuestUsage ||
              wl_.code == protocol::kGuestExecFailed) {
@@ -588,8 +588,8 @@ results::RunRecord CellRun::run() {
     collect_reports();
     std::string console = s_ ? s_->console_text(console_from_) : "";
     // A panic or crash is better titled by the report that caused it, which is already in.
-    r_.findings.push_back(
-        oracle::lost(e.what(), tail_lines(console, 150) + (diag.empty() ? "" : "\n" + diag)));
+    r_.findings.push_back(oracle::lost(
+        e.why(), e.what(), tail_lines(console, 150) + (diag.empty() ? "" : "\n" + diag)));
   } catch (const vm::BootError& e) {
     on_failure();
     if (s_) s_->close(true);

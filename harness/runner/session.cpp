@@ -159,7 +159,7 @@ void Session::check_alive() {
     for (auto& r : reports_) panic |= r.kind == console::Kind::Panic;
     if (panic) throw GuestLost(GuestLost::Why::KernelPanic, "kernel panic");
     throw_if_host_fault(*ex, cfg_);
-    throw GuestLost(GuestLost::Why::VmCrashed, "VM crashed (" + ex->str() + ")");
+    throw GuestLost(GuestLost::Why::VmCrash, "VM crashed (" + ex->str() + ")");
   }
   double now = vm::steady_now();
   double silent = now - std::max(last_console_, last_agent_);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "console/parser.hpp"
+#include "oracle/finding.hpp"
 #include "protocol/agent_messages.hpp"
 #include "runner/guest_control.hpp"
 #include "vm/vm.hpp"
@@ -35,11 +36,11 @@ void throw_if_host_fault(const vm::Exit& ex, const vm::Config& cfg);
 // "VM crashed") with the console kept.
 class GuestLost : public std::runtime_error {
  public:
-  enum class Why { NoOutput, LostConnection, VmCrashed, KernelPanic };
+  using Why = oracle::Lost;  // the finding it becomes (oracle::lost)
   GuestLost(Why why, const std::string& title) : std::runtime_error(title), why_(why) {}
   Why why() const { return why_; }
   // The VM process itself is gone or unreachable (not a silent but living guest).
-  bool vm_died() const { return why_ == Why::VmCrashed || why_ == Why::LostConnection; }
+  bool vm_died() const { return why_ == Why::VmCrash || why_ == Why::LostConnection; }
   static GuestLost no_output() { return {Why::NoOutput, "no output from test machine"}; }
   static GuestLost lost_connection() {
     return {Why::LostConnection, "lost connection to test machine"};

@@ -175,6 +175,18 @@ TEST(Loader, CanonicalKernelIsOneSpellingForFileAndCommandLine) {
             std::string::npos);
 }
 
+// The list of a campaign's kernels refuses what would give two kernels one cell id, for a
+// campaign file and --kernel alike: the same kernel twice, or two bzImages with one file name.
+TEST(Loader, AddKernelRefusesCollidingCellIds) {
+  std::vector<std::string> kernels;
+  EXPECT_EQ(add_kernel(kernels, "default", "6.1"), "");
+  EXPECT_EQ(add_kernel(kernels, "/a/bzImage", "/a/bzImage"), "");
+  EXPECT_EQ(add_kernel(kernels, "default", "6.1"), "kernel '6.1' is listed twice (as 'default')");
+  EXPECT_EQ(add_kernel(kernels, "/b/bzImage", "../b/bzImage"),
+            "kernel '/b/bzImage' has the same file name as '/a/bzImage'; cell ids would collide");
+  EXPECT_EQ(kernels, (std::vector<std::string>{"default", "/a/bzImage"}));
+}
+
 // src:PATH names a developer's git tree, relative to the campaign file; what is not a kernel
 // git checkout is a validation error with the position, before anything is built.
 TEST(Loader, SourceTreeKernels) {

@@ -64,7 +64,7 @@ TEST(EmulatorArtifact, AHungBootUnderTcgIsAQuietInfrastructureFailure) {
     std::vector<Finding> findings{from_report(reports[0])};
     const bool marked = mark_emulator_artifact(findings[0], reports[0], tcg);
     EXPECT_EQ(marked, tcg);
-    findings.push_back(lost("no output from test machine", ""));
+    findings.push_back(lost(Lost::NoOutput, "no output from test machine", ""));
     if (marked) blame_emulator(findings, findings[0].note);
     EXPECT_EQ(only_infrastructure(findings), tcg);
     EXPECT_EQ(findings[1].category, tcg ? Category::Infra : Category::Kernel);

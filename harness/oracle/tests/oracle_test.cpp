@@ -45,8 +45,33 @@ TEST(Verdict, TitleIsStableAcrossOffsetsAndSeeds) {
   EXPECT_EQ(a.hash(), b.hash());
 }
 
+// The kind says why the guest was lost, and reads back from a stored finding; the console's
+// own panic report (kind "panic") is not a lost guest's.
+TEST(Finding, LostGuestKindsReadBack) {
+  for (Lost why : {Lost::NoOutput, Lost::LostConnection, Lost::VmCrash, Lost::WorkloadTimeout})
+    EXPECT_EQ(lost_kind(finding_from_json(to_json(lost(why, "title", "tail")))), why);
+  EXPECT_EQ(lost(Lost::KernelPanic, "kernel panic", "tail").kind, "panic");
+  EXPECT_EQ(lost_kind(lost(Lost::KernelPanic, "kernel panic", "tail")), std::nullopt);
+  Finding report;
+  report.kind = "hung-task";
+  EXPECT_EQ(lost_kind(report), std::nullopt);
+  // A stuck workload is not a crashed VM, whatever its title says.
+  EXPECT_EQ(lost(Lost::WorkloadTimeout, "workload timed out (stuck operation?)", "").kind,
+            "workload-timeout");
+}
+
+// One retry, and only for a boot nothing but infrastructure failed.
+TEST(Finding, BootRetryPolicy) {
+  const std::vector<Finding> quiet = {infra("boot failed: QEMU exited", "")};
+  EXPECT_TRUE(retry_boot(1, quiet));
+  EXPECT_FALSE(retry_boot(2, quiet)) << "a second quiet failure is the cell's";
+  const std::vector<Finding> loud = {infra("boot failed", ""),
+                                     lost(Lost::NoOutput, "no output from test machine", "")};
+  EXPECT_FALSE(retry_boot(1, loud)) << "the kernel went silent: a finding, not a retry";
+}
+
 TEST(Finding, JsonRoundTrip) {
-  auto f = lost("no output from test machine", "tail");
+  auto f = lost(Lost::NoOutput, "no output from test machine", "tail");
   auto g = finding_from_json(to_json(f));
   EXPECT_EQ(g.title, f.title);
   EXPECT_EQ(g.kind, "no-output");

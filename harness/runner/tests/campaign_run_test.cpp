@@ -170,6 +170,21 @@ TEST(CampaignRun, AQuietBootFailureIsRetriedOnceAndBothAttemptsAreKept) {
   EXPECT_NE(messages[0].find("retrying once"), std::string::npos);
 }
 
+TEST(CampaignRun, ASecondQuietBootFailureIsTheCellsResult) {
+  TempDir d("/tmp", "dt-camp-");
+  results::Store store(d.path());
+  Fake fake;
+  fake.act = [](const campaign::Cell& c, const CellContext&, int) {
+    return record(c, results::Status::Error);  // QEMU dies at every boot
+  };
+  std::atomic<bool> stop{false};
+  auto res =
+      CampaignRun(settings(d), store, fake.runner()).run(cells(1), images({"default"}), stop);
+  for (auto& [id, n] : fake.calls) EXPECT_EQ(n, 2) << id << ": one retry, never more";
+  EXPECT_EQ(res.infra_errors, 1);
+  EXPECT_EQ(store.runs().size(), 2u);
+}
+
 TEST(CampaignRun, AnErrorThatIsNotAQuietBootFailureIsNotRetried) {
   TempDir d("/tmp", "dt-camp-");
   results::Store store(d.path());

@@ -92,7 +92,7 @@ TEST(GuestSlot, EachFreshGuestGetsItsOwnDirectory) {
 
 TEST(GuestLost, VmDiedIsTypedNotReadFromTheMessage) {
   EXPECT_TRUE(GuestLost::lost_connection().vm_died());
-  EXPECT_TRUE(GuestLost(GuestLost::Why::VmCrashed, "VM crashed (exit 1)").vm_died());
+  EXPECT_TRUE(GuestLost(GuestLost::Why::VmCrash, "VM crashed (exit 1)").vm_died());
   EXPECT_FALSE(GuestLost::no_output().vm_died());
   EXPECT_FALSE(GuestLost(GuestLost::Why::KernelPanic, "VM crashed, said the message").vm_died());
 }

@@ -27,15 +27,27 @@ namespace {
 using namespace std::chrono_literals;
 using test::verdicts;
 
-TEST(Filler, FinalCheckFindsAForeignBlockInEveryShare) {
+// A filler of its own in a fresh directory (no fill files of the run's), and its output.
+class FillFile : public ::testing::Test {
+ protected:
+  static Options options(const test::TmpDir& dir) {
+    Options o;
+    o.workload = "fill-test";
+    o.dir = dir.path();
+    o.fill_files = 0;
+    return o;
+  }
+  void SetUp() override { ASSERT_NE(out, nullptr); }
+  void TearDown() override {
+    if (out) std::fclose(out);
+  }
+
   test::TmpDir dir;
-  Options o;
-  o.workload = "fill-test";
-  o.dir = dir.path();
-  o.fill_files = 0;  // this test drives its own filler
   std::FILE* out = std::tmpfile();
-  ASSERT_NE(out, nullptr);
-  workload::Run run(o, out);
+  workload::Run run{options(dir), out};
+};
+
+TEST_F(FillFile, FinalCheckFindsAForeignBlockInEveryShare) {
   constexpr uint64_t kBytes = 16 << 20;  // 4096 blocks: two shares of 2048 on two CPUs
   Filler f(run, 0, kBytes);
   std::thread t([&] { f.loop(); });
@@ -70,21 +82,12 @@ TEST(Filler, FinalCheckFindsAForeignBlockInEveryShare) {
             (std::map<uint64_t, std::string>{{5 * kBlockSize, "misplaced-stamp"},
                                              {mid * kBlockSize, "torn-block"},
                                              {(blocks - 3) * kBlockSize, "misplaced-stamp"}}));
-  std::fclose(out);
 }
 
 // An ENOMEM in the middle of a churn's rewrite (failslab on ext4) leaves part of the range
 // written, and the punch that should free it again fails too: those blocks may hold the new
 // stamps or nothing, and are not judged until written again (they were nonzero-hole verdicts).
-TEST(Filler, AFailedRewriteAndFreeLeavesItsBlocksUnjudged) {
-  test::TmpDir dir;
-  Options o;
-  o.workload = "fill-test";
-  o.dir = dir.path();
-  o.fill_files = 0;
-  std::FILE* out = std::tmpfile();
-  ASSERT_NE(out, nullptr);
-  workload::Run run(o, out);
+TEST_F(FillFile, AFailedRewriteAndFreeLeavesItsBlocksUnjudged) {
   // 0: pass through; 1: armed (the churn's punch works); 2: its rewrite lands one block and
   // fails; 3: the punch that frees the range again fails; 4: done.
   std::atomic<int> stage{0};
@@ -115,20 +118,11 @@ TEST(Filler, AFailedRewriteAndFreeLeavesItsBlocksUnjudged) {
   EXPECT_EQ(f.verify_all(), 0u);
   EXPECT_TRUE(verdicts(out).empty());
   EXPECT_GT(run.rep().inconclusive, inconclusive_before) << "the range is not judged";
-  std::fclose(out);
 }
 
 // A fill cut short behind the filler's back: each block past the real end is a verdict (never
 // taken for the expected block by the in-place comparison of a short read's buffer).
-TEST(Filler, FinalCheckOfATruncatedFillReportsEveryMissingBlock) {
-  test::TmpDir dir;
-  Options o;
-  o.workload = "fill-test";
-  o.dir = dir.path();
-  o.fill_files = 0;
-  std::FILE* out = std::tmpfile();
-  ASSERT_NE(out, nullptr);
-  workload::Run run(o, out);
+TEST_F(FillFile, FinalCheckOfATruncatedFillReportsEveryMissingBlock) {
   constexpr uint64_t kBytes = 4 << 20;
   Filler f(run, 0, kBytes);
   std::thread t([&] { f.loop(); });
@@ -144,7 +138,6 @@ TEST(Filler, FinalCheckOfATruncatedFillReportsEveryMissingBlock) {
     EXPECT_EQ(j.value("check", ""), "short-read") << j.dump();
     EXPECT_GE(j.value("offset", uint64_t{0}), (blocks - 10) * kBlockSize);
   }
-  std::fclose(out);
 }
 
 // The final check's in-place comparison: true only for exactly the expected image.

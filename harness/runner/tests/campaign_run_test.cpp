@@ -174,8 +174,8 @@ TEST(CampaignRun, ASecondQuietBootFailureIsTheCellsResult) {
   TempDir d("/tmp", "dt-camp-");
   results::Store store(d.path());
   Fake fake;
-  fake.act = [](const campaign::Cell& c, const CellContext&, int) {
-    return record(c, results::Status::Error);  // QEMU dies at every boot
+  fake.act = [](const campaign::Cell& c, const CellContext&, int n) {
+    return record(c, results::Status::Error, n);  // QEMU dies at every boot
   };
   std::atomic<bool> stop{false};
   auto res =

@@ -197,7 +197,9 @@ bool HotFile::judge_data(const ReadSnap& snap, const void* data, const OpCtx& ct
     return true;
   }
   if (content_legal(data, v.legal)) return true;
-  return report(classify(model_->ident(), snap.block, data, v.legal, ctx));
+  Verdict verdict = classify(model_->ident(), snap.block, data, v.legal, ctx);
+  verdict.recent_ops = recent_ops_json(v.recent);
+  return report(std::move(verdict));
 }
 
 int HotFile::creation_failed(const Run& run) const {

@@ -89,8 +89,17 @@ FileModel::Ticket FileModel::begin(Op op) {
   op.first = std::min(op.first, op.last);
   if (op.kind == Kind::kCollapse || op.kind == Kind::kInsert) op.after = shifted(op);
   // Any overlap in time on a shared block makes both ops' outcomes uncertain.
+  static constexpr const char* kKindNames[] = {"write",    "zero",   "truncate",
+                                               "collapse", "insert", "clone"};
+  const uint64_t gen = op.kind == Kind::kWrite && !op.after.empty() &&
+                               !op.after[0].contents.empty() && !op.after[0].contents[0].zero
+                           ? op.after[0].contents[0].id.gen
+                           : 0;
   for (uint64_t b = op.first; b < op.last; ++b) {
     Block& blk = blocks_[b];
+    blk.recent[blk.recent_next] =
+        OpNote{t.id, t.ver_before, kKindNames[int(op.kind)], -1, gen, false};
+    blk.recent_next = (blk.recent_next + 1) % blk.recent.size();
     for (uint64_t other : blk.inflight) {
       op.contended = true;
       ops_.at(other).contended = true;
@@ -228,6 +237,11 @@ void FileModel::end(const Ticket& t, Outcome o,
   }
   for (uint64_t b = op.first; b < op.last; ++b) {
     Block& blk = blocks_[b];
+    for (auto& n : blk.recent)
+      if (n.op == t.id) {
+        n.outcome = int(o);
+        n.contended = op.contended;
+      }
     std::erase(blk.inflight, t.id);
     if (op.contended || !blk.inflight.empty() || o == Outcome::kUnknown) continue;
     blk.legal = o == Outcome::kDone ? op.after[b - op.first] : op.before[b - op.first];
@@ -311,6 +325,10 @@ ReadView FileModel::read_end(const ReadSnap& s) const {
     if (ver >= s.ver) v.legal.add(c);
   v.legal.unknown = v.legal.unknown || blk.legal.unknown;
   if (blk.lost_ver >= s.ver) v.conclusive = false;
+  for (std::size_t i = 0; i < blk.recent.size(); ++i) {
+    const OpNote& n = blk.recent[(blk.recent_next + i) % blk.recent.size()];
+    if (n.op != 0) v.recent.push_back(n);
+  }
   return v;
 }
 

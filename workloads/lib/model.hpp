@@ -18,6 +18,7 @@
 // access is still accounted for.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -57,10 +58,22 @@ struct ReadSnap {
   EofRange eof;
 };
 
+// One of the last operations on a block: a verdict carries them (what happened to the block
+// before it went wrong is the first thing a developer asks).
+struct OpNote {
+  uint64_t op = 0;         // 0: an empty slot
+  uint64_t ver = 0;        // model version at its begin
+  const char* kind = "";   // write, zero, truncate, collapse, insert, clone
+  int outcome = -1;        // -1 in flight, else FileModel::Outcome
+  uint64_t gen = 0;        // the stamp a write stores, 0 otherwise
+  bool contended = false;  // another op overlapped it
+};
+
 struct ReadView {
   bool conclusive = true;  // false: history overflowed, the access is not judged
   Legal legal;
   EofRange eof;
+  std::vector<OpNote> recent;  // the block's last operations, oldest first
 };
 
 class FileModel {
@@ -140,6 +153,8 @@ class FileModel {
     std::vector<uint64_t> inflight;                 // op ids
     std::deque<std::pair<uint64_t, Content>> hist;  // (version, content added)
     uint64_t lost_ver = 0;                          // newest version dropped from hist
+    std::array<OpNote, 4> recent{};                 // ring, recent_next is the oldest
+    unsigned recent_next = 0;
   };
 
   Ticket begin(Op op);

@@ -22,16 +22,12 @@ void Reporter::verdict(const Verdict& v) {
     std::lock_guard lk(mu_);
     kept_.push_back(v);
   }
-  emit({{"type", "verdict"},
-        {"check", v.check},
-        {"file", v.file},
-        {"offset", v.offset},
-        {"expected", v.expected},
-        {"found", v.found},
-        {"seed", seed_},
-        {"op", v.ctx.op},
-        {"thread", v.ctx.thread},
-        {"message", v.message}});
+  nlohmann::json line = {{"type", "verdict"},   {"check", v.check},       {"file", v.file},
+                         {"offset", v.offset},  {"expected", v.expected}, {"found", v.found},
+                         {"seed", seed_},       {"op", v.ctx.op},         {"thread", v.ctx.thread},
+                         {"message", v.message}};
+  if (!v.recent_ops.empty()) line["recent_ops"] = v.recent_ops;
+  emit(line);
 }
 
 void Reporter::skip(const std::string& reason) {

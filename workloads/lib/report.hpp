@@ -28,6 +28,8 @@ struct Verdict {
   nlohmann::json found = nlohmann::json::object();
   OpCtx ctx;
   std::string message;
+  // The block's last operations as the oracle saw them (omitted when empty).
+  nlohmann::json recent_ops = nlohmann::json::array();
 };
 
 class Reporter {

@@ -4,6 +4,8 @@
 // exit code.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -14,7 +16,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/types.h>
 #include <thread>
 #include <vector>
 
@@ -132,12 +133,12 @@ class Run {
     char name[48] = {};
     int ctx_thread = 0;
     pid_t tid = 0;
-    std::atomic<int64_t> beat{0};   // steady_clock ns of the last heartbeat
-    std::atomic<int> state{0};      // 0 registering, 1 active, 2 gone
+    std::atomic<int64_t> beat{0};  // steady_clock ns of the last heartbeat
+    std::atomic<int> state{0};     // 0 registering, 1 active, 2 gone
     // Monitor-private:
     int64_t seen_beat = 0;
     std::chrono::steady_clock::time_point since;  // real time of the last heartbeat seen
-    double stalled = 0;      // watchdog seconds without a heartbeat
+    double stalled = 0;                           // watchdog seconds without a heartbeat
     double unscheduled = 0;  // ... of those asleep in a kernel wait without a switch
     uint64_t switches = 0;
     bool sampled = false, reported = false;

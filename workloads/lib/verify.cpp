@@ -134,6 +134,20 @@ Verdict classify(const FileIdent& m, uint64_t block, const void* data, const Leg
   return v;
 }
 
+nlohmann::json recent_ops_json(const std::vector<OpNote>& recent) {
+  static constexpr const char* kOutcomes[] = {"done", "no-effect", "unknown"};
+  nlohmann::json a = nlohmann::json::array();
+  for (const OpNote& n : recent) {
+    nlohmann::json j = {{"v", n.ver},
+                        {"op", n.kind},
+                        {"outcome", n.outcome < 0 ? "in-flight" : kOutcomes[n.outcome]}};
+    if (n.gen) j["gen"] = n.gen;
+    if (n.contended) j["contended"] = true;
+    a.push_back(std::move(j));
+  }
+  return a;
+}
+
 std::optional<Verdict> judge(const FileIdent& m, uint64_t b, Via via, const void* data, bool fault,
                              const ReadView& view, const OpCtx& ctx) {
   if (!view.conclusive) return std::nullopt;
@@ -145,6 +159,7 @@ std::optional<Verdict> judge(const FileIdent& m, uint64_t b, Via via, const void
   v.offset = b * kBlockSize;
   v.ctx = ctx;
   v.expected = {{"eof_min", view.eof.lo}, {"eof_max", view.eof.hi}};
+  v.recent_ops = recent_ops_json(view.recent);
   if (fault) {
     // (beyond the smallest EOF seen during the access a fault is legal: handled above)
     v.check = via == Via::kMap ? "unexpected-sigbus" : "short-read";
@@ -163,7 +178,9 @@ std::optional<Verdict> judge(const FileIdent& m, uint64_t b, Via via, const void
                 std::to_string(view.eof.hi) + " bytes) for the whole access";
     return v;
   }
-  return classify(m, b, data, view.legal, ctx);
+  Verdict c = classify(m, b, data, view.legal, ctx);
+  c.recent_ops = std::move(v.recent_ops);
+  return c;
 }
 
 size_t verify_blocks(const FileModel& m, int fd, uint64_t first, uint64_t count, Reporter& rep,

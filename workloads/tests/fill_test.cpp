@@ -94,7 +94,10 @@ TEST_F(FillFile, AFailedRewriteAndFreeLeavesItsBlocksUnjudged) {
   Filler::Io io;
   io.fallocate = [&](int fd, int mode, uint64_t off, uint64_t len) {
     int expected = 3;
-    if (stage.compare_exchange_strong(expected, 4)) return ENOMEM;
+    if (stage.compare_exchange_strong(expected, 4)) {
+      run.request_stop();  // no later churn may rewrite the range before the check
+      return ENOMEM;
+    }
     expected = 1;
     stage.compare_exchange_strong(expected, 2);
     return do_fallocate(fd, mode, off, len);

@@ -117,6 +117,24 @@ TEST_F(workload_oracle, NonZeroPunchedRangeIsReported) {
   EXPECT_EQ(find(vs, "nonzero-hole", 4 * kBlockSize), nullptr) << dump(vs);
 }
 
+// A verdict says what the oracle saw happen to the block: its last operations, oldest first,
+// with how each ended.
+TEST_F(workload_oracle, AVerdictCarriesTheBlocksRecentOperations) {
+  const StampId next = model_->make_stamp(2, 1);
+  model_->end(model_->begin_write(2, Content::stamp(next)), FileModel::Outcome::kNoEffect);
+  model_->end(model_->begin_zero(2, 1), FileModel::Outcome::kDone);
+  const auto vs = verify(false);
+  const Verdict* v = find(vs, "nonzero-hole", 2 * kBlockSize);
+  ASSERT_NE(v, nullptr) << dump(vs);
+  ASSERT_EQ(v->recent_ops.size(), 2u) << v->recent_ops.dump();
+  EXPECT_EQ(v->recent_ops[0]["op"], "write");
+  EXPECT_EQ(v->recent_ops[0]["outcome"], "no-effect");
+  EXPECT_EQ(v->recent_ops[0]["gen"], next.gen);
+  EXPECT_EQ(v->recent_ops[1]["op"], "zero");
+  EXPECT_EQ(v->recent_ops[1]["outcome"], "done");
+  EXPECT_EQ(find(vs, "nonzero-hole", 3 * kBlockSize), nullptr);
+}
+
 TEST_F(workload_oracle, GarbageInHoleIsNonzeroHole) {
   model_->set(4, Content::zeros());
   const std::vector<char> junk(kBlockSize, 0x5a);

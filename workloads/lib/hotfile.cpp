@@ -198,7 +198,7 @@ bool HotFile::judge_data(const ReadSnap& snap, const void* data, const OpCtx& ct
   }
   if (content_legal(data, v.legal)) return true;
   Verdict verdict = classify(model_->ident(), snap.block, data, v.legal, ctx);
-  verdict.recent_ops = recent_ops_json(v.recent);
+  verdict.recent_ops = recent_ops_json(v);
   return report(std::move(verdict));
 }
 

@@ -327,7 +327,7 @@ ReadView FileModel::read_end(const ReadSnap& s) const {
   if (blk.lost_ver >= s.ver) v.conclusive = false;
   for (std::size_t i = 0; i < blk.recent.size(); ++i) {
     const OpNote& n = blk.recent[(blk.recent_next + i) % blk.recent.size()];
-    if (n.op != 0) v.recent.push_back(n);
+    if (n.op != 0) v.recent[v.recent_count++] = n;
   }
   return v;
 }

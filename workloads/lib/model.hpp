@@ -73,7 +73,9 @@ struct ReadView {
   bool conclusive = true;  // false: history overflowed, the access is not judged
   Legal legal;
   EofRange eof;
-  std::vector<OpNote> recent;  // the block's last operations, oldest first
+  // The block's last operations, oldest first (a fixed array: read_end is on every access).
+  std::array<OpNote, 4> recent{};
+  std::size_t recent_count = 0;
 };
 
 class FileModel {
@@ -153,7 +155,8 @@ class FileModel {
     std::vector<uint64_t> inflight;                 // op ids
     std::deque<std::pair<uint64_t, Content>> hist;  // (version, content added)
     uint64_t lost_ver = 0;                          // newest version dropped from hist
-    std::array<OpNote, 4> recent{};                 // ring, recent_next is the oldest
+    std::array<OpNote, std::tuple_size_v<decltype(ReadView::recent)>>
+        recent{};  // ring, recent_next is the oldest
     unsigned recent_next = 0;
   };
 

@@ -134,10 +134,11 @@ Verdict classify(const FileIdent& m, uint64_t block, const void* data, const Leg
   return v;
 }
 
-nlohmann::json recent_ops_json(const std::vector<OpNote>& recent) {
+nlohmann::json recent_ops_json(const ReadView& view) {
   static constexpr const char* kOutcomes[] = {"done", "no-effect", "unknown"};
   nlohmann::json a = nlohmann::json::array();
-  for (const OpNote& n : recent) {
+  for (std::size_t i = 0; i < view.recent_count; ++i) {
+    const OpNote& n = view.recent[i];
     nlohmann::json j = {{"v", n.ver},
                         {"op", n.kind},
                         {"outcome", n.outcome < 0 ? "in-flight" : kOutcomes[n.outcome]}};
@@ -159,7 +160,7 @@ std::optional<Verdict> judge(const FileIdent& m, uint64_t b, Via via, const void
   v.offset = b * kBlockSize;
   v.ctx = ctx;
   v.expected = {{"eof_min", view.eof.lo}, {"eof_max", view.eof.hi}};
-  v.recent_ops = recent_ops_json(view.recent);
+  v.recent_ops = recent_ops_json(view);
   if (fault) {
     // (beyond the smallest EOF seen during the access a fault is legal: handled above)
     v.check = via == Via::kMap ? "unexpected-sigbus" : "short-read";

@@ -23,7 +23,7 @@ bool content_legal(const void* data, const Legal& legal);
 // Names the failure: stale-data, misplaced-stamp, nonzero-hole, lost-write,
 // torn-block, cow-leak.
 // A verdict's recent_ops: the block's last operations (model version at begin, kind, outcome).
-nlohmann::json recent_ops_json(const std::vector<OpNote>& recent);
+nlohmann::json recent_ops_json(const ReadView& view);
 
 Verdict classify(const FileIdent& m, uint64_t block, const void* data, const Legal& legal,
                  const OpCtx& ctx);

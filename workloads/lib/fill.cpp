@@ -83,14 +83,14 @@ void Filler::churn() {
     if (e == EOPNOTSUPP) {
       punch_ok_ = false;  // ext2: churn the tail with truncate instead
     } else if (e == 0) {
-      std::fill(gens_.begin() + first, gens_.begin() + first + n, 0);
+      std::fill_n(gens_.data() + first, n, 0);
       verify(first, n);
     }  // else it may have freed part of the range: the write below covers all of it
   }
   if (!punch_ok_) {
     first = gens_.size() - n;
     if (do_ftruncate(fd_.get(), first * kBlockSize) != 0) {
-      std::fill(gens_.begin() + first, gens_.end(), kUnknownGen);
+      std::fill_n(gens_.data() + first, n, kUnknownGen);
       return;
     }
     gens_.resize(first);
@@ -105,7 +105,7 @@ void Filler::churn() {
     } else {
       const bool freed = io_.fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                                        first * kBlockSize, n * kBlockSize) == 0;
-      std::fill(gens_.begin() + first, gens_.begin() + first + n, freed ? 0 : kUnknownGen);
+      std::fill_n(gens_.data() + first, n, freed ? 0 : kUnknownGen);
     }
     return;
   }

@@ -197,9 +197,7 @@ bool HotFile::judge_data(const ReadSnap& snap, const void* data, const OpCtx& ct
     return true;
   }
   if (content_legal(data, v.legal)) return true;
-  Verdict verdict = classify(model_->ident(), snap.block, data, v.legal, ctx);
-  verdict.recent_ops = recent_ops_json(v);
-  return report(std::move(verdict));
+  return report(classify(model_->ident(), snap.block, data, v, ctx));
 }
 
 int HotFile::creation_failed(const Run& run) const {

@@ -134,6 +134,8 @@ Verdict classify(const FileIdent& m, uint64_t block, const void* data, const Leg
   return v;
 }
 
+namespace {
+
 nlohmann::json recent_ops_json(const ReadView& view) {
   static constexpr const char* kOutcomes[] = {"done", "no-effect", "unknown"};
   nlohmann::json a = nlohmann::json::array();
@@ -149,12 +151,22 @@ nlohmann::json recent_ops_json(const ReadView& view) {
   return a;
 }
 
+}  // namespace
+
+Verdict classify(const FileIdent& m, uint64_t block, const void* data, const ReadView& view,
+                 const OpCtx& ctx) {
+  Verdict v = classify(m, block, data, view.legal, ctx);
+  v.recent_ops = recent_ops_json(view);
+  return v;
+}
+
 std::optional<Verdict> judge(const FileIdent& m, uint64_t b, Via via, const void* data, bool fault,
                              const ReadView& view, const OpCtx& ctx) {
   if (!view.conclusive) return std::nullopt;
   const uint64_t lo = eof_blocks(view.eof.lo), hi = eof_blocks(view.eof.hi);
   // The common, legal case first: building a verdict allocates (strings, JSON).
   if (fault ? b >= lo : b < hi && content_legal(data, view.legal)) return std::nullopt;
+  if (!fault && b < hi) return classify(m, b, data, view, ctx);
   Verdict v;
   v.file = m.path;
   v.offset = b * kBlockSize;
@@ -170,18 +182,14 @@ std::optional<Verdict> judge(const FileIdent& m, uint64_t b, Via via, const void
                 ", inside EOF (>= " + std::to_string(view.eof.lo) + " bytes) for the whole access";
     return v;
   }
-  if (b >= hi) {
-    v.check = via == Via::kMap ? "missing-sigbus" : "read-beyond-eof";
-    v.found = to_json(parse_block(data));
-    v.message = std::string(via == Via::kMap ? "load through the mapping succeeded"
-                                             : "pread returned data") +
-                " at block " + std::to_string(b) + " of " + m.path + ", beyond EOF (" +
-                std::to_string(view.eof.hi) + " bytes) for the whole access";
-    return v;
-  }
-  Verdict c = classify(m, b, data, view.legal, ctx);
-  c.recent_ops = std::move(v.recent_ops);
-  return c;
+  // Data at or beyond the largest EOF seen during the access.
+  v.check = via == Via::kMap ? "missing-sigbus" : "read-beyond-eof";
+  v.found = to_json(parse_block(data));
+  v.message =
+      std::string(via == Via::kMap ? "load through the mapping succeeded" : "pread returned data") +
+      " at block " + std::to_string(b) + " of " + m.path + ", beyond EOF (" +
+      std::to_string(view.eof.hi) + " bytes) for the whole access";
+  return v;
 }
 
 size_t verify_blocks(const FileModel& m, int fd, uint64_t first, uint64_t count, Reporter& rep,

@@ -22,10 +22,11 @@ bool content_legal(const void* data, const Legal& legal);
 
 // Names the failure: stale-data, misplaced-stamp, nonzero-hole, lost-write,
 // torn-block, cow-leak.
-// A verdict's recent_ops: the block's last operations (model version at begin, kind, outcome).
-nlohmann::json recent_ops_json(const ReadView& view);
-
 Verdict classify(const FileIdent& m, uint64_t block, const void* data, const Legal& legal,
+                 const OpCtx& ctx);
+// The same for an access the model judged: the verdict also carries the block's last
+// operations (recent_ops: model version at begin, kind, outcome).
+Verdict classify(const FileIdent& m, uint64_t block, const void* data, const ReadView& view,
                  const OpCtx& ctx);
 
 // Judges one 4 KiB access of block b. fault = SIGBUS (kMap) or empty read at

@@ -41,6 +41,7 @@
 
 #include "private_map.hpp"
 #include "workload.hpp"
+#include "spawn.hpp"
 
 namespace dt::workload {
 namespace {
@@ -70,7 +71,7 @@ class PmdTrace {
       run.rep().skip("cannot open trace_pipe: PMD fault outcomes not counted");
       return;
     }
-    reader_ = std::thread([this] { loop(); });
+    reader_ = spawn_thread([this] { loop(); });
   }
   ~PmdTrace() { stop(); }
   void stop() {

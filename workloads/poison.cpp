@@ -42,6 +42,7 @@
 #include "fs.hpp"
 #include "prng.hpp"
 #include "run.hpp"
+#include "spawn.hpp"
 
 #ifndef MADV_HWPOISON
 #define MADV_HWPOISON 100
@@ -313,7 +314,7 @@ int body(Run& run) {
            racing_skipped = 0, own_sigbus_on_access = 0;
   std::vector<uint64_t> missing_by_mapper(mappers, 0);
 
-  std::thread mutator([&] {
+  std::thread mutator = spawn_thread([&] {
     Prng rng(o.seed, 1);
     while (!run.stopping()) {
       if (!racing.load()) {

@@ -58,6 +58,19 @@ json cell_json(const campaign::Cell& c) {
 
 namespace {
 
+// Why a workload died is on its stderr (an uncaught exception, a libc abort message) and at the
+// end of its stdout (its last verdicts): both tails, never the head, which only repeats the start.
+std::string died_text(const ExecResult& wl) {
+  const auto tail = [](const std::vector<std::string>& lines, std::size_t n) {
+    std::string s;
+    for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+      s += lines[i].substr(0, 600) + "\n";
+    return s;
+  };
+  return fmt::format("exit {} signal {}\nstderr (last lines):\n{}stdout (last lines):\n{}", wl.code,
+                     wl.signal, tail(wl.err, 20), tail(wl.out, 8));
+}
+
 std::string tail_lines(const std::string& text, std::size_t n) {
   std::size_t pos = text.size();
   for (std::size_t i = 0; i < n && pos > 0; ++i) {
@@ -444,8 +457,7 @@ void CellRun::verdict() {
     f.category = oracle::Category::Workload;
     f.kind = "workload-died";
     f.title = "DATA: " + cell_.workload.name + " died without a result";
-    f.text =
-        fmt::format("exit {} signal {}\n{}", wl_.code, wl_.signal, wl_.output().substr(0, 4000));
+    f.text = died_text(wl_);
     r_.findings.push_back(f);
   } else if (wl_.code == protocol::kGuestSkip) {
     r_.status = results::Status::Skip;

@@ -12,6 +12,7 @@
 
 #include "run.hpp"
 #include "verify.hpp"
+#include "spawn.hpp"
 
 namespace dt::workload {
 namespace {
@@ -183,11 +184,11 @@ size_t Filler::verify_all() {
   std::vector<std::thread> threads;
   const uint64_t per = (n + workers - 1) / workers;
   for (uint64_t w = 1; w < workers; ++w)
-    threads.emplace_back([this, w, per, n, &bad] {
+    threads.push_back(spawn_thread([this, w, per, n, &bad] {
       std::vector<char> buf(kChunkBlocks * kBlockSize);
       const uint64_t first = std::min(n, w * per);
       bad[w] = verify(first, std::min(per, n - first), buf.data());
-    });
+    }));
   bad[0] = verify(0, std::min(per, n));
   for (auto& t : threads) t.join();
   size_t total = 0;

@@ -20,6 +20,7 @@
 #include "fill.hpp"
 #include "sigbus.hpp"
 #include "verify.hpp"
+#include "spawn.hpp"
 
 namespace dt::workload {
 namespace {
@@ -277,7 +278,7 @@ void Run::start(nlohmann::json params) {
     rep_.skip("file is not DAX (statx_dax=" + std::string(dax_.statx_dax ? "1" : "0") +
               ", map_sync=" + (dax_.map_sync ? "1" : "0") +
               "): DAX-only behaviour is not exercised, model checks still run");
-  heartbeat_ = std::thread([this] { heartbeat_loop(); });
+  heartbeat_ = spawn_thread([this] { heartbeat_loop(); });
 
   if (opt_.fill_files == 0) return;
   uint64_t budget = fs.avail > reserve() ? fs.avail - reserve() : 0;
@@ -292,20 +293,20 @@ void Run::start(nlohmann::json params) {
   for (unsigned i = 0; i < opt_.fill_files; ++i)
     fillers_.push_back(std::make_unique<Filler>(*this, i, per));
   for (unsigned i = 0; i < fillers_.size(); ++i)
-    fill_threads_.emplace_back([this, i, f = fillers_[i].get()] {
+    fill_threads_.push_back(spawn_thread([this, i, f = fillers_[i].get()] {
       Watched w(*this, "fill " + std::to_string(i), int(1000 + i));
       f->loop();
-    });
+    }));
 }
 
 void Run::run_threads(unsigned n, const std::function<void(unsigned)>& body) {
   std::vector<std::thread> ts;
   running_threads_ += n;
   for (unsigned t = 0; t < n; ++t)
-    ts.emplace_back([this, &body, t] {
+    ts.push_back(spawn_thread([this, &body, t] {
       Watched w(*this, "thread " + std::to_string(t), int(t));
       body(t);
-    });
+    }));
   for (auto& t : ts) t.join();
   running_threads_ -= n;
 }
@@ -496,7 +497,7 @@ void Run::rescue() {
   // Detached: if the rescue blocks too, the monitor still gets to give up. Each pass maps the
   // files afresh, so every page faults again: each fault takes and drops the page's entry,
   // and an entry unlock wakes one waiter.
-  std::thread([fds] {
+  spawn_thread([fds] {
     for (int pass = 0; pass < 4; ++pass)
       for (int fd : fds) {
         struct stat st {};

@@ -1,5 +1,6 @@
 #include "stamp.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "prng.hpp"
@@ -36,6 +37,25 @@ constexpr uint64_t kPositionStep = 0x9e3779b97f4a7c15ull;
 // The last word closes the block: torn or zeroed tails must not look intact.
 uint64_t tail_word(uint64_t seed) {
   return mix64(seed ^ 0x5eed'0f'7a11ull) | 1;
+}
+
+// Byte runs where w differs from the stamp image its own header promises.
+void find_damage(const uint64_t* w, Parsed& p) {
+  uint64_t want[kWords];
+  fill_block(want, p.id);
+  const auto* got = reinterpret_cast<const unsigned char*>(w);
+  const auto* exp = reinterpret_cast<const unsigned char*>(want);
+  for (size_t i = 0; i < kBlockSize;) {
+    if (got[i] == exp[i]) {
+      ++i;
+      continue;
+    }
+    Damage d{static_cast<uint16_t>(i), 0, true};
+    for (; i < kBlockSize && got[i] != exp[i]; ++i, ++d.len) d.zeros = d.zeros && got[i] == 0;
+    if (p.damage_runs < Parsed::kMaxDamage) p.damage[p.damage_runs] = d;
+    ++p.damage_runs;
+    p.damaged_bytes += d.len;
+  }
 }
 
 }  // namespace
@@ -82,6 +102,7 @@ Parsed parse_block(const void* src) {
       p.kind = BlockKind::kTorn;
       p.bad_word = i;
       count_zeros();
+      find_damage(w, p);
       return p;
     }
   }
@@ -89,6 +110,7 @@ Parsed parse_block(const void* src) {
     p.kind = BlockKind::kTorn;
     p.bad_word = kSumW;
     count_zeros();
+    find_damage(w, p);
     return p;
   }
   p.kind = BlockKind::kStamp;  // an intact stamp has no zero word
@@ -140,11 +162,27 @@ nlohmann::json to_json(const Parsed& p) {
       j["kind"] = "torn";
       j["bad_word"] = p.bad_word;
       j["zero_words"] = p.zero_words;
+      j["damaged_bytes"] = p.damaged_bytes;
+      j["damage_runs"] = p.damage_runs;
+      j["damage"] = nlohmann::json::array();
+      for (size_t i = 0; i < std::min(p.damage_runs, Parsed::kMaxDamage); ++i)
+        j["damage"].push_back({{"offset", p.damage[i].offset},
+                               {"len", p.damage[i].len},
+                               {"zeros", p.damage[i].zeros}});
       return j;
     case BlockKind::kGarbage:
       return {{"kind", "garbage"}, {"zero_words", p.zero_words}};
   }
   return j;
+}
+
+std::string describe_damage(const Parsed& p) {
+  std::string s = std::to_string(p.damaged_bytes) + " bytes differ in " +
+                  std::to_string(p.damage_runs) + (p.damage_runs == 1 ? " run" : " runs");
+  if (p.damage_runs == 0) return s;
+  const Damage& d = p.damage[0];
+  return s + (p.damage_runs == 1 ? ": " : ", first ") + "bytes " + std::to_string(d.offset) + "-" +
+         std::to_string(d.offset + d.len - 1) + (d.zeros ? " read as zeros" : " hold other data");
 }
 
 std::string describe(const StampId& id) {

@@ -2,6 +2,7 @@
 // block read anywhere (in any file) can be attributed to the write that made it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -39,11 +40,24 @@ void fill_block(void* dst, const StampId& id);
 void fill_content(void* dst, const Content& c);
 
 enum class BlockKind { kZero, kStamp, kTorn, kGarbage };
+// One run of bytes where a torn stamp differs from the image its header promises. Its size and
+// whether it reads as zeros are what name the scribbler (a 12-byte zeroed tail is not a lost
+// 64-byte store), so a torn verdict lists them.
+struct Damage {
+  uint16_t offset = 0;
+  uint16_t len = 0;
+  bool zeros = false;  // every damaged byte of the run reads as zero
+};
 struct Parsed {
+  static constexpr size_t kMaxDamage = 4;
   BlockKind kind = BlockKind::kZero;
   StampId id{};         // valid for kStamp and (header only) kTorn
   size_t bad_word = 0;  // first word not matching the header's image (kTorn)
   size_t zero_words = 0;
+  // kTorn: the first kMaxDamage damaged runs, and the totals over the whole block.
+  std::array<Damage, kMaxDamage> damage{};
+  size_t damage_runs = 0;
+  size_t damaged_bytes = 0;
 };
 // Classifies a block image: zero, intact stamp, stamp header with damaged body
 // (torn/partially overwritten), or unrecognisable non-zero data.
@@ -58,5 +72,7 @@ nlohmann::json to_json(const StampId& id);
 nlohmann::json to_json(const Content& c);
 nlohmann::json to_json(const Parsed& p);
 std::string describe(const StampId& id);
+// "8 bytes differ in 1 run: bytes 4080-4087 read as zeros" (kTorn only).
+std::string describe_damage(const Parsed& p);
 
 }  // namespace dt::workload

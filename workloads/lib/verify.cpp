@@ -82,7 +82,7 @@ Verdict classify(const FileIdent& m, uint64_t block, const void* data, const Leg
                         : " holds a damaged block: ") +
                   (p.kind == BlockKind::kTorn
                        ? "a stamp header (" + describe(p.id) + ") with a corrupt body at word " +
-                             std::to_string(p.bad_word)
+                             std::to_string(p.bad_word) + " (" + describe_damage(p) + ")"
                        : "non-zero data without a stamp");
       break;
     case BlockKind::kStamp: {

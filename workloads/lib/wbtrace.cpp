@@ -15,6 +15,7 @@
 #include "hotfile.hpp"
 #include "prng.hpp"
 #include "run.hpp"
+#include "spawn.hpp"
 
 namespace dt::workload {
 
@@ -197,7 +198,7 @@ bool WritebackOracle::write_tracefs(const std::string& rel, const std::string& v
 }
 
 void WritebackOracle::start() {
-  if (on_) thread_ = std::thread([this] { loop(); });
+  if (on_) thread_ = spawn_thread([this] { loop(); });
 }
 
 bool WritebackOracle::marker(uint64_t k) {

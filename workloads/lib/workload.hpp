@@ -25,6 +25,10 @@ struct Worker {
   uint32_t writer() const { return thread + 1; }
 };
 
+// Small default stacks for every later thread, so joining threads never needs a munmap that
+// fault injection can fail (glibc aborts then). workload_main calls it.
+void limit_thread_stacks();
+
 // Standard entry: parse, run body(run) and map exceptions to exit codes.
 int workload_main(int argc, char** argv, const Spec& spec, int (*body)(Run&));
 

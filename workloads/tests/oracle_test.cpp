@@ -156,6 +156,24 @@ TEST_F(workload_oracle, TornBlockIsReported) {
   EXPECT_EQ(v->found["bad_word"], kWords / 2);
 }
 
+TEST_F(workload_oracle, ATornVerdictNamesTheDamagedBytes) {
+  // 12 bytes zeroed inside the last 16 of block 3: what a small on-disk structure written over
+  // the block would leave. The verdict must give the run, not just the first bad word.
+  const std::vector<char> zeros(12, 0);
+  ASSERT_EQ(pwrite_full(fd_.get(), zeros.data(), zeros.size(), 3 * kBlockSize + 4080), 0);
+  const auto vs = verify();
+  const Verdict* v = find(vs, "torn-block", 3 * kBlockSize);
+  ASSERT_NE(v, nullptr) << dump(vs);
+  EXPECT_EQ(v->found["bad_word"], 510);
+  EXPECT_EQ(v->found["damaged_bytes"], 12);
+  EXPECT_EQ(v->found["damage_runs"], 1);
+  ASSERT_EQ(v->found["damage"].size(), 1u);
+  EXPECT_EQ(v->found["damage"][0]["offset"], 4080);
+  EXPECT_EQ(v->found["damage"][0]["len"], 12);
+  EXPECT_EQ(v->found["damage"][0]["zeros"], true);
+  EXPECT_NE(v->message.find("bytes 4080-4091 read as zeros"), std::string::npos) << v->message;
+}
+
 TEST_F(workload_oracle, SingleFlippedWordIsTorn) {
   const uint64_t junk = 0xdeadbeef;
   ASSERT_EQ(pwrite_full(fd_.get(), &junk, sizeof junk, 2 * kBlockSize + 800), 0);

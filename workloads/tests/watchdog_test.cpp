@@ -2,18 +2,26 @@
 // scheduled is a stalled-thread verdict; userspace waits (a mutex, a sleep) and busy threads
 // are not.
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <mutex>
 #include <thread>
 
 #include "run.hpp"
+#include "workload.hpp"
 #include "run_output.hpp"
+#include "spawn.hpp"
 #include "tmpdir.hpp"
 
 namespace dt::workload {
@@ -149,6 +157,65 @@ TEST_F(watchdog, UserspaceWaitsAndBusyThreadsAreNotReported) {
   EXPECT_EQ(run.finish(), kExitPass);
   EXPECT_TRUE(stalls(out).empty());
   std::fclose(out);
+}
+
+// glibc munmaps cached thread stacks beyond 40 MiB when a thread is joined and aborts if that
+// fails, as it does under failslab: every workload thread gets a stack small enough that a run's
+// threads stay within the cache (8 MiB default stacks killed most failslab cells at their end).
+TEST(WorkloadThreads, StacksStayWithinGlibcsStackCache) {
+  limit_thread_stacks();
+  size_t size = 0;
+  std::thread t([&] {
+    pthread_attr_t a;
+    ASSERT_EQ(pthread_getattr_np(pthread_self(), &a), 0);
+    pthread_attr_getstacksize(&a, &size);
+    pthread_attr_destroy(&a);
+  });
+  t.join();
+  EXPECT_GT(size, 64u * 1024);
+  EXPECT_LE(size * 32, 40u * 1024 * 1024) << "32 threads' stacks must fit glibc's 40 MiB cache";
+}
+
+// A thread start that fails for want of memory (what an injected ENOMEM in clone() looks like to
+// pthread_create) is retried. Run in a child whose address space limit leaves no room for a new
+// stack; with `relief`, a timer lifts the limit 100 ms later, as a fault injection stops failing.
+int spawn_under_a_tight_address_space(bool relief) {
+  const pid_t pid = ::fork();
+  if (pid != 0) {
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+  }
+  // A stack size no cached stack of earlier tests fits, so the start must map a new one.
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setstacksize(&a, 1088 * 1024);
+  pthread_setattr_default_np(&a);
+  long vm_kb = 0;
+  std::ifstream in("/proc/self/status");
+  for (std::string l; std::getline(in, l);)
+    if (l.rfind("VmSize:", 0) == 0) vm_kb = std::stol(l.substr(7));
+  rlimit lim{static_cast<rlim_t>(vm_kb + 512) * 1024, RLIM_INFINITY};
+  if (vm_kb == 0 || ::setrlimit(RLIMIT_AS, &lim) != 0) ::_exit(2);
+  if (relief) {
+    std::signal(SIGALRM, [](int) {
+      rlimit off{RLIM_INFINITY, RLIM_INFINITY};
+      ::setrlimit(RLIMIT_AS, &off);
+    });
+    ::ualarm(100000, 0);
+  }
+  try {
+    std::thread t = spawn_thread([] {});
+    t.join();
+    ::_exit(0);
+  } catch (const std::system_error&) {
+    ::_exit(1);
+  }
+}
+
+TEST(WorkloadThreads, AStartThatFailedForWantOfMemoryIsRetried) {
+  EXPECT_EQ(spawn_under_a_tight_address_space(false), 1) << "the limit must stop a thread start";
+  EXPECT_EQ(spawn_under_a_tight_address_space(true), 0);
 }
 
 }  // namespace

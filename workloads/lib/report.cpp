@@ -1,6 +1,34 @@
 #include "report.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+
 namespace dt::workload {
+namespace {
+
+// The output is a pipe to the agent, and a pipe write fails with ENOMEM while the kernel injects
+// allocation failures into this process (fail-page-alloc): stdio would drop or cut the line, so
+// a line is written whole, retrying while the failure is transient. Gives up only when the
+// reader is gone or the failure persists for ten seconds.
+void write_line(int fd, const std::string& s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  for (int failures = 0; n > 0;) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w > 0) {
+      p += w;
+      n -= static_cast<size_t>(w);
+      failures = 0;
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w == 0 || (errno != ENOMEM && errno != EAGAIN) || ++failures > 10000) return;
+    ::usleep(1000);
+  }
+}
+
+}  // namespace
 
 Reporter::Reporter(std::FILE* out, uint64_t seed, unsigned max_printed)
     : out_(out), seed_(seed), max_printed_(max_printed) {}
@@ -8,11 +36,16 @@ Reporter::Reporter(std::FILE* out, uint64_t seed, unsigned max_printed)
 void Reporter::emit(const nlohmann::json& line) {
   if (!out_) return;
   // Invalid UTF-8 in messages must not abort the run.
-  const std::string s = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string s =
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
   std::lock_guard lk(mu_);
-  std::fwrite(s.data(), 1, s.size(), out_);
-  std::fputc('\n', out_);
-  std::fflush(out_);
+  std::fflush(out_);  // nothing stdio holds may come after this line
+  if (const int fd = ::fileno(out_); fd >= 0) {
+    write_line(fd, s);
+  } else {
+    std::fwrite(s.data(), 1, s.size(), out_);
+    std::fflush(out_);
+  }
 }
 
 void Reporter::verdict(const Verdict& v) {

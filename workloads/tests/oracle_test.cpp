@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "fs.hpp"
@@ -266,6 +268,36 @@ TEST(workload_content, ByteWiseMixOfRacingWritesIsLegal) {
   while (neither == a[1001] || neither == b[1001]) ++neither;
   mix[1001] = neither;
   EXPECT_FALSE(content_legal(mix, both)) << "a byte from neither write";
+}
+
+// A write to the agent's pipe that fails for a while (EAGAIN here; ENOMEM under fail-page-alloc
+// takes the same path) must not lose or cut a verdict line: the reader sees it whole once the
+// pipe drains.
+TEST(Reporter, ALineIsWrittenWholeAfterThePipeRefusedItForAWhile) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+  const std::string filler(4096, 'f');
+  size_t queued = 0;
+  for (ssize_t w; (w = ::write(fds[1], filler.data(), filler.size())) > 0;) queued += size_t(w);
+  ASSERT_EQ(errno, EAGAIN);
+  std::string got;
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::fcntl(fds[0], F_SETFL, 0);  // blocking reads from here
+    char buf[8192];
+    for (ssize_t r; (r = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, size_t(r));
+  });
+  std::FILE* out = ::fdopen(fds[1], "w");
+  ASSERT_NE(out, nullptr);
+  Reporter rep(out, 7, 10);
+  rep.emit({{"type", "progress"}, {"pad", std::string(10000, 'p')}});
+  std::fclose(out);  // the reader's EOF
+  reader.join();
+  ::close(fds[0]);
+  ASSERT_GT(got.size(), queued);
+  const std::string line = got.substr(queued);
+  EXPECT_EQ(line.size(), 10000 + std::string(R"({"pad":"","type":"progress"})").size() + 1);
+  EXPECT_EQ(line.back(), '\n');
 }
 
 }  // namespace

@@ -40,8 +40,8 @@
 #include <vector>
 
 #include "private_map.hpp"
-#include "workload.hpp"
 #include "spawn.hpp"
+#include "workload.hpp"
 
 namespace dt::workload {
 namespace {

@@ -256,6 +256,18 @@ int run(const RunOptions& o) {
   // store for the record but does not fail a campaign whose retry succeeded.
   const auto all_runs = runner::latest_runs(store);
   auto classified = report::classify(all_runs, baseline ? &*baseline : nullptr);
+  // A workload that died (expected under fault injection) raced for part of its cell only and
+  // never ran its final check: say how much of the campaign that is, or lost coverage hides
+  // behind a clean result.
+  std::size_t died = 0;
+  for (const auto& r : all_runs)
+    died += std::any_of(r.findings.begin(), r.findings.end(),
+                        [](const oracle::Finding& f) { return f.kind == "workload-died"; });
+  if (died > 0)
+    info(
+        fmt::format("coverage: {} of {} cells ended without the workload's result (died, see "
+                    "their workload-died findings): no final check there",
+                    died, all_runs.size()));
   if (baseline)
     info(fmt::format("baseline {}: {} new, {} known, {} expected findings", baseline_path,
                      classified.fresh.size(), classified.known.size(), classified.expected.size()));

@@ -11,8 +11,8 @@
 #include <utility>
 
 #include "run.hpp"
-#include "verify.hpp"
 #include "spawn.hpp"
+#include "verify.hpp"
 
 namespace dt::workload {
 namespace {

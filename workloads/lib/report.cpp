@@ -36,8 +36,7 @@ Reporter::Reporter(std::FILE* out, uint64_t seed, unsigned max_printed)
 void Reporter::emit(const nlohmann::json& line) {
   if (!out_) return;
   // Invalid UTF-8 in messages must not abort the run.
-  const std::string s =
-      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
+  const std::string s = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
   std::lock_guard lk(mu_);
   std::fflush(out_);  // nothing stdio holds may come after this line
   if (const int fd = ::fileno(out_); fd >= 0) {

@@ -19,8 +19,8 @@
 
 #include "fill.hpp"
 #include "sigbus.hpp"
-#include "verify.hpp"
 #include "spawn.hpp"
+#include "verify.hpp"
 
 namespace dt::workload {
 namespace {

@@ -14,15 +14,15 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
-#include <string>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "run.hpp"
-#include "workload.hpp"
 #include "run_output.hpp"
 #include "spawn.hpp"
 #include "tmpdir.hpp"
+#include "workload.hpp"
 
 namespace dt::workload {
 namespace {

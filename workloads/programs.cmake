@@ -4,6 +4,7 @@
 set(DT_WORKLOAD_PROGRAMS
   fault-vs-truncate
   fault-vs-layout
+  partial-block
   pmd-vs-pte
   write-vs-fault
   pin-vs-truncate

@@ -34,6 +34,10 @@ const std::vector<WorkloadDef> kWorkloads = {
     {"pin-vs-truncate",
      {{"pin", T::kChoiceList, 0, 0, {"odirect", "aio", "vmsplice"}},
       {"op_timeout", T::kDuration, 0.001}}},
+    // Sizes and ranges that end inside a block (partial-block zeroing); ext2 has no fallocate,
+    // so there dt-partial-block drops punch and zero by itself. Exactly what its --ops accepts.
+    {"partial-block",
+     {{"ops", T::kChoiceList, 0, 0, {"write", "mapwrite", "truncate", "punch", "zero"}}}},
     // ext2 refuses MAP_SYNC: map-sync then acknowledges after msync(MS_SYNC) instead.
     {"map-sync", {}},
     {"reflink",

@@ -18,7 +18,9 @@
 // would leave it; the check that follows must report nonzero-hole.
 // Verdicts: nonzero-hole (a byte that must be zero is not: a partial zeroing missed it),
 // lost-write (written bytes read as zeros: a zeroing went too far), stale-data (other wrong
-// bytes), size-mismatch, missing-sigbus / unexpected-sigbus. Each carries the damaged byte runs
+// bytes), stale-mapping (the mapping shows other bytes than read() returns at the same moment:
+// a PTE left on the zero page or an old block), size-mismatch, missing-sigbus /
+// unexpected-sigbus. Each carries the damaged byte runs
 // and thread 0's last operations.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -223,8 +225,17 @@ class PartialBlock {
                   std::to_string(eof) + " bytes) did not SIGBUS";
       return report(std::move(v));
     }
-    if (!a.sigbus && inside)
-      judge(p * kBlockSize, got, want.data(), kBlockSize, eof, unsure, w.ctx(), "mapping");
+    if (a.sigbus || !inside || std::memcmp(got, want.data(), kBlockSize) == 0) return;
+    // Wrong bytes through the mapping: does read() see the model's bytes (a stale mapping) or
+    // the same wrong ones (the data itself)? Judged only if nothing changed meanwhile either.
+    const uint64_t in_eof = std::min<uint64_t>(eof - p * kBlockSize, kBlockSize);
+    std::array<uint8_t, kBlockSize> via_read;
+    const ReadResult rr = pread_full(fd_, via_read.data(), in_eof, p * kBlockSize);
+    if (model_.seq() != s1) return;
+    const bool read_agrees =
+        rr.error == 0 && rr.bytes == in_eof && std::memcmp(via_read.data(), want.data(), in_eof) == 0;
+    judge(p * kBlockSize, got, want.data(), kBlockSize, eof, unsure, read_agrees, w.ctx(),
+          "mapping");
   }
 
   // After the race: the whole file, both ways.
@@ -250,12 +261,15 @@ class PartialBlock {
     std::vector<uint8_t> want(hi - lo), got(hi - lo);
     model_.copy_out(lo, hi - lo, want.data());
     // pread: exactly the bytes below EOF.
+    bool read_agrees = false;
     if (lo < eof) {
       const uint64_t n = std::min(hi, eof) - lo;
       const ReadResult rr = pread_full(fd_, got.data(), n, lo);
       ++run_.rep().checks;
-      if (rr.error == 0 && rr.bytes == n)
-        judge(lo, got.data(), want.data(), n, eof, false, ctx, "pread");
+      if (rr.error == 0 && rr.bytes == n) {
+        read_agrees = std::memcmp(got.data(), want.data(), n) == 0;
+        judge(lo, got.data(), want.data(), n, eof, false, false, ctx, "pread");
+      }
     }
     // The mapping: every page below EOF whole, so the EOF page's tail beyond EOF too.
     const uint64_t map_hi = std::min(hi, (eof + kBlockSize - 1) / kBlockSize * kBlockSize);
@@ -263,13 +277,16 @@ class PartialBlock {
       const Access a = guarded_copy(got.data(), map + lo, map_hi - lo);
       ++run_.rep().checks;
       if (a.sigbus) return unexpected_sigbus(lo + a.done, ctx, "thread 0's check below EOF");
-      judge(lo, got.data(), want.data(), map_hi - lo, eof, model_.unsure(), ctx, "mapping");
+      judge(lo, got.data(), want.data(), map_hi - lo, eof, model_.unsure(), read_agrees, ctx,
+            "mapping");
     }
   }
 
-  // `unsure`: bytes at and beyond EOF are not judged (see ByteModel::unsure).
+  // `unsure`: bytes at and beyond EOF are not judged (see ByteModel::unsure). `read_agrees`:
+  // read() returned the model's bytes below EOF at the same moment, so a mapping that shows
+  // other bytes there maps something else (a stale zero page or an old block): stale-mapping.
   void judge(uint64_t off, const uint8_t* got, const uint8_t* want, size_t n, uint64_t eof,
-             bool unsure, const OpCtx& ctx, const char* via) {
+             bool unsure, bool read_agrees, const OpCtx& ctx, const char* via) {
     if (unsure && off + n > eof) n = eof > off ? eof - off : 0;
     if (std::memcmp(got, want, n) == 0) return;
     size_t bytes = 0;
@@ -279,7 +296,12 @@ class PartialBlock {
                {"damage", diff_runs(got, want, n, off, &bytes, &want_zero, &got_zero)}};
     v.found["damaged_bytes"] = bytes;
     const uint64_t first = v.found["damage"][0]["offset"];
-    v.check = want_zero ? "nonzero-hole" : got_zero ? "lost-write" : "stale-data";
+    const bool stale_mapping = read_agrees && first < eof;
+    v.check = stale_mapping ? "stale-mapping"
+              : want_zero   ? "nonzero-hole"
+              : got_zero    ? "lost-write"
+                            : "stale-data";
+    if (stale_mapping) v.found["read"] = "the model's bytes";
     v.file = path_;
     v.offset = first / kBlockSize * kBlockSize;
     v.ctx = ctx;
@@ -287,9 +309,12 @@ class PartialBlock {
     v.message = std::string(via) + " of " + path_ + ": " + std::to_string(bytes) +
                 " bytes wrong from byte " + std::to_string(first) + " (EOF " +
                 std::to_string(eof) + "): " +
-                (want_zero  ? "must read as zeros (truncated, punched, zeroed or beyond EOF)"
-                 : got_zero ? "written data reads as zeros"
-                            : "holds other data");
+                (stale_mapping ? std::string("the mapping shows ") +
+                                     (got_zero ? "zeros" : "other bytes") +
+                                     " where read() returns the file's data (a stale mapping)"
+                 : want_zero ? "must read as zeros (truncated, punched, zeroed or beyond EOF)"
+                 : got_zero  ? "written data reads as zeros"
+                             : "holds other data");
     report(std::move(v));
   }
 

@@ -87,8 +87,8 @@ class ByteModel {
   void set_byte(uint64_t off, uint8_t v) {
     uint64_t& w = words_[off / 8];
     const unsigned sh = 8 * (off % 8);
-    const uint64_t nw = (__atomic_load_n(&w, __ATOMIC_RELAXED) & ~(uint64_t{0xff} << sh)) |
-                        (uint64_t{v} << sh);
+    const uint64_t nw =
+        (__atomic_load_n(&w, __ATOMIC_RELAXED) & ~(uint64_t{0xff} << sh)) | (uint64_t{v} << sh);
     __atomic_store_n(&w, nw, __ATOMIC_RELAXED);
   }
   std::vector<uint64_t> words_;
@@ -232,8 +232,8 @@ class PartialBlock {
     std::array<uint8_t, kBlockSize> via_read;
     const ReadResult rr = pread_full(fd_, via_read.data(), in_eof, p * kBlockSize);
     if (model_.seq() != s1) return;
-    const bool read_agrees =
-        rr.error == 0 && rr.bytes == in_eof && std::memcmp(via_read.data(), want.data(), in_eof) == 0;
+    const bool read_agrees = rr.error == 0 && rr.bytes == in_eof &&
+                             std::memcmp(via_read.data(), want.data(), in_eof) == 0;
     judge(p * kBlockSize, got, want.data(), kBlockSize, eof, unsure, read_agrees, w.ctx(),
           "mapping");
   }
@@ -306,15 +306,14 @@ class PartialBlock {
     v.offset = first / kBlockSize * kBlockSize;
     v.ctx = ctx;
     v.expected = {{"eof", eof}};
-    v.message = std::string(via) + " of " + path_ + ": " + std::to_string(bytes) +
-                " bytes wrong from byte " + std::to_string(first) + " (EOF " +
-                std::to_string(eof) + "): " +
-                (stale_mapping ? std::string("the mapping shows ") +
-                                     (got_zero ? "zeros" : "other bytes") +
-                                     " where read() returns the file's data (a stale mapping)"
-                 : want_zero ? "must read as zeros (truncated, punched, zeroed or beyond EOF)"
-                 : got_zero  ? "written data reads as zeros"
-                             : "holds other data");
+    v.message =
+        std::string(via) + " of " + path_ + ": " + std::to_string(bytes) +
+        " bytes wrong from byte " + std::to_string(first) + " (EOF " + std::to_string(eof) + "): " +
+        (stale_mapping ? std::string("the mapping shows ") + (got_zero ? "zeros" : "other bytes") +
+                             " where read() returns the file's data (a stale mapping)"
+         : want_zero ? "must read as zeros (truncated, punched, zeroed or beyond EOF)"
+         : got_zero  ? "written data reads as zeros"
+                     : "holds other data");
     report(std::move(v));
   }
 

@@ -23,10 +23,10 @@ TEST(Presets, QuickExpandsToSixCells) {
 
 TEST(Presets, NightlyDropsImpossibleCellsWithNotes) {
   const Campaign c = load_file(preset("nightly.yaml"));
-  // 8 workloads on xfs, 7 on ext4 (no reflink), 4 on ext2 (map-sync there checks msync
+  // 9 workloads on xfs, 8 on ext4 (no reflink), 5 on ext2 (map-sync there checks msync
   // acks: ext2 has no MAP_SYNC); 3 injector sets; 2 repetitions.
-  EXPECT_EQ(c.cells().size(), 19u * 3 * 2);
-  EXPECT_EQ(c.notes.size(), 24u - 19u);
+  EXPECT_EQ(c.cells().size(), 22u * 3 * 2);
+  EXPECT_EQ(c.notes.size(), 27u - 22u);
   for (const Diagnostic& note : c.notes) {
     EXPECT_GT(note.line, 0) << note.str();
     EXPECT_NE(note.message.find("skipping"), std::string::npos) << note.str();

@@ -46,7 +46,8 @@ TEST(Errors, UnknownKeysSuggestTheClosest) {
   EXPECT_THAT(expect_at(ds, "vm.memroy", 4, 16), HasSubstr("did you mean 'memory'?"));
   EXPECT_THAT(expect_at(ds, "workloads[0].opps", 7, 29), HasSubstr("did you mean 'ops'?"));
   EXPECT_THAT(expect_at(ds, "workloads[1].ops", 8, 28),
-              HasSubstr("'ops' is not a parameter of write-vs-fault (only fault-vs-layout, partial-block, mixed"));
+              HasSubstr("'ops' is not a parameter of write-vs-fault (only fault-vs-layout, "
+                        "partial-block, mixed"));
   EXPECT_EQ(ds[0].str(),
             testdata("unknown_key.yaml") +
                 ":2:1: descripton: unknown key 'descripton' (did you mean 'description'?)");

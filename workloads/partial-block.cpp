@@ -196,6 +196,13 @@ class PartialBlock {
     const uint64_t lo = r.off >= kBlockSize ? (r.off / kBlockSize - 1) * kBlockSize : 0;
     const uint64_t hi = std::min(max, (r.off + r.len) / kBlockSize * kBlockSize + 2 * kBlockSize);
     check_range(lo, hi, map, w.ctx());
+    // A size change also has an edge at the old EOF: growing past it must expose zeros in the
+    // old EOF block's tail (what the last shrink zeroed, or the zeroing on extension did).
+    if (model_.eof() != eof && (eof + kBlockSize < lo || eof >= hi)) {
+      const uint64_t old_lo = eof >= kBlockSize ? (eof / kBlockSize - 1) * kBlockSize : 0;
+      check_range(old_lo, std::min(max, eof / kBlockSize * kBlockSize + 2 * kBlockSize), map,
+                  w.ctx());
+    }
   }
 
   // Readers: a random page through their own mapping, judged if nothing changed meanwhile.

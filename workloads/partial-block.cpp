@@ -123,6 +123,13 @@ nlohmann::json diff_runs(const uint8_t* got, const uint8_t* want, size_t n, uint
   return runs;
 }
 
+// Data bytes for a write: never zero, so a zeroing that reaches them shows.
+std::vector<uint8_t> random_bytes(Worker& w, uint64_t n) {
+  std::vector<uint8_t> data(n);
+  for (auto& b : data) b = static_cast<uint8_t>(w.rng.range(1, 255));
+  return data;
+}
+
 class PartialBlock {
  public:
   PartialBlock(Run& run, int fd, uint64_t max, std::vector<std::string> ops)
@@ -137,8 +144,7 @@ class PartialBlock {
     if (op == "write") {
       r.off = w.rng.below(max);
       r.len = std::min<uint64_t>(w.rng.range(1, 2 * kBlockSize), max - r.off);
-      std::vector<uint8_t> data(r.len);
-      for (auto& b : data) b = static_cast<uint8_t>(w.rng.range(1, 255));
+      const std::vector<uint8_t> data = random_bytes(w, r.len);
       r.err = pwrite_full(fd_, data.data(), r.len, r.off);
       if (!r.err) {
         model_.set(r.off, data.data(), r.len);
@@ -151,8 +157,7 @@ class PartialBlock {
       }
       r.off = w.rng.below(eof);
       r.len = std::min<uint64_t>(w.rng.range(1, 2 * kBlockSize), eof - r.off);
-      std::vector<uint8_t> data(r.len);
-      for (auto& b : data) b = static_cast<uint8_t>(w.rng.range(1, 255));
+      const std::vector<uint8_t> data = random_bytes(w, r.len);
       const Access a = guarded_copy(map + r.off, data.data(), r.len);
       if (a.sigbus) {
         r.err = EFAULT;  // a store inside EOF must not fault; judged below as unexpected

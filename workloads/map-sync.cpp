@@ -170,11 +170,7 @@ int body(Run& run) {
   const std::string log_path = o.ack_log.empty() ? run.file_path("acklog") : o.ack_log;
   HotFile hot(run, "hot", o.file_size);
   AckLog log;
-  if (!hot.ok() || !log.open(log_path)) {
-    std::fprintf(stderr, "dt-%s: cannot create %s / %s: %s\n", o.workload.c_str(),
-                 hot.path().c_str(), log_path.c_str(), std::strerror(errno));
-    return kExitUsage;
-  }
+  if (!hot.ok() || !log.open(log_path)) return run.cannot_create(hot.path() + " / " + log_path);
   ::fsync(hot.fd());
   // The files' names must survive a power cut too: fsync their directories (ext2 does not
   // persist a new directory entry with the file's own fsync; xfs and ext4 journal it).

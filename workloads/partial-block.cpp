@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "byte_runs.hpp"
 #include "hotfile.hpp"
 #include "workload.hpp"
 
@@ -101,25 +102,16 @@ class ByteModel {
 nlohmann::json diff_runs(const uint8_t* got, const uint8_t* want, size_t n, uint64_t base,
                          size_t* bytes, bool* want_zero, bool* got_zero) {
   nlohmann::json runs = nlohmann::json::array();
-  *bytes = 0;
   *want_zero = *got_zero = true;
-  for (size_t i = 0; i < n;) {
-    if (got[i] == want[i]) {
-      ++i;
-      continue;
-    }
-    const size_t start = i;
-    bool wz = true, gz = true;
-    for (; i < n && got[i] != want[i]; ++i) wz = wz && want[i] == 0, gz = gz && got[i] == 0;
-    *bytes += i - start;
-    *want_zero = *want_zero && wz;
-    *got_zero = *got_zero && gz;
+  *bytes = for_each_byte_run(got, want, n, [&](const ByteRun& r) {
+    *want_zero = *want_zero && r.want_zero;
+    *got_zero = *got_zero && r.got_zero;
     if (runs.size() < 4)
-      runs.push_back({{"offset", base + start},
-                      {"len", i - start},
-                      {"expected", wz ? "zeros" : "data"},
-                      {"found", gz ? "zeros" : "data"}});
-  }
+      runs.push_back({{"offset", base + r.offset},
+                      {"len", r.len},
+                      {"expected", r.want_zero ? "zeros" : "data"},
+                      {"found", r.got_zero ? "zeros" : "data"}});
+  });
   return runs;
 }
 
@@ -421,11 +413,7 @@ int body(Run& run) {
   const uint64_t max = (o.file_size + kBlockSize - 1) / kBlockSize * kBlockSize;
   const std::string path = run.file_path("pb");
   Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) {
-    std::fprintf(stderr, "dt-partial-block: cannot create %s: %s\n", path.c_str(),
-                 std::strerror(errno));
-    return kExitUsage;
-  }
+  if (!fd) return run.cannot_create(path);
   run.set_dax(probe_dax(fd.get()));
   run.set_hot_bytes(max);
   run.remove_at_end(path);

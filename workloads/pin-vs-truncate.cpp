@@ -462,11 +462,7 @@ int body(Run& run) {
   const Options& o = run.opt();
   HotFile hot(run, "hot", o.file_size);
   HotFile src(run, "src", o.file_size);
-  if (!hot.ok() || !src.ok()) {
-    std::fprintf(stderr, "dt-%s: cannot create files in %s: %s\n", o.workload.c_str(),
-                 o.dir.c_str(), std::strerror(errno));
-    return kExitUsage;
-  }
+  if (!hot.ok() || !src.ok()) return run.cannot_create("files in " + o.dir);
   hot.attach_as_hot(run, 3 * o.file_size);
   run.track(src.model(), src.fd());
   const unsigned threads = std::max(o.threads, 2u);

@@ -248,10 +248,7 @@ int body(Run& run) {
   const uint64_t nb = bytes / kPage;
   const std::string path = run.file_path("hot");
   Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) {
-    std::fprintf(stderr, "dt-poison: cannot create %s: %s\n", path.c_str(), std::strerror(errno));
-    return kExitUsage;
-  }
+  if (!fd) return run.cannot_create(path);
   std::vector<char> block(kPage);
   auto write_block = [&](uint64_t b) {
     std::memset(block.data(), int(0x40 + b % 64), kPage);

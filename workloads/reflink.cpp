@@ -58,11 +58,7 @@ int body(Run& run) {
   const Options& o = run.opt();
   HotFile src(run, "src", o.file_size);
   HotFile dst(run, "dst", o.file_size, false);
-  if (!src.ok() || !dst.ok()) {
-    std::fprintf(stderr, "dt-%s: cannot create files in %s: %s\n", o.workload.c_str(),
-                 o.dir.c_str(), std::strerror(errno));
-    return kExitUsage;
-  }
+  if (!src.ok() || !dst.ok()) return run.cannot_create("files in " + o.dir);
   run.set_dax(probe_dax(src.fd()));
   run.set_hot_bytes(2 * o.file_size);
   run.track(src.model(), src.fd());

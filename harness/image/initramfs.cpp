@@ -1,6 +1,6 @@
-// What goes into the guest's initramfs. Static programs (ours and busybox) go in as they
-// are; the distribution's dynamic tools (mkfs.xfs, e2fsck, ndctl, ...) go in with every
-// shared library ldd names, at the same paths, so they run unchanged in the guest.
+// What goes into the guest's initramfs. Busybox is static and goes in as it is; our programs
+// and the distribution's tools (mkfs.xfs, e2fsck, ndctl, ...) go in with every shared library
+// ldd names, at the same paths, so they run unchanged in the guest.
 #include <fmt/format.h>
 
 #include <regex>
@@ -56,7 +56,8 @@ void assemble_initramfs(CpioBuilder& out) {
   if (!fs::is_directory(bin) || !fs::exists(bin / "dt-agent"))
     throw InfraError("guest programs not built in " + bin.string() + " (run cmake --build first)");
   for (auto& e : fs::directory_iterator(bin))
-    if (e.is_regular_file()) out.add_file("bin/" + e.path().filename().string(), e.path(), 0755);
+    if (e.is_regular_file())
+      add_with_libraries(out, e.path(), "bin/" + e.path().filename().string());
   out.add_symlink("init", "bin/dt-agent");
 
   fs::path busybox = find_program("busybox");

@@ -201,9 +201,7 @@ bool HotFile::judge_data(const ReadSnap& snap, const void* data, const OpCtx& ct
 }
 
 int HotFile::creation_failed(const Run& run) const {
-  std::fprintf(stderr, "dt-%s: cannot create %s: %s\n", run.opt().workload.c_str(), path().c_str(),
-               std::strerror(errno));
-  return kExitUsage;
+  return run.cannot_create(path());
 }
 
 void HotFile::attach_as_hot(Run& run, uint64_t hot_bytes) {

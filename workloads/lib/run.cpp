@@ -613,6 +613,13 @@ int Run::finish() {
   return failed ? kExitFail : kExitPass;
 }
 
+int Run::cannot_create(const std::string& what) const {
+  const int err = errno;
+  std::fprintf(stderr, "dt-%s: cannot create %s: %s\n", opt_.workload.c_str(), what.c_str(),
+               std::strerror(err));
+  return kExitUsage;
+}
+
 int Run::skip_all(const std::string& reason) {
   request_stop();
   stop_monitor();

@@ -120,6 +120,9 @@ class Run {
   int finish();
   // Nothing could run: skip line + result "skip"; returns 4.
   int skip_all(const std::string& reason);
+  // The work files could not be made (errno says why): one stderr line; returns the usage exit
+  // code, because a directory the workload cannot write in is the caller's mistake.
+  int cannot_create(const std::string& what) const;
 
  private:
   struct Tracked {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "byte_runs.hpp"
 #include "prng.hpp"
 
 namespace dt::workload {
@@ -43,19 +44,14 @@ uint64_t tail_word(uint64_t seed) {
 void find_damage(const uint64_t* w, Parsed& p) {
   uint64_t want[kWords];
   fill_block(want, p.id);
-  const auto* got = reinterpret_cast<const unsigned char*>(w);
-  const auto* exp = reinterpret_cast<const unsigned char*>(want);
-  for (size_t i = 0; i < kBlockSize;) {
-    if (got[i] == exp[i]) {
-      ++i;
-      continue;
-    }
-    Damage d{static_cast<uint16_t>(i), 0, true};
-    for (; i < kBlockSize && got[i] != exp[i]; ++i, ++d.len) d.zeros = d.zeros && got[i] == 0;
-    if (p.damage_runs < Parsed::kMaxDamage) p.damage[p.damage_runs] = d;
-    ++p.damage_runs;
-    p.damaged_bytes += d.len;
-  }
+  p.damaged_bytes +=
+      for_each_byte_run(reinterpret_cast<const uint8_t*>(w), reinterpret_cast<const uint8_t*>(want),
+                        kBlockSize, [&](const ByteRun& r) {
+                          if (p.damage_runs < Parsed::kMaxDamage)
+                            p.damage[p.damage_runs] = {static_cast<uint16_t>(r.offset),
+                                                       static_cast<uint16_t>(r.len), r.got_zero};
+                          ++p.damage_runs;
+                        });
 }
 
 }  // namespace

@@ -83,6 +83,22 @@ TEST_P(workload_program, RunsBrieflyOnHost) {
   }
 }
 
+// A directory the workload cannot create its files in is the caller's mistake: exit 2 and one
+// stderr line naming the program, the path and the reason; nothing on stdout.
+TEST_P(workload_program, ADirectoryItCannotWriteInIsOneLineUsageError) {
+  test::TmpDir dir;
+  const std::string missing = dir.path() + "/no-such-dir";
+  const std::string prog = GetParam();
+  // Its stderr, as stdout of an inner shell (run() discards the outer stderr).
+  const Ran r =
+      run("sh -c '" + bin(prog) + " --dir " + missing + " --duration 1 --seed 7 2>&1 >/dev/null'");
+  EXPECT_EQ(r.exit_code, 2) << r.raw;
+  ASSERT_EQ(r.lines.size(), 1u) << r.raw;
+  EXPECT_EQ(r.raw.rfind("dt-" + prog + ": cannot create ", 0), 0u) << r.raw;
+  EXPECT_NE(r.raw.find(missing), std::string::npos) << r.raw;
+  EXPECT_NE(r.raw.find("No such file or directory"), std::string::npos) << r.raw;
+}
+
 TEST_P(workload_program, UnknownFlagIsUsageError) {
   const Ran r = run(bin(GetParam()) + " --dir /tmp --no-such-flag");
   EXPECT_EQ(r.exit_code, 2);

@@ -54,7 +54,7 @@ struct WorkloadSpec {
 struct VmShape {
   int vcpus = 2;
   std::uint64_t memory_bytes = 1ull << 30;
-  std::uint64_t nvdimm_bytes = 514ull << 20;  // 512M namespace + 2M label area
+  std::uint64_t nvdimm_bytes = 512ull << 20;  // label-less: all of it is the namespace
   int nvdimm_count = 1;
 };
 
@@ -141,7 +141,7 @@ Campaign load_string(std::string_view yaml, const std::string& name_for_errors);
 std::vector<Cell> shard(const std::vector<Cell>& cells, int k, int n);
 std::pair<int, int> parse_shard(std::string_view spec);  // "2/4" -> {2, 4}
 
-// "514M", "1G", "64K", "2MiB", "4096" (binary multiples). Throws std::invalid_argument.
+// "512M", "1G", "64K", "2MiB", "4096" (binary multiples). Throws std::invalid_argument.
 std::uint64_t parse_size(std::string_view text);
 // "20s", "5m", "1h", "200ms", "1h30m", "1.5" (seconds). Throws std::invalid_argument.
 double parse_duration(std::string_view text);

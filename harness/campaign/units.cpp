@@ -70,7 +70,7 @@ std::uint64_t parse_size(std::string_view text) {
   std::string_view s = trim(text);
   double number = 0;
   if (!take_number(s, number)) {
-    throw std::invalid_argument(fmt::format("'{}' is not a size (e.g. 4096, 64K, 514M, 1G)", text));
+    throw std::invalid_argument(fmt::format("'{}' is not a size (e.g. 4096, 64K, 512M, 1G)", text));
   }
   std::string unit = lower(trim(s));
   // Accept K, KB, KiB alike: block devices and QEMU both mean binary multiples here.

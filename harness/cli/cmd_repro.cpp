@@ -46,7 +46,7 @@ campaign::Cell cell_from_json(const json& j) {
   auto v = j.value("vm", json::object());
   c.vm.vcpus = v.value("vcpus", 2);
   c.vm.memory_bytes = v.value("memory", std::uint64_t{1} << 30);
-  c.vm.nvdimm_bytes = v.value("nvdimm", std::uint64_t{514} << 20);
+  c.vm.nvdimm_bytes = v.value("nvdimm", std::uint64_t{512} << 20);
   c.vm.nvdimm_count = v.value("nvdimms", 1);
   c.duration_s = j.value("duration_s", 0.0);
   c.iterations = j.value("iterations", std::uint64_t{0});

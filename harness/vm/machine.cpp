@@ -6,6 +6,12 @@
 
 namespace dt::vm {
 
+std::uint64_t nvdimm_region_bytes(std::uint64_t configured) {
+  constexpr std::uint64_t align = 16ull << 20;
+  if (configured < align) throw UsageError("an NVDIMM needs at least 16M");
+  return configured / align * align;
+}
+
 MachineShape machine_shape(const Config& cfg) {
   if (cfg.vcpus < 1) throw UsageError("a VM needs at least one vCPU");
   MachineShape m;
@@ -15,6 +21,7 @@ MachineShape machine_shape(const Config& cfg) {
   m.memory_bytes = cfg.memory_bytes;
   std::uint64_t nvdimm_total = 0;
   for (auto n : cfg.nvdimms) {
+    n = nvdimm_region_bytes(n);
     m.nvdimms.push_back(NvdimmShape{.bytes = n});
     nvdimm_total += n;
   }

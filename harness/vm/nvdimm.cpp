@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "util/error.hpp"
+#include "vm/machine.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
 
@@ -23,7 +24,7 @@ void require_boot_images(const Config& cfg) {
 
 std::optional<NvdimmSpace> nvdimm_space_short(const Config& cfg) {
   NvdimmSpace s;
-  for (auto n : cfg.nvdimms) s.need += n;
+  for (auto n : cfg.nvdimms) s.need += n;  // at most what the region takes
   struct statvfs sv {};
   if (statvfs(cfg.workdir.c_str(), &sv) != 0) return std::nullopt;
   s.free = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
@@ -47,7 +48,7 @@ std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
     files.push_back(f);
     std::error_code ec;
     if (i < cfg.nvdimm_templates.size() &&
-        fs::file_size(cfg.nvdimm_templates[i], ec) == cfg.nvdimms[i] && !ec) {
+        fs::file_size(cfg.nvdimm_templates[i], ec) == nvdimm_region_bytes(cfg.nvdimms[i]) && !ec) {
       try {
         copy_sparse(cfg.nvdimm_templates[i], f);
         continue;
@@ -58,7 +59,7 @@ std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
       }
     }
     UniqueFd fd(::open(f.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd || ftruncate(fd.get(), static_cast<off_t>(cfg.nvdimms[i])) != 0)
+    if (!fd || ftruncate(fd.get(), static_cast<off_t>(nvdimm_region_bytes(cfg.nvdimms[i]))) != 0)
       throw_errno("cannot create NVDIMM backing file " + f.string());
   }
   return files;

@@ -61,7 +61,9 @@ std::vector<std::string> qemu_argv(const Config& cfg, const QemuPaths& p) {
          fmt::format("memory-backend-file,id=mem{0},share=on,mem-path={1},size={2}M,align={3}M", i,
                      p.nvdimm_files.at(i).string(), n.bytes / mib, n.align_bytes / mib),
          "-device",
-         fmt::format("nvdimm,id=nvdimm{0},memdev=mem{0},label-size={1}K", i, n.label_bytes / kib)});
+         n.label_bytes ? fmt::format("nvdimm,id=nvdimm{0},memdev=mem{0},label-size={1}K", i,
+                                     n.label_bytes / kib)
+                       : fmt::format("nvdimm,id=nvdimm{0},memdev=mem{0}", i)});
   }
   a.insert(a.end(), {"-kernel", cfg.kernel.string(), "-initrd", cfg.initramfs.string(), "-append",
                      kernel_cmdline(cfg)});

@@ -28,7 +28,7 @@ struct Config {
   std::string cmdline_extra;
   int vcpus = 2;
   std::uint64_t memory_bytes = 1024ull << 20;
-  std::vector<std::uint64_t> nvdimms{514ull << 20};
+  std::vector<std::uint64_t> nvdimms{512ull << 20};
   Accel accel = Accel::Tcg;       // resolved (not Auto) by the time an instance is created
   std::filesystem::path workdir;  // per-instance: console.log, sockets, NVDIMM backing files
   // Reuse NVDIMM backing files (power-cut: the next boot sees what the last one left).

@@ -66,11 +66,19 @@ TEST_F(FillFile, FinalCheckFindsAForeignBlockInEveryShare) {
     fill_block(foreign, StampId{run.nonce(), 999, 1, b, 1});
     ASSERT_EQ(::pwrite(fd, foreign, kBlockSize, off_t(b * kBlockSize)), ssize_t(kBlockSize));
   }
-  // And one byte of one body word in the middle: the in-place comparison must see it too.
+  // And one byte of one body word in the middle: the in-place comparison must see it too. The
+  // byte is flipped, not set: a fixed value is already there once in 256 runs (the stamp's seed
+  // is the run's nonce), and then nothing was damaged.
   const uint64_t mid = blocks / 2;
-  const char one = 0x5a;
-  ASSERT_EQ(::pwrite(fd, &one, 1, off_t(mid * kBlockSize + 2001)), 1);
+  const off_t at = off_t(mid * kBlockSize + 2001);
   ::close(fd);
+  const int rw = ::open(f.path().c_str(), O_RDWR);
+  ASSERT_GE(rw, 0);
+  char one = 0;
+  ASSERT_EQ(::pread(rw, &one, 1, at), 1);
+  one = static_cast<char>(one ^ 0x5a);
+  ASSERT_EQ(::pwrite(rw, &one, 1, at), 1);
+  ::close(rw);
   const uint64_t checks_before = run.rep().checks;
   EXPECT_EQ(f.verify_all(), 3u);
   EXPECT_EQ(run.rep().checks - checks_before, blocks) << "every block judged exactly once";

@@ -66,7 +66,7 @@ workloads: [fault-vs-truncate]
   EXPECT_EQ(c.injector_sets[0].label, "none");
   EXPECT_TRUE(c.injector_sets[0].injectors.empty());
   EXPECT_EQ(c.vm.vcpus, 2);
-  EXPECT_EQ(c.vm.nvdimm_bytes, 514ull << 20);
+  EXPECT_EQ(c.vm.nvdimm_bytes, 512ull << 20);
   EXPECT_DOUBLE_EQ(c.duration_s, 60);
 }
 

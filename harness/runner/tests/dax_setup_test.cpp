@@ -82,9 +82,9 @@ TEST(Namespaces, RawWrongAlignAbsentOrUnreadableAreMissing) {
 TEST(Namespaces, NdctlRunsAndTheGuestFilesBecomeTheTemplateOnlyWhenNeeded) {
   TempDir d("/tmp", "dt-ns-");
   const fs::path guest_file = d.path() / "nvdimm0.img";
-  const auto templates = namespace_templates(d.path() / "image", {514ull << 20});
+  const auto templates = namespace_templates(d.path() / "image", {512ull << 20});
   ASSERT_EQ(templates.size(), 1u);
-  EXPECT_EQ(templates[0].filename(), "fsdax-nvdimm0-514M.img");
+  EXPECT_EQ(templates[0].filename(), "fsdax-nvdimm0-512M.img");
   fs::create_directories(templates[0].parent_path());
   std::ofstream(guest_file) << "labels and a pfn info block";
 

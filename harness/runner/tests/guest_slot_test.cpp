@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 GuestKey key(const std::string& image) {
-  return {image, vm::Accel::Tcg, 2, 1ull << 30, 514ull << 20, 1};
+  return {image, vm::Accel::Tcg, 2, 1ull << 30, 512ull << 20, 1};
 }
 
 KeptGuest kept_guest(GuestSlot& slot, const GuestKey& k, int cells, double age_s = 0) {

@@ -77,8 +77,9 @@ std::string domain_xml(const Config& cfg, const LibvirtPaths& p, const DomainXml
     x += "      <target>\n";
     x += fmt::format("        <size unit='KiB'>{}</size>\n", n.bytes / kib);
     x += "        <node>0</node>\n";
-    x += fmt::format("        <label>\n          <size unit='KiB'>{}</size>\n        </label>\n",
-                     n.label_bytes / kib);
+    if (n.label_bytes)
+      x += fmt::format("        <label>\n          <size unit='KiB'>{}</size>\n        </label>\n",
+                       n.label_bytes / kib);
     x += "      </target>\n";
     x += "    </memory>\n";
   }

@@ -28,6 +28,7 @@
 #include "vm/libvirt/connection.hpp"
 #include "vm/libvirt/storage.hpp"
 #include "vm/libvirt/stream.hpp"
+#include "vm/machine.hpp"
 #include "vm/nvdimm.hpp"
 
 namespace dt::vm {
@@ -101,7 +102,8 @@ class LibvirtInstance : public Instance {
                          ")");
       for (std::size_t i = 0; i < cfg_.nvdimms.size(); ++i) {
         scratch_.push_back(
-            host.files->scratch(fmt::format("{}-nvdimm{}.img", paths_.name, i), cfg_.nvdimms[i]));
+            host.files->scratch(fmt::format("{}-nvdimm{}.img", paths_.name, i),
+                                nvdimm_region_bytes(cfg_.nvdimms[i])));
         paths_.nvdimm_files.push_back(scratch_.back().path());
       }
       log(fmt::format("staged in pool daxtorture: {} {}\n", paths_.kernel.string(),

@@ -23,15 +23,16 @@ TEST(QemuArgv, NvdimmMachineAndDevices) {
   Config c;
   c.kernel = "/k/bzImage";
   c.initramfs = "/k/initramfs.cpio";
-  c.nvdimms = {514ull << 20, 514ull << 20};
+  c.nvdimms = {512ull << 20, 512ull << 20};
   QemuPaths p{"/s/qmp", "/s/agent", {"/w/nvdimm0.img", "/w/nvdimm1.img"}};
   auto a = qemu_argv(c, p);
   EXPECT_TRUE(has_pair(a, "-machine", "q35,nvdimm=on"));
-  EXPECT_TRUE(has_pair(a, "-m", "1024M,slots=3,maxmem=3076M"));
+  EXPECT_TRUE(has_pair(a, "-m", "1024M,slots=3,maxmem=3072M"));
   EXPECT_TRUE(
       has_pair(a, "-object",
-               "memory-backend-file,id=mem1,share=on,mem-path=/w/nvdimm1.img,size=514M,align=2M"));
-  EXPECT_TRUE(has_pair(a, "-device", "nvdimm,id=nvdimm0,memdev=mem0,label-size=128K"));
+               "memory-backend-file,id=mem1,share=on,mem-path=/w/nvdimm1.img,size=512M,align=2M"));
+  // Label-less: the fsdax configuration lives in the namespace's pfn info block.
+  EXPECT_TRUE(has_pair(a, "-device", "nvdimm,id=nvdimm0,memdev=mem0"));
   EXPECT_TRUE(has_pair(a, "-accel", "tcg,thread=multi"));
   EXPECT_TRUE(has_pair(a, "-cpu", "max"));
   EXPECT_TRUE(
@@ -86,7 +87,7 @@ TEST(QemuArgv, SnapshotDriveOnlyInSnapshotModeAndAttachedToNothing) {
 // template of another size, or none, gives a zeroed file of the asked size.
 TEST(NvdimmFiles, StartFromATemplateOfTheRightSizeOnly) {
   dt::TempDir dir(std::filesystem::temp_directory_path(), "dt-nvdimm-");
-  const std::uint64_t size = 8ull << 20;
+  const std::uint64_t size = 16ull << 20;
   const auto tmpl = dir.path() / "template.img", small = dir.path() / "small.img";
   {
     std::ofstream t(tmpl, std::ios::binary);

@@ -144,4 +144,21 @@ std::optional<Lost> lost_kind(const Finding& f) {
   return std::nullopt;
 }
 
+void fold_lost_into_reports(std::vector<Finding>& findings) {
+  static constexpr std::string_view kStops[] = {
+      "bug", "gpf", "kasan", "kfence", "hung-task", "soft-lockup", "rcu-stall", "lockdep", "panic"};
+  const Finding* cause = nullptr;
+  for (const auto& f : findings)
+    if (!cause && f.category == Category::Kernel && !f.expected && !lost_kind(f) &&
+        std::find(std::begin(kStops), std::end(kStops), f.kind) != std::end(kStops))
+      cause = &f;
+  if (!cause) return;
+  const std::string note = "after \"" + cause->title + "\": the guest's end is that report's";
+  for (auto& f : findings)
+    if (f.category == Category::Kernel && !f.expected && lost_kind(f)) {
+      f.expected = true;
+      f.note = note;
+    }
+}
+
 }  // namespace dt::oracle

@@ -59,4 +59,11 @@ Finding lost(Lost why, const std::string& title, const std::string& console_tail
 // "panic" with the console's panic report, which it repeats: it is not told apart here.
 std::optional<Lost> lost_kind(const Finding& f);
 
+// A guest that went silent or was lost after the kernel printed a report that stops or wedges
+// tasks (an Oops, BUG, GPF, KASAN or KFENCE report, a hung task, a soft lockup, an RCU stall,
+// a lockdep deadlock report, a panic) is that report's consequence, as syzkaller reports the
+// crash and not "no output": the lost finding stays in the record, marked expected, its note
+// naming the report. After a WARNING, UBSAN or filesystem message alone it stays a finding.
+void fold_lost_into_reports(std::vector<Finding>& findings);
+
 }  // namespace dt::oracle

@@ -643,6 +643,7 @@ results::RunRecord CellRun::finish() {
     r_.status = results::Status::Error;
     if (r_.error.empty()) r_.error = emulator_;
   }
+  oracle::fold_lost_into_reports(r_.findings);
   if (canary_output_ && !r_.canary_seen && r_.error.empty())
     r_.error = "canary: no hung-task report seen on the console (" + *canary_output_ + ")";
   if (r_.status != results::Status::Error && r_.status != results::Status::Skip)

@@ -19,7 +19,7 @@ std::uint64_t nvdimm_region_bytes(std::uint64_t configured);
 
 struct NvdimmShape {
   std::uint64_t bytes = 0;
-  std::uint64_t align_bytes = 2ull << 20;    // 2 MiB: the guest can map PMDs
+  std::uint64_t align_bytes = 2ull << 20;  // 2 MiB: the guest can map PMDs
   // No label area: a label-less region keeps its fsdax configuration in the namespace's own pfn
   // info block, so a namespace template or a reboot brings it back the same. Reading a 128 KiB
   // label area through ACPI _DSM calls cost every boot 0.3-0.4 s under TCG (nfit_init).

@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "util/error.hpp"
-#include "vm/machine.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
+#include "vm/machine.hpp"
 
 namespace dt::vm {
 namespace fs = std::filesystem;

@@ -101,9 +101,8 @@ class LibvirtInstance : public Instance {
         throw UsageError("reusing NVDIMM files is not supported on a remote libvirt host (" + uri_ +
                          ")");
       for (std::size_t i = 0; i < cfg_.nvdimms.size(); ++i) {
-        scratch_.push_back(
-            host.files->scratch(fmt::format("{}-nvdimm{}.img", paths_.name, i),
-                                nvdimm_region_bytes(cfg_.nvdimms[i])));
+        scratch_.push_back(host.files->scratch(fmt::format("{}-nvdimm{}.img", paths_.name, i),
+                                               nvdimm_region_bytes(cfg_.nvdimms[i])));
         paths_.nvdimm_files.push_back(scratch_.back().path());
       }
       log(fmt::format("staged in pool daxtorture: {} {}\n", paths_.kernel.string(),

@@ -60,9 +60,8 @@ Facts from_argv(const std::vector<std::string>& a) {
     const std::string dev = value_after(a, "-device", i);
     if (dev.empty()) break;
     if (dev.starts_with("nvdimm,"))  // a label area only when the device names one
-      f.label_kib.push_back(std::regex_search(dev, m, std::regex(R"(label-size=(\d+)K)"))
-                                ? num(m[1])
-                                : 0);
+      f.label_kib.push_back(
+          std::regex_search(dev, m, std::regex(R"(label-size=(\d+)K)")) ? num(m[1]) : 0);
     f.pvpanic |= dev == "pvpanic";
   }
   return f;

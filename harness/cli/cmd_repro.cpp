@@ -44,10 +44,11 @@ campaign::Cell cell_from_json(const json& j) {
   }
   c.kernel = j.value("kernel", "default");
   auto v = j.value("vm", json::object());
-  c.vm.vcpus = v.value("vcpus", 2);
-  c.vm.memory_bytes = v.value("memory", std::uint64_t{1} << 30);
-  c.vm.nvdimm_bytes = v.value("nvdimm", std::uint64_t{512} << 20);
-  c.vm.nvdimm_count = v.value("nvdimms", 1);
+  // A record without a field ran with the campaign's default for it.
+  c.vm.vcpus = v.value("vcpus", c.vm.vcpus);
+  c.vm.memory_bytes = v.value("memory", c.vm.memory_bytes);
+  c.vm.nvdimm_bytes = v.value("nvdimm", c.vm.nvdimm_bytes);
+  c.vm.nvdimm_count = v.value("nvdimms", c.vm.nvdimm_count);
   c.duration_s = j.value("duration_s", 0.0);
   c.iterations = j.value("iterations", std::uint64_t{0});
   c.repetition = j.value("repetition", 0);

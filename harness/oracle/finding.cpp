@@ -144,15 +144,39 @@ std::optional<Lost> lost_kind(const Finding& f) {
   return std::nullopt;
 }
 
+namespace {
+// Whether a console report of this kind stops or wedges tasks, so a guest lost after it is its
+// consequence. Every kind is named: a new one must be decided here (-Wswitch).
+bool stops_tasks(const std::string& kind) {
+  console::Kind k{};
+  if (!console::kind_from_string(kind, k)) return false;
+  switch (k) {
+    case console::Kind::Bug:
+    case console::Kind::GeneralProtection:
+    case console::Kind::Kasan:
+    case console::Kind::Kfence:
+    case console::Kind::HungTask:
+    case console::Kind::SoftLockup:
+    case console::Kind::RcuStall:
+    case console::Kind::Lockdep:
+    case console::Kind::Panic:
+      return true;
+    case console::Kind::Warning:
+    case console::Kind::Ubsan:
+    case console::Kind::Xfs:
+    case console::Kind::Ext4:
+    case console::Kind::Ext2:
+      return false;
+  }
+  return false;
+}
+}  // namespace
+
 void fold_lost_into_reports(std::vector<Finding>& findings) {
-  static constexpr std::string_view kStops[] = {
-      "bug", "gpf", "kasan", "kfence", "hung-task", "soft-lockup", "rcu-stall", "lockdep", "panic"};
-  const Finding* cause = nullptr;
-  for (const auto& f : findings)
-    if (!cause && f.category == Category::Kernel && !f.expected && !lost_kind(f) &&
-        std::find(std::begin(kStops), std::end(kStops), f.kind) != std::end(kStops))
-      cause = &f;
-  if (!cause) return;
+  const auto cause = std::find_if(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.category == Category::Kernel && !f.expected && !lost_kind(f) && stops_tasks(f.kind);
+  });
+  if (cause == findings.end()) return;
   const std::string note = "after \"" + cause->title + "\": the guest's end is that report's";
   for (auto& f : findings)
     if (f.category == Category::Kernel && !f.expected && lost_kind(f)) {

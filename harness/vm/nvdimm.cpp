@@ -46,9 +46,10 @@ std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
   for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i) {
     fs::path f = cfg.workdir / fmt::format("nvdimm{}.img", i);
     files.push_back(f);
+    const std::uint64_t bytes = nvdimm_region_bytes(cfg.nvdimms[i]);
     std::error_code ec;
-    if (i < cfg.nvdimm_templates.size() &&
-        fs::file_size(cfg.nvdimm_templates[i], ec) == nvdimm_region_bytes(cfg.nvdimms[i]) && !ec) {
+    if (i < cfg.nvdimm_templates.size() && fs::file_size(cfg.nvdimm_templates[i], ec) == bytes &&
+        !ec) {
       try {
         copy_sparse(cfg.nvdimm_templates[i], f);
         continue;
@@ -59,7 +60,7 @@ std::vector<fs::path> prepare_nvdimm_files(const Config& cfg) {
       }
     }
     UniqueFd fd(::open(f.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd || ftruncate(fd.get(), static_cast<off_t>(nvdimm_region_bytes(cfg.nvdimms[i]))) != 0)
+    if (!fd || ftruncate(fd.get(), static_cast<off_t>(bytes)) != 0)
       throw_errno("cannot create NVDIMM backing file " + f.string());
   }
   return files;

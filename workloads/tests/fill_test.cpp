@@ -59,7 +59,7 @@ TEST_F(FillFile, FinalCheckFindsAForeignBlockInEveryShare) {
 
   // One block near each end: in the first share and in the last.
   const uint64_t blocks = f.bytes() / kBlockSize;
-  const int fd = ::open(f.path().c_str(), O_WRONLY);
+  const int fd = ::open(f.path().c_str(), O_RDWR);
   ASSERT_GE(fd, 0);
   alignas(64) char foreign[kBlockSize];
   for (uint64_t b : {uint64_t{5}, blocks - 3}) {
@@ -71,14 +71,11 @@ TEST_F(FillFile, FinalCheckFindsAForeignBlockInEveryShare) {
   // is the run's nonce), and then nothing was damaged.
   const uint64_t mid = blocks / 2;
   const off_t at = off_t(mid * kBlockSize + 2001);
-  ::close(fd);
-  const int rw = ::open(f.path().c_str(), O_RDWR);
-  ASSERT_GE(rw, 0);
   char one = 0;
-  ASSERT_EQ(::pread(rw, &one, 1, at), 1);
+  ASSERT_EQ(::pread(fd, &one, 1, at), 1);
   one = static_cast<char>(one ^ 0x5a);
-  ASSERT_EQ(::pwrite(rw, &one, 1, at), 1);
-  ::close(rw);
+  ASSERT_EQ(::pwrite(fd, &one, 1, at), 1);
+  ::close(fd);
   const uint64_t checks_before = run.rep().checks;
   EXPECT_EQ(f.verify_all(), 3u);
   EXPECT_EQ(run.rep().checks - checks_before, blocks) << "every block judged exactly once";

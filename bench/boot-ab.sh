@@ -37,7 +37,8 @@ boot() {  # KERNEL INITRD SIZE_MIB LABEL_KIB: seconds until the agent is ready
   [[ -n $end ]] || { echo "no agent on the console" >&2; exit 1; }
   echo "$end - $start" | bc -l
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 ra=() rb=()
 for _ in $(seq "$n"); do

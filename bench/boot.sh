@@ -27,7 +27,8 @@ raw_boot() {  # KERNEL INITRD: seconds until the kernel hands over to /init
   rm -f /tmp/dt-bench-raw.$$
   echo "$end - $start" | bc -l
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # the working directory is the repository root (above)
 
 printf 'accel=%s runs=%s kernels=%s\n' "$accel" "$n" "${kernels[*]}"
 declare -A R H P

@@ -16,7 +16,7 @@ class CpuHotplug : public Injector {
   }
   void tick(runner::GuestControl& s, double t) override {
     if (t < next_ || cpu_.empty()) return;
-    bool ok = s.write_file(cpu_, online_ ? "0" : "1", 10);
+    const bool ok = s.write_file(cpu_, online_ ? "0" : "1", 10).ok();
     if (ok) {
       online_ = !online_;
       ++(online_ ? onlined_ : offlined_);

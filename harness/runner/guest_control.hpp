@@ -5,6 +5,7 @@
 // close, reports), not raw QMP. Session implements it; unit tests use a fake.
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dt::runner {
@@ -19,6 +20,21 @@ struct ExecResult {
   std::string output() const;  // stdout + stderr, for messages
 };
 
+// What became of a write: the guest wrote it, refused it (its errno text), or never answered
+// within the timeout. A write to sysfs that never returns is the kernel still acting on it (an
+// unbind blocked in the device's teardown), which is not the same as a refusal.
+struct WriteResult {
+  enum class Outcome { written, refused, no_reply };
+  Outcome outcome = Outcome::no_reply;
+  std::string error;  // the guest's reason when refused
+  bool ok() const { return outcome == Outcome::written; }
+  explicit operator bool() const { return ok(); }
+  static WriteResult written() { return {Outcome::written, {}}; }
+  static WriteResult refused(std::string why) { return {Outcome::refused, std::move(why)}; }
+  static WriteResult no_reply() { return {}; }
+};
+const char* to_string(WriteResult::Outcome o);
+
 class GuestControl {
  public:
   virtual ~GuestControl() = default;
@@ -29,8 +45,8 @@ class GuestControl {
                           const std::function<void(const std::string&)>& on_line = {}) = 0;
   // The same, throwing InfraError (with the command and its output) unless it succeeded.
   ExecResult exec_checked(const std::vector<std::string>& argv, double timeout_s);
-  virtual bool write_file(const std::string& path, const std::string& data,
-                          double timeout_s = 10) = 0;
+  virtual WriteResult write_file(const std::string& path, const std::string& data,
+                                 double timeout_s = 10) = 0;
 
   // The kernel console: its length so far, its text from a byte offset, and a fence (returns
   // once everything printed before the call is in; false on timeout).

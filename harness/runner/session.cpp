@@ -12,6 +12,15 @@
 
 namespace dt::runner {
 
+const char* to_string(WriteResult::Outcome o) {
+  switch (o) {
+    case WriteResult::Outcome::written: return "written";
+    case WriteResult::Outcome::refused: return "refused";
+    case WriteResult::Outcome::no_reply: return "no reply";
+  }
+  return "?";
+}
+
 std::string ExecResult::output() const {
   std::string s = not_run.empty() ? "" : "not run: " + not_run + "\n";
   for (auto& l : out) s += l + "\n";
@@ -71,14 +80,14 @@ void Session::on_reply(const protocol::Reply& reply) {
             p->result.not_run = m.message;
           }
         } else if constexpr (std::is_same_v<T, protocol::Written>) {
-          writes_[m.id] = m.ok;
+          writes_[m.id] = m.ok ? WriteResult::written() : WriteResult::refused(m.error);
         } else if constexpr (std::is_same_v<T, protocol::Error>) {
           // A request the agent could not take: that one fails now, not at its timeout.
           if (auto* p = pending(m.id)) {
             p->done = true;
             p->result.not_run = "agent: " + m.message;
           } else if (m.id >= 0) {
-            writes_[m.id] = false;
+            writes_[m.id] = WriteResult::refused("agent: " + m.message);
           }
         }
       },
@@ -229,15 +238,17 @@ ExecResult GuestControl::exec_checked(const std::vector<std::string>& argv, doub
   return r;
 }
 
-bool Session::write_file(const std::string& path, const std::string& data, double timeout_s) {
+WriteResult Session::write_file(const std::string& path, const std::string& data,
+                                double timeout_s) {
   const int id = next_id_++;
   inst_->agent().send(protocol::encode(protocol::Write{id, path, data}));
   double deadline = vm::steady_now() + timeout_s;
   while (!writes_.count(id) && vm::steady_now() < deadline) pump(0.05);
   auto it = writes_.find(id);
-  const bool ok = it != writes_.end() && it->second;
-  if (it != writes_.end()) writes_.erase(it);
-  return ok;
+  if (it == writes_.end()) return WriteResult::no_reply();
+  auto r = std::move(it->second);
+  writes_.erase(it);
+  return r;
 }
 
 void Session::idle(double seconds) {
@@ -251,7 +262,7 @@ bool Session::fence(double timeout_s) {
   fence_window_.clear();
   fence_seen_ = false;
   // <5>: notice, above the guest's console loglevel (7) and not an error to any parser.
-  bool seen = write_file("/dev/kmsg", "<5>" + fence_marker_ + "\n", timeout_s);
+  bool seen = write_file("/dev/kmsg", "<5>" + fence_marker_ + "\n", timeout_s).ok();
   while (seen && !fence_seen_ && vm::steady_now() < deadline) pump(0.02);
   seen = seen && fence_seen_;
   fence_marker_.clear();

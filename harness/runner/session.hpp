@@ -70,7 +70,8 @@ class Session : public GuestControl {
   // the command's process group (it is a result, not an exception); GuestLost if the guest dies.
   ExecResult exec(const std::vector<std::string>& argv, double timeout_s,
                   const std::function<void(const std::string&)>& on_line = {}) override;
-  bool write_file(const std::string& path, const std::string& data, double timeout_s = 10) override;
+  WriteResult write_file(const std::string& path, const std::string& data,
+                         double timeout_s = 10) override;
 
   // Pump console and agent for a while (also after the workload, to catch late reports).
   void idle(double seconds);
@@ -137,7 +138,7 @@ class Session : public GuestControl {
     std::function<void(const std::string&)> on_line;
   };
   std::map<int, Pending> pending_;
-  std::map<int, bool> writes_;  // request id -> ok
+  std::map<int, WriteResult> writes_;  // request id -> the agent's answer
   bool panicked_ = false;
   std::string fence_marker_;  // the marker fence() waits for ("" when none)
   std::string fence_window_;  // console bytes searched for it (a marker may span two reads)

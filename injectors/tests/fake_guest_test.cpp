@@ -17,6 +17,7 @@ class FakeGuest : public runner::GuestControl {
   std::map<std::string, int> code_of;                         // argv[0] -> exit code (else 0)
   std::string console;
   bool paused = false;
+  std::map<std::string, runner::WriteResult> write_of;  // path -> outcome (else written)
 
   runner::ExecResult exec(const std::vector<std::string>& argv, double,
                           const std::function<void(const std::string&)>&) override {
@@ -26,9 +27,11 @@ class FakeGuest : public runner::GuestControl {
     r.out = stdout_of[argv.at(0)];
     return r;
   }
-  bool write_file(const std::string& path, const std::string& data, double) override {
+  runner::WriteResult write_file(const std::string& path, const std::string& data,
+                                double) override {
     calls.push_back("write " + path + " " + data);
-    return true;
+    auto it = write_of.find(path);
+    return it == write_of.end() ? runner::WriteResult::written() : it->second;
   }
   std::size_t console_size() const override { return console.size(); }
   std::string console_text(std::size_t from) const override {
@@ -149,6 +152,43 @@ TEST(InjectorsOnAFakeGuest, UnbindThatFiredExplainsTheLostDeviceButNotAKernelBug
                       finding(Category::Kernel, "no-output")},
                      *i, "xfs"),
             (std::vector<bool>{true, true, true, false, false, false}));
+}
+
+// Clean 6.1 xfs: a truncate oopses with the mapping's lock held while the unbind is inside the
+// teardown, so the agent's write never answers. The kernel took the unbind all the same.
+TEST(InjectorsOnAFakeGuest, UnbindWhoseWriteNeverReturnedStillFiredAndIsNotRebound) {
+  auto i = injectors::make(campaign::InjectorSpec{"unbind", {{"at", "1"}}}, "xfs", 1);
+  FakeGuest g;
+  g.stdout_of["sh"] = {"pfn0.1"};
+  g.write_of["/sys/bus/nd/drivers/nd_pmem/unbind"] = runner::WriteResult::no_reply();
+  i->arm(g);
+  i->tick(g, 1.5);
+  auto rec = i->record();  // what survives a guest that never reaches disarm
+  EXPECT_TRUE(rec.value("fired", false)) << rec.dump();
+  EXPECT_FALSE(rec["evidence"].value("unbind_returned", true));
+  EXPECT_EQ(rec["events"][0].value("write", ""), "no reply");
+  i->disarm(g);
+  EXPECT_EQ(count(g.calls, "write /sys/bus/nd/drivers/nd_pmem/bind pfn0.1"), 0u);
+  EXPECT_TRUE(i->record().value("fired", false));
+  EXPECT_TRUE(i->skip_fsck());
+}
+
+TEST(InjectorsOnAFakeGuest, UnbindTheKernelRefusedDidNotFireAndExplainsNothing) {
+  auto i = injectors::make(campaign::InjectorSpec{"unbind", {{"at", "1"}}}, "xfs", 1);
+  FakeGuest g;
+  g.stdout_of["sh"] = {"pfn0.1"};
+  g.write_of["/sys/bus/nd/drivers/nd_pmem/unbind"] =
+      runner::WriteResult::refused("No such device");
+  i->arm(g);
+  i->tick(g, 1.5);
+  i->disarm(g);
+  auto rec = i->record();
+  EXPECT_FALSE(rec.value("fired", true)) << rec.dump();
+  EXPECT_EQ(rec["events"][0].value("error", ""), "No such device");
+  EXPECT_FALSE(i->skip_fsck());
+  EXPECT_EQ(expected({finding(oracle::Category::Kernel, "xfs", "XFS (pmem0): log I/O error -5")},
+                     *i, "xfs"),
+            (std::vector<bool>{false}));
 }
 
 TEST(InjectorsOnAFakeGuest, PoisonRecordsTheXfsDeadlockSoOnlyItsVictimsAreExpected) {

@@ -184,7 +184,9 @@ TEST(Agent, ExecOutputFailureAndWritesByRequestId) {
   EXPECT_THROW(s.exec_checked({"dt-no-such-program"}, 120), std::exception);
 
   EXPECT_TRUE(s.write_file("/proc/sys/kernel/printk_ratelimit", "0"));
-  EXPECT_FALSE(s.write_file("/proc/no/such/file", "1"));
+  auto refused = s.write_file("/proc/no/such/file", "1");
+  EXPECT_EQ(refused.outcome, runner::WriteResult::Outcome::refused);  // answered, not timed out
+  EXPECT_NE(refused.error.find("No such file or directory"), std::string::npos) << refused.error;
   auto back = s.exec({"cat", "/proc/sys/kernel/printk_ratelimit"}, 60);
   EXPECT_EQ(back.out, std::vector<std::string>{"0"});
 }

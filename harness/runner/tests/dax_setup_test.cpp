@@ -47,7 +47,9 @@ class ListingGuest : public GuestControl {
     }
     return r;
   }
-  bool write_file(const std::string&, const std::string&, double) override { return true; }
+  WriteResult write_file(const std::string&, const std::string&, double) override {
+    return WriteResult::written();
+  }
   std::size_t console_size() const override { return 0; }
   std::string console_text(std::size_t) const override { return ""; }
   bool fence(double) override { return true; }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # VM pool benchmark: the same campaign with one fresh VM per cell (--reuse-vm 1, the baseline),
-# with kept guests (--reuse-vm N) and with kept guests in snapshot mode (--snapshot-reset: an
-# unfit guest is restored, not rebooted), in one run. Per-cell overhead is a cell's wall time
+# with kept guests rebooted when unfit (--reuse-vm N --no-snapshot-reset) and with kept guests in
+# snapshot mode (--snapshot-reset, the default: an unfit guest is restored), in one run. Per-cell overhead is a cell's wall time
 # minus its configured racing time; cells/hour and race iterations/hour are over the campaign's
 # wall time. Ratios are against the baseline. MODES="fresh pool" leaves snapshot mode out.
 # Usage: bench/pool.sh [CAMPAIGN (default campaigns/quick.yaml)] [N (default 8)] [JOBS (default 1)] [OUT]
@@ -17,7 +17,7 @@ modes=(${MODES:-fresh pool snapshot})
 declare -A wall overhead cph iph boot
 for mode in "${modes[@]}"; do
   args=(--reuse-vm 1)
-  [[ $mode == pool ]] && args=(--reuse-vm "$n")
+  [[ $mode == pool ]] && args=(--reuse-vm "$n" --no-snapshot-reset)
   [[ $mode == snapshot ]] && args=(--reuse-vm "$n" --snapshot-reset)
   o=$out/$mode
   start=$(date +%s.%N)

@@ -53,7 +53,9 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;  // replaces the campaign's seed
   int reuse_vm = 0;  // cells per booted guest (VM pool); 1: a fresh VM per cell; 0: the campaign's
   bool fresh_vm = false;
-  bool snapshot_reset = false;  // snapshot mode: restore unfit guests instead of rebooting
+  // Snapshot mode (restore unfit guests instead of rebooting them): --snapshot-reset,
+  // --no-snapshot-reset, or neither (on wherever the pool is and the backend can).
+  std::optional<bool> snapshot_reset;
 };
 
 // Does this run hold a finding that is neither expected, nor known to the baseline, nor
@@ -105,9 +107,6 @@ int run(const RunOptions& o) {
 
   if (o.fresh_vm && o.reuse_vm > 1)
     throw UsageError("--fresh-vm and --reuse-vm N > 1 contradict each other");
-  if (o.snapshot_reset && (o.fresh_vm || o.reuse_vm == 1))
-    throw UsageError(
-        "--snapshot-reset restores kept guests: it needs the VM pool, not one VM per cell");
   const auto canary = runner::parse_canary_mode(o.no_canary ? "none" : o.canary);
   // A bad baseline is a configuration error: find it before anything boots.
   std::optional<report::Baseline> baseline;
@@ -142,9 +141,9 @@ int run(const RunOptions& o) {
   if (!o.connect.empty()) backend_opts["connect"] = o.connect;
   auto backend = vm::make_backend(o.backend, backend_opts);
   injectors::check_backend(camp, o.backend, backend->capabilities());
-  if (o.snapshot_reset && !backend->capabilities().snapshots)
-    throw UsageError("--snapshot-reset: the " + o.backend +
-                     " backend cannot save and load VM snapshots; use --backend qemu");
+  const int reuse_vm = o.fresh_vm ? 1 : o.reuse_vm > 0 ? o.reuse_vm : camp.reuse_vm;
+  const auto reset =
+      runner::choose_reset(o.snapshot_reset, reuse_vm, o.backend, backend->capabilities());
 
   // Images for every kernel in the matrix, built up front (a cold build is minutes; say so).
   std::map<std::string, image::Image> images;
@@ -175,9 +174,9 @@ int run(const RunOptions& o) {
   settings.campaign = camp.name;
   settings.out = o.out;
   settings.jobs = jobs;
-  settings.reuse_vm = o.fresh_vm ? 1 : o.reuse_vm > 0 ? o.reuse_vm : camp.reuse_vm;
+  settings.reuse_vm = reuse_vm;
   settings.keep_artifacts = o.keep;
-  settings.snapshots = o.snapshot_reset;
+  settings.snapshots = reset.snapshots;
   settings.canary = canary;
   settings.session.silence_timeout_s = o.silence;
   settings.backend = backend.get();
@@ -190,8 +189,8 @@ int run(const RunOptions& o) {
   if (settings.reuse_vm > 1)
     info(
         fmt::format("VM pool: up to {} cells per guest; a guest is replaced after any finding, "
-                    "taint, damaging injector or task left in D state",
-                    settings.reuse_vm));
+                    "taint, damaging injector or task left in D state; {}",
+                    settings.reuse_vm, reset.why));
 
   std::atomic<bool> ticking{true};
   std::thread ticker([&] {
@@ -323,12 +322,17 @@ void add_run_command(CLI::App& app, std::function<int()>& action) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--fresh-vm", o->fresh_vm,
                 "boot a fresh VM for every cell, whatever the campaign's reuse_vm says");
-  cmd->add_flag(
-      "--snapshot-reset", o->snapshot_reset,
-      "snapshot mode (qemu backend): save each fresh guest once, with its namespace made, "
-      "and put back a guest a cell left unfit (report, taint, damaging injector) from "
-      "that snapshot instead of booting a new one; only a power cut still gets a VM of "
-      "its own");
+  // Two flags with callbacks: neither given must leave the choice unset (the default mode).
+  auto* on = cmd->add_flag_callback(
+      "--snapshot-reset", [o] { o->snapshot_reset = true; },
+      "snapshot mode, on by default with the VM pool where the backend can (qemu): save each "
+      "fresh guest once, with its namespace made, and put back a guest a cell left unfit "
+      "(report, taint, damaging injector) from that snapshot instead of booting a new one; "
+      "only a power cut still gets a VM of its own");
+  cmd->add_flag_callback(
+         "--no-snapshot-reset", [o] { o->snapshot_reset = false; },
+         "reboot a guest a cell left unfit instead of restoring its snapshot")
+      ->excludes(on);
   cmd->add_flag("--keep-artifacts", o->keep, "keep NVDIMM backing files of every run");
   cmd->add_flag("--json", o->json, "JSON lines on stdout (one per phase and per finished run)");
   cmd->add_flag("--list", o->list, "print the cells (after --shard) and exit");

@@ -97,6 +97,10 @@ bool run_campaign(const SelftestOptions& o, const CampaignTarget& t, double budg
   s.out = t.out;
   s.jobs = runner::jobs_for(o.jobs, cells);
   s.reuse_vm = camp.reuse_vm;
+  // The mode a user's `run` gets by default, so the controls prove what users run.
+  s.snapshots =
+      runner::choose_reset(std::nullopt, s.reuse_vm, backend.name(), backend.capabilities())
+          .snapshots;
   s.canary = runner::CanaryMode::None;
   s.backend = &backend;
   s.accel = accel;

@@ -126,6 +126,25 @@ void describe_campaign(results::Store& store, const std::string& name,
   if (store.meta("started_at").empty()) store.set_meta("started_at", results::utc_now());
 }
 
+ResetChoice choose_reset(std::optional<bool> requested, int reuse_vm, const std::string& backend,
+                         const vm::Capabilities& caps) {
+  const bool pool = reuse_vm > 1;
+  if (requested == true && !pool)
+    throw UsageError(
+        "--snapshot-reset restores kept guests: it needs the VM pool, not one VM per cell");
+  if (requested == true && !caps.snapshots)
+    throw UsageError("--snapshot-reset: the " + backend +
+                     " backend cannot save and load VM snapshots; use --backend qemu");
+  if (!pool) return {false, ""};
+  if (requested == false) return {false, "a guest left unfit is rebooted (--no-snapshot-reset)"};
+  if (!caps.snapshots)
+    return {false,
+            "a guest left unfit is rebooted (the " + backend + " backend has no VM snapshots)"};
+  return {true,
+          "a guest left unfit is restored from the snapshot saved after its boot "
+          "(--no-snapshot-reset: reboot it)"};
+}
+
 int jobs_for(int requested, const std::vector<campaign::Cell>& cells) {
   if (requested > 0) return requested;
   return default_jobs(cells.empty() ? 1ull << 30 : cells[0].vm.memory_bytes);

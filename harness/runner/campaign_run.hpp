@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,19 @@ class CampaignRun {
 void describe_campaign(results::Store& store, const std::string& name,
                        const std::filesystem::path& file, const std::filesystem::path& catalogue,
                        const std::string& shard = "");
+
+// How a kept guest that a cell left unfit comes back. Snapshot mode (restore the snapshot saved
+// after its first boot) was measured no slower than a reboot on plain cells and faster where
+// cells retire guests (bench/README.md, VM pool), so it is the default wherever the pool is on
+// and the backend can save and load snapshots; elsewhere unfit guests are rebooted.
+struct ResetChoice {
+  bool snapshots = false;
+  std::string why;  // one line for the user
+};
+// requested: --snapshot-reset (true), --no-snapshot-reset (false), neither (nullopt). Asking for
+// snapshot mode where it cannot run is a UsageError naming the reason.
+ResetChoice choose_reset(std::optional<bool> requested, int reuse_vm, const std::string& backend,
+                         const vm::Capabilities& caps);
 
 // --jobs when given (> 0), else as many VMs as the cores and memory hold for these cells.
 int jobs_for(int requested, const std::vector<campaign::Cell>& cells);

@@ -289,3 +289,20 @@ TEST(CampaignRun, TheStoreSaysWhichCampaignItHoldsAndKeepsItsStart) {
   describe_campaign(store, "quick", "campaigns/quick.yaml", "/cat/mutants.yaml", "2/4");
   EXPECT_EQ(store.meta("started_at"), "2026-01-01T00:00:00Z");
 }
+
+// Snapshot mode is the default wherever it can run (the pool is on and the backend saves
+// snapshots); asking for it where it cannot is a usage error, not a silent reboot.
+TEST(ChooseReset, SnapshotModeByDefaultWhereThePoolAndTheBackendAllowIt) {
+  const vm::Capabilities qemu{.snapshots = true}, libvirt{.snapshots = false};
+  EXPECT_TRUE(choose_reset(std::nullopt, 10, "qemu", qemu).snapshots);
+  EXPECT_FALSE(choose_reset(false, 10, "qemu", qemu).snapshots);
+  EXPECT_NE(choose_reset(false, 10, "qemu", qemu).why.find("--no-snapshot-reset"),
+            std::string::npos);
+  auto lv = choose_reset(std::nullopt, 10, "libvirt", libvirt);
+  EXPECT_FALSE(lv.snapshots);
+  EXPECT_NE(lv.why.find("libvirt backend has no VM snapshots"), std::string::npos) << lv.why;
+  EXPECT_FALSE(choose_reset(std::nullopt, 1, "qemu", qemu).snapshots) << "one VM per cell";
+  EXPECT_THROW(choose_reset(true, 1, "qemu", qemu), UsageError);
+  EXPECT_THROW(choose_reset(true, 10, "libvirt", libvirt), UsageError);
+  EXPECT_TRUE(choose_reset(true, 10, "qemu", qemu).snapshots);
+}

@@ -6,9 +6,9 @@
 // xfs_trans_cancel", "log I/O error -5", "Corruption of in-memory data ... Shutting down")
 // and its mappers get SIGBUS; ext4 logs "EXT4-fs error ... Cannot read block bitmap", aborts
 // the journal and goes read-only; ext2 logs I/O errors. Those, and the workload's data
-// verdicts (the data is gone with the device), are expected once `fired` (the kernel took
-// the unbind, whether or not the write came back): rules in baselines/expected/rules.yaml. An Oops, BUG, WARNING, KASAN, lockdep,
-// RCU stall or hung task in the window is still a finding.
+// verdicts (the data is gone with the device), are expected once `fired` (the kernel took the
+// unbind, whether or not the write came back): rules in baselines/expected/rules.yaml. An Oops,
+// BUG, WARNING, KASAN, lockdep, RCU stall or hung task in the window is still a finding.
 #include <fmt/format.h>
 
 #include "injector.hpp"

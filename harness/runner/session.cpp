@@ -14,9 +14,12 @@ namespace dt::runner {
 
 const char* to_string(WriteResult::Outcome o) {
   switch (o) {
-    case WriteResult::Outcome::written: return "written";
-    case WriteResult::Outcome::refused: return "refused";
-    case WriteResult::Outcome::no_reply: return "no reply";
+    case WriteResult::Outcome::written:
+      return "written";
+    case WriteResult::Outcome::refused:
+      return "refused";
+    case WriteResult::Outcome::no_reply:
+      return "no reply";
   }
   return "?";
 }

@@ -28,7 +28,7 @@ class FakeGuest : public runner::GuestControl {
     return r;
   }
   runner::WriteResult write_file(const std::string& path, const std::string& data,
-                                double) override {
+                                 double) override {
     calls.push_back("write " + path + " " + data);
     auto it = write_of.find(path);
     return it == write_of.end() ? runner::WriteResult::written() : it->second;
@@ -177,8 +177,7 @@ TEST(InjectorsOnAFakeGuest, UnbindTheKernelRefusedDidNotFireAndExplainsNothing) 
   auto i = injectors::make(campaign::InjectorSpec{"unbind", {{"at", "1"}}}, "xfs", 1);
   FakeGuest g;
   g.stdout_of["sh"] = {"pfn0.1"};
-  g.write_of["/sys/bus/nd/drivers/nd_pmem/unbind"] =
-      runner::WriteResult::refused("No such device");
+  g.write_of["/sys/bus/nd/drivers/nd_pmem/unbind"] = runner::WriteResult::refused("No such device");
   i->arm(g);
   i->tick(g, 1.5);
   i->disarm(g);

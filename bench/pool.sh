@@ -3,8 +3,8 @@
 # with kept guests rebooted when unfit (--reuse-vm N --no-snapshot-reset) and with kept guests
 # in snapshot mode (--snapshot-reset, the default: an unfit guest is restored), in one run.
 # Per-cell overhead is a cell's wall time minus its configured racing time; cells/hour and race
-# iterations/hour are over the campaign's wall time. Ratios are against the first mode (the baseline, fresh by default); MODES="pool
-# snapshot" compares the two reset modes alone.
+# iterations/hour are over the campaign's wall time. Ratios are against the first mode (the
+# baseline, fresh by default); MODES="pool snapshot" compares the two reset modes alone.
 # Usage: bench/pool.sh [CAMPAIGN (default campaigns/quick.yaml)] [N (default 8)] [JOBS (default 1)] [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -30,7 +30,7 @@ class FaultInject : public Injector {
     if (spec_.name == "fail-function") {
       function_ = param_str("function", "");
       if (function_.empty()) throw UsageError("fail-function needs a function");
-      if (!s.write_file(dir_ + "/inject", function_))
+      if (!s.write_file(dir_ + "/inject", function_).ok())
         throw InfraError("fail-function: the kernel refused '" + function_ +
                          "' (not in /sys/kernel/debug/fail_function/injectable?)");
     }
@@ -75,7 +75,7 @@ class FaultInject : public Injector {
 
  private:
   void set(runner::GuestControl& s, const std::string& knob, const std::string& value) {
-    if (!s.write_file(dir_ + "/" + knob, value))
+    if (!s.write_file(dir_ + "/" + knob, value).ok())
       throw InfraError(fmt::format("{}: cannot set {}/{} (CONFIG_FAULT_INJECTION_DEBUG_FS?)",
                                    spec_.name, dir_, knob));
   }

@@ -211,7 +211,7 @@ class PowerCut : public Injector {
     // The agent's write opens without O_CREAT (it is meant for sysfs): create the file first.
     const std::string host_file = fmt::format("/tmp/dt-acklog-host-{}", done_);
     if (!host_only.empty() && s.exec({"touch", host_file}, 60).ok() &&
-        s.write_file(host_file, host_only, 60))
+        s.write_file(host_file, host_only, 60).ok())
       verify_log += "," + host_file;
     cut["host_only_merged"] = verify_log != log_;
     if (lost > 0 || !cat.ok()) {

@@ -28,7 +28,6 @@ struct WriteResult {
   Outcome outcome = Outcome::no_reply;
   std::string error;  // the guest's reason when refused
   bool ok() const { return outcome == Outcome::written; }
-  explicit operator bool() const { return ok(); }
   static WriteResult written() { return {Outcome::written, {}}; }
   static WriteResult refused(std::string why) { return {Outcome::refused, std::move(why)}; }
   static WriteResult no_reply() { return {}; }

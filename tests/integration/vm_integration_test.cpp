@@ -183,7 +183,7 @@ TEST(Agent, ExecOutputFailureAndWritesByRequestId) {
       << missing.not_run;
   EXPECT_THROW(s.exec_checked({"dt-no-such-program"}, 120), std::exception);
 
-  EXPECT_TRUE(s.write_file("/proc/sys/kernel/printk_ratelimit", "0"));
+  EXPECT_TRUE(s.write_file("/proc/sys/kernel/printk_ratelimit", "0").ok());
   auto refused = s.write_file("/proc/no/such/file", "1");
   EXPECT_EQ(refused.outcome, runner::WriteResult::Outcome::refused);  // answered, not timed out
   EXPECT_NE(refused.error.find("No such file or directory"), std::string::npos) << refused.error;

@@ -3,7 +3,9 @@
 # boot-to-DAX-proof) on the same cached image, per kernel; and a fresh guest's namespace step
 # made by ndctl (the image's namespace template removed first, as on an image's first boot)
 # against the same step from the template. With two kernels (KERNELS="default 6.12") the
-# second is also given as a ratio to the first, measured in the same run.
+# second is also given as a ratio to the first, measured in the same run. Last, a fresh guest
+# as the VM pool starts it in snapshot mode: loaded from the image's saved ready state
+# (`boot --ready-state`), its start-to-agent-ready against the same raw boot.
 # Usage: [KERNELS="default 6.12"] bench/boot.sh [N] [tcg|kvm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +33,7 @@ raw_boot() {  # KERNEL INITRD: seconds until the kernel hands over to /init
 source bench/lib.sh  # the working directory is the repository root (above)
 
 printf 'accel=%s runs=%s kernels=%s\n' "$accel" "$n" "${kernels[*]}"
-declare -A R H P
+declare -A R H P S
 for k in "${kernels[@]}"; do
   dir=$($bin image path --kernel "$k")
   kernel=$(jq -r .kernel "$dir/manifest.json")
@@ -52,7 +54,16 @@ for k in "${kernels[@]}"; do
     proof+=("$(jq -r .boot_to_dax_proof_s <<<"$j")")
     ns_tmpl+=("$(jq -r .namespace_s <<<"$j")")
   done
+  $bin boot --kernel "$k" --fs xfs --json --accel "$accel" --ready-state >/dev/null 2>&1  # saves it
+  rs_ready=() rs_proof=()
+  for _ in $(seq "$n"); do  # a fresh guest as the VM pool starts it: from the saved ready state
+    j=$($bin boot --kernel "$k" --fs xfs --json --accel "$accel" --ready-state 2>/dev/null)
+    [[ $(jq -r .start <<<"$j") == "ready state" ]] || { echo "expected a ready state: $j" >&2; exit 1; }
+    rs_ready+=("$(jq -r .boot_to_ready_s <<<"$j")")
+    rs_proof+=("$(jq -r .boot_to_dax_proof_s <<<"$j")")
+  done
   R[$k]=$(median "${raw[@]}"); H[$k]=$(median "${ready[@]}"); P[$k]=$(median "${proof[@]}")
+  S[$k]=$(median "${rs_ready[@]}")
   printf '%s (%s)\n' "$k" "$(jq -r .kernel_release "$dir/manifest.json")"
   printf '  %-44s %8.2f s\n' "raw qemu -kernel boot-to-init (median)" "${R[$k]}"
   printf '  %-44s %8.2f s\n' "harness boot-to-agent-ready (median)" "${H[$k]}"
@@ -61,6 +72,9 @@ for k in "${kernels[@]}"; do
   printf '  %-44s %8.2f s\n' "namespace step, from the template (median)" "$(median "${ns_tmpl[@]}")"
   printf '  %-44s %8.2f s\n' "boot-to-DAX-proof xfs, ndctl (median)" "$(median "${proof_ndctl[@]}")"
   printf '  %-44s %8.2f s\n' "boot-to-DAX-proof xfs, template (median)" "${P[$k]}"
+  printf '  %-44s %8.2f s\n' "ready state: start-to-agent-ready (median)" "${S[$k]}"
+  printf '  %-44s %8.2f\n' "ratio ready-state start / raw boot" "$(echo "${S[$k]} / ${R[$k]}" | bc -l)"
+  printf '  %-44s %8.2f s\n' "ready state: start-to-DAX-proof xfs (median)" "$(median "${rs_proof[@]}")"
 done
 if [[ ${#kernels[@]} -ge 2 ]]; then
   a=${kernels[0]} b=${kernels[1]}

@@ -46,10 +46,15 @@ struct Shell {  // an interactive shell on the console (daxtorture shell)
 struct Poweroff {
   bool operator==(const Poweroff&) const = default;
 };
-using Request = std::variant<Exec, Kill, Write, Shell, Poweroff>;
+// Say Hello again: a guest started from a saved state (vm::Config::start_from) said its first
+// Hello to a harness that is gone.
+struct Greet {
+  bool operator==(const Greet&) const = default;
+};
+using Request = std::variant<Exec, Kill, Write, Shell, Poweroff, Greet>;
 
 // ---- agent -> harness -------------------------------------------------------------------
-struct Hello {  // once, when the agent is ready
+struct Hello {  // when the agent is ready, and in answer to Greet
   std::string agent, kernel, version, cmdline;
   int ncpus = 0;
   std::uint64_t mem_bytes = 0;
@@ -132,6 +137,8 @@ inline json encode(const Request& r) {
           return {{"cmd", "write"}, {"id", m.id}, {"path", m.path}, {"data", m.data}};
         } else if constexpr (std::is_same_v<T, Shell>) {
           return {{"cmd", "shell"}};
+        } else if constexpr (std::is_same_v<T, Greet>) {
+          return {{"cmd", "greet"}};
         } else {
           return {{"cmd", "poweroff"}};
         }
@@ -157,6 +164,7 @@ inline Request decode_request(const json& j) {
     return Write{field<int>(j, "id"), field<std::string>(j, "path"), field<std::string>(j, "data")};
   if (cmd == "shell") return Shell{};
   if (cmd == "poweroff") return Poweroff{};
+  if (cmd == "greet") return Greet{};
   throw ProtocolError("unknown cmd '" + cmd + "'");
 }
 

@@ -255,6 +255,7 @@ class Agent {
   }
 
   void serve(const proto::Shell&) { shell(); }
+  void serve(const proto::Greet&) { hello(); }
 
   void serve(const proto::Poweroff&) {
     sync();

@@ -7,7 +7,9 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "runner/dax_setup.hpp"
+#include "runner/fresh_guest.hpp"
 #include "runner/session.hpp"
+#include "util/error.hpp"
 #include "util/paths.hpp"
 #include "util/tempdir.hpp"
 
@@ -23,6 +25,7 @@ struct BootOptions {
   bool json = false;
   bool keep = false;
   bool build = true;
+  bool ready_state = false;
 };
 }  // namespace
 
@@ -40,6 +43,9 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--connect", o->connect, "libvirt URI (repeatable: VMs are spread across hosts)");
   cmd->add_flag("--json", o->json, "one JSON object per filesystem on stdout");
   cmd->add_flag("--keep-artifacts", o->keep, "keep the VM directory (console log, NVDIMM file)");
+  cmd->add_flag("--ready-state", o->ready_state,
+                "start from the image's saved fresh guest, as the VM pool does (the first such "
+                "boot saves it); qemu backend only");
   cmd->callback([o, &action] {
     action = [o] {
       for (auto& f : o->fs) runner::default_fs(f);  // unknown fs: usage error before anything boots
@@ -47,6 +53,9 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
       nlohmann::json backend_opts = nlohmann::json::object();
       if (!o->connect.empty()) backend_opts["connect"] = o->connect;
       auto backend = vm::make_backend(o->backend, backend_opts);
+      if (o->ready_state && !backend->capabilities().snapshots)
+        throw UsageError("--ready-state: the " + o->backend +
+                         " backend cannot save and load VM snapshots; use --backend qemu");
       auto img = ensure_image(o->image.request(), o->build);
       auto accel = choose_accel(o->accel, img);
       info(accel.reason);
@@ -61,10 +70,11 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
         cfg.workdir = work.path();
         if (!backend->capabilities().remote)
           cfg.nvdimm_templates = runner::namespace_templates(img.dir, cfg.nvdimms);
-        runner::Session s(*backend, cfg);
-        s.wait_ready();
-        const auto ns =
-            runner::ready_namespaces(s, 1, s.instance().nvdimm_files(), cfg.nvdimm_templates);
+        cfg.snapshots = o->ready_state;
+        auto fresh = runner::start_fresh_guest(*backend, cfg,
+                                               {.ready_states = runner::ready_states_dir(img.dir)});
+        runner::Session& s = *fresh.session;
+        const auto& ns = fresh.namespaces;
         auto proof = runner::format_and_mount(s, runner::default_fs(fsname));
         proof.seconds += ns.seconds;
         double total = vm::steady_now() - s.instance().boot_started();
@@ -79,7 +89,10 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
                             {"boot_to_ready_s", s.boot_to_ready_s()},
                             {"setup_s", proof.seconds},
                             {"namespace_s", ns.seconds},
-                            {"namespaces", ns.from_template ? "template" : "ndctl"},
+                            {"namespaces", fresh.from_ready_state ? "ready state"
+                                           : ns.from_template     ? "template"
+                                                                  : "ndctl"},
+                            {"start", fresh.start},
                             {"boot_to_dax_proof_s", total},
                             {"check", proof.check},
                             {"console", s.instance().console_log().string()}};

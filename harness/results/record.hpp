@@ -41,6 +41,9 @@ struct RunRecord {
   // A freshly booted guest's fsdax namespaces: "template" (they came up at boot from the
   // image's namespace template) or "ndctl" (made in this guest); "" on a kept guest.
   std::string namespaces;
+  // How a fresh guest came up: "boot", or "ready state" (loaded from the image's saved fresh
+  // guest, vm/ready_state.hpp); a state that failed to load says so after "boot: ". "" kept.
+  std::string guest_start;
   bool canary_seen = false;             // the deliberate splat was seen (or not requested: true)
   std::string started_at, finished_at;  // UTC ISO 8601
   std::string workdir, console_path;

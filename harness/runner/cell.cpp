@@ -13,6 +13,7 @@
 #include "oracle/finding.hpp"
 #include "protocol/exit_codes.hpp"
 #include "runner/dax_setup.hpp"
+#include "runner/fresh_guest.hpp"
 #include "util/error.hpp"
 
 namespace dt::runner {
@@ -293,19 +294,19 @@ void CellRun::acquire() {
       cfg_.workdir = guest_->dir;  // the VM outlives this cell: its files live beside the runs
       cfg_.snapshots = ctx_.slot->snapshots();
     }
-    s_ = std::make_unique<Session>(*ctx_.backend, cfg_, ctx_.session);
-    s_->should_abort = ctx_.should_abort;
-    s_->wait_ready();
+    // Snapshot mode: loaded from the image's ready state, or booted and saved once.
+    auto fresh = start_fresh_guest(*ctx_.backend, cfg_,
+                                   {ctx_.session, ctx_.should_abort, ready_states_dir(img_.dir)});
+    s_ = std::move(fresh.session);
     r_.boot_to_ready_s = s_->boot_to_ready_s();
+    r_.guest_start = fresh.start;
     if (guest_) guest_->taint = guest_health(*s_).taint;
     report("setup");
-    const auto ns = ready_namespaces(*s_, cell_.vm.nvdimm_count, s_->instance().nvdimm_files(),
-                                     cfg_.nvdimm_templates);
-    r_.namespaces = ns.from_template ? "template" : "ndctl";
-    // Snapshot mode: the fresh guest, namespace made and nothing mounted, saved once.
-    if (cfg_.snapshots) s_->save_snapshot();
+    r_.namespaces = fresh.from_ready_state           ? "ready state"
+                    : fresh.namespaces.from_template ? "template"
+                                                     : "ndctl";
     proof = format_and_mount(*s_, cell_.fs);
-    proof.seconds += ns.seconds;
+    proof.seconds += fresh.namespaces.seconds;
   }
   r_.dax_proof = proof.check;
   r_.setup_s = proof.seconds;

@@ -57,7 +57,9 @@ void GuestSlot::retire(KeptGuest& g) const {
   if (keep_artifacts_) return;
   std::error_code ec;
   for (auto& e : fs::directory_iterator(g.dir, ec))
-    if (e.path().extension() == ".img") fs::remove(e.path(), ec);
+    // NVDIMM files and the snapshot file (a saved guest, 100+ MiB): the console log stays.
+    if (e.path().extension() == ".img" || e.path().extension() == ".qcow2")
+      fs::remove(e.path(), ec);
 }
 
 void GuestSlot::retire_kept() {

@@ -34,6 +34,8 @@ std::string ExecResult::output() const {
 Session::Session(vm::Backend& backend, const vm::Config& cfg, SessionOptions opts)
     : backend_(&backend), cfg_(cfg), inst_(backend.create(cfg)), opts_(opts) {
   last_console_ = last_agent_ = vm::steady_now();
+  // Started from a saved fresh guest: its snapshot file already holds the fresh snapshot.
+  has_snapshot_ = cfg_.start_from && cfg_.start_from->tag == kFreshSnapshot;
 }
 
 Session::~Session() {
@@ -184,6 +186,9 @@ void Session::check_alive() {
 void Session::wait_ready() {
   double deadline = vm::steady_now() + opts_.ready_timeout_s;
   try {
+    // A guest loaded from a saved state said its Hello long ago, to another harness.
+    if (cfg_.start_from && !inst_->agent().send(protocol::encode(protocol::Greet{})))
+      throw GuestLost::lost_connection();
     while (!ready_) {
       if (vm::steady_now() > deadline)
         throw vm::BootError(
@@ -295,10 +300,6 @@ std::size_t Session::console_size() const {
   std::error_code ec;
   auto n = std::filesystem::file_size(inst_->console_log(), ec);
   return ec ? 0 : static_cast<std::size_t>(n);
-}
-
-namespace {
-constexpr const char* kFreshSnapshot = "dt-fresh";
 }
 
 void Session::save_snapshot() {

@@ -99,6 +99,7 @@ class Session : public GuestControl {
   // in place of a guest a cell left unfit (a report, a taint, a damaging injector). After a
   // restore the console parser, reports and pending requests start afresh and the agent has
   // answered a command. Throws InfraError when the backend refuses.
+  static constexpr const char* kFreshSnapshot = "dt-fresh";
   void save_snapshot();
   void restore_snapshot();
   bool has_snapshot() const { return has_snapshot_; }

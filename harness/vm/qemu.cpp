@@ -81,6 +81,9 @@ std::vector<std::string> qemu_argv(const Config& cfg, const QemuPaths& p) {
   if (cfg.snapshots)
     a.insert(a.end(), {"-drive", fmt::format("if=none,id=snapshots,format=qcow2,file={}",
                                              p.snapshot_image.string())});
+  // A guest started from a saved state: no vCPU runs before the state is loaded (with the
+  // agent's socket already connected, so the guest never sees its host port close).
+  if (cfg.start_from) a.push_back("-S");
   return a;
 }
 
@@ -88,7 +91,10 @@ namespace {
 
 class QemuInstance : public Instance {
  public:
-  explicit QemuInstance(const Config& cfg) : cfg_(cfg), sockdir_("/tmp", "dt-sock-") {
+  explicit QemuInstance(const Config& cfg)
+      : cfg_(cfg), sockdir_("/tmp", "dt-sock-"), started_(steady_now()) {
+    if (cfg_.start_from && !cfg_.snapshots)
+      throw UsageError("a VM started from a saved state needs a snapshot file (Config::snapshots)");
     fs::create_directories(cfg_.workdir);
     console_path_ = cfg_.workdir / "console.log";
     qemu_log_path_ = cfg_.workdir / "qemu.log";
@@ -96,7 +102,11 @@ class QemuInstance : public Instance {
     paths_.agent_socket = sockdir_.path() / "agent";
     paths_.nvdimm_files = prepare_nvdimm_files(cfg_);
     require_boot_images(cfg_);
-    if (cfg_.snapshots) {
+    if (cfg_.start_from) {
+      // Its own copy: QEMU locks and writes the file it loads from.
+      paths_.snapshot_image = cfg_.workdir / "snapshots.qcow2";
+      copy_sparse(cfg_.start_from->file, paths_.snapshot_image);
+    } else if (cfg_.snapshots) {
       paths_.snapshot_image = cfg_.workdir / "snapshots.qcow2";
       auto r = run_capture(
           {"qemu-img", "create", "-q", "-f", "qcow2", paths_.snapshot_image.string(), "64M"},
@@ -124,7 +134,6 @@ class QemuInstance : public Instance {
       so.in = so.out = SpawnOptions::Stream::Inherit;
       so.new_process_group = false;  // it needs the terminal's foreground group
     }
-    started_ = steady_now();
     proc_ = std::make_unique<Subprocess>(argv, so);
     reader_ = std::thread([this] { drain(); });
     try {
@@ -137,6 +146,16 @@ class QemuInstance : public Instance {
       throw BootError(ex ? "boot failed: QEMU failed to start (" + ex->str() + ")"
                          : std::string("boot failed: QEMU monitor unreachable: ") + e.what(),
                       out);
+    }
+    if (cfg_.start_from) {
+      try {
+        load_snapshot(cfg_.start_from->tag);
+        resume();
+      } catch (const std::exception& e) {
+        close();  // no process and no reader thread outlive a constructor that throws
+        throw BootError(std::string("boot failed: loading the saved guest: ") + e.what(),
+                        read_file_tail(qemu_log_path_, 4096));
+      }
     }
   }
 
@@ -209,6 +228,7 @@ class QemuInstance : public Instance {
     return true;
   }
   double boot_started() const override { return started_; }
+  fs::path snapshot_file() const override { return paths_.snapshot_image; }
 
  private:
   // Console and QEMU's own stderr go to disk the moment they arrive.

@@ -23,6 +23,14 @@ enum class Accel { Auto, Kvm, Tcg };
 std::string to_string(Accel);
 Accel parse_accel(const std::string&);  // throws UsageError
 
+// A guest saved by the snapshot mechanism: the file that holds it (a qcow2 image, for QEMU)
+// and the snapshot's tag inside it.
+struct SavedState {
+  std::filesystem::path file;
+  std::string tag;
+  bool operator==(const SavedState&) const = default;
+};
+
 struct Config {
   std::filesystem::path kernel, initramfs;
   std::string cmdline_extra;
@@ -40,6 +48,10 @@ struct Config {
   // A scratch qcow2 drive for the VM's snapshots (save_snapshot/load_snapshot): snapshot mode
   // resets a guest in a fraction of a boot. Backends without Capabilities::snapshots ignore it.
   bool snapshots = false;
+  // Start from a saved guest instead of booting (vm/ready_state.hpp): its file becomes this
+  // VM's snapshot file (needs `snapshots`) and the snapshot is loaded before any vCPU runs, so
+  // the agent, which said Hello to another harness, is asked to greet again.
+  std::optional<SavedState> start_from;
 };
 
 // A VM that did not come up: a title for the findings table plus the console it printed.
@@ -90,6 +102,9 @@ class Instance {
   void save_snapshot(const std::string& tag) { snapshot_command("savevm " + tag); }
   void load_snapshot(const std::string& tag) { snapshot_command("loadvm " + tag); }
   virtual double boot_started() const = 0;  // steady-clock seconds when the VM was started
+  // The file holding this VM's snapshots (Config::snapshots), to publish as a ready state;
+  // empty where the backend keeps them out of reach.
+  virtual std::filesystem::path snapshot_file() const { return {}; }
 
  protected:
   // One QMP command (the backends' own business: callers use the verbs above).

@@ -20,6 +20,7 @@ TEST(AgentMessages, EveryRequestRoundTrips) {
       Write{9, "/proc/sys/kernel/printk", "7 4 1 7"},
       Shell{},
       Poweroff{},
+      Greet{},
   };
   for (const auto& r : all) EXPECT_EQ(through_the_wire(r, decode_request), r) << encode(r).dump();
 }

@@ -183,3 +183,50 @@ TEST(VmPool, SnapshotModeRestoresTheGuestAfterAReportOrADamagingInjector) {
   auto ps = run_capture({"pgrep", "-f", p.o.string()}, std::chrono::seconds(10));
   EXPECT_NE(ps.status.code, 0) << "a QEMU outlived the campaign: " << ps.output;
 }
+
+// Snapshot mode's fresh guests come from the image's ready state: the first clean boot of a
+// machine saves it, and a later campaign's first guest is loaded from it instead of booting,
+// with its namespace, a DAX proof and a clean cell. A state that no longer loads is dropped,
+// and that guest boots and saves a new one.
+TEST(VmPool, AFreshGuestStartsFromTheImagesReadyState) {
+  auto path = run_capture({DT_BIN, "image", "path"}, std::chrono::seconds(60));
+  ASSERT_EQ(path.status.code, 0) << path.output;
+  std::string dir = path.output.substr(0, path.output.find_last_not_of("\n") + 1);
+  dir = dir.substr(dir.rfind('\n') + 1);
+  const fs::path states = fs::path(dir) / "ready-states";
+  auto state_files = [&] {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(states, ec))
+      if (e.path().extension() == ".qcow2") out.push_back(e.path());
+    return out;
+  };
+  auto check = [](const PoolRun& p) {
+    ASSERT_EQ(p.runs.size(), 2u) << p.result.output;
+    for (auto& run : p.runs) EXPECT_NE(run.status, results::Status::Error) << p.result.output;
+    EXPECT_EQ(p.runs[1].guest_cell, 2) << "the second cell runs on the kept guest";
+    EXPECT_EQ(p.runs[1].guest_start, "");
+  };
+
+  PoolRun first("pair.yaml");  // boots and saves the state, unless an earlier run did
+  check(first);
+  ASSERT_FALSE(state_files().empty()) << "no ready state saved in " << states;
+
+  PoolRun second("pair.yaml");
+  check(second);
+  EXPECT_EQ(second.runs[0].guest_start, "ready state");
+  EXPECT_EQ(second.runs[0].namespaces, "ready state");
+  EXPECT_GT(second.runs[0].boot_to_ready_s, 0);
+
+  for (auto& f : state_files()) write_file_atomic(f, "not a qcow2 image\n");
+  PoolRun third("pair.yaml");
+  check(third);
+  EXPECT_EQ(third.runs[0].guest_start.rfind("boot: the ready state did not load", 0), 0u)
+      << third.runs[0].guest_start;
+  EXPECT_EQ(third.runs[0].namespaces, "template");
+  const auto saved = state_files();
+  ASSERT_FALSE(saved.empty());
+  EXPECT_GT(fs::file_size(saved.front()), 1u << 20) << "a new state was saved";
+  auto ps = run_capture({"pgrep", "-f", third.o.string()}, std::chrono::seconds(10));
+  EXPECT_NE(ps.status.code, 0) << "a QEMU outlived the campaign: " << ps.output;
+}

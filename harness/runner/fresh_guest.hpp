@@ -1,0 +1,39 @@
+#pragma once
+// A fresh guest, ready for its first cell: agent up, fsdax namespaces in place, nothing
+// mounted, and in snapshot mode saved as Session::kFreshSnapshot. It is loaded from the
+// image's ready state for this machine when one was saved (vm/ready_state.hpp), booted
+// otherwise; a booted guest that came up clean (no report, lockdep on) saves the ready state
+// for the guests after it. A state that fails to load is discarded and the guest boots.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "runner/dax_setup.hpp"
+#include "runner/session.hpp"
+#include "vm/vm.hpp"
+
+namespace dt::runner {
+
+struct FreshGuestOptions {
+  SessionOptions session;
+  std::function<bool()> should_abort;
+  // Where the image keeps its ready states (ready_states_dir); empty: every guest boots. Used
+  // only with Config::snapshots (the state is a snapshot file).
+  std::filesystem::path ready_states;
+};
+
+struct FreshGuest {
+  std::unique_ptr<Session> session;
+  bool from_ready_state = false;
+  NamespaceSetup namespaces;  // a booted guest's namespace step
+  std::string start;          // "ready state", "boot", or "boot: <why the state was dropped>"
+};
+
+std::filesystem::path ready_states_dir(const std::filesystem::path& image_dir);
+
+// Throws vm::BootError (the runner's retry policy decides), InfraError, Interrupted.
+FreshGuest start_fresh_guest(vm::Backend& backend, const vm::Config& cfg,
+                             const FreshGuestOptions& opts);
+
+}  // namespace dt::runner

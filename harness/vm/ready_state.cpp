@@ -1,0 +1,96 @@
+#include "vm/ready_state.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/hash.hpp"
+#include "util/paths.hpp"
+#include "vm/qemu.hpp"
+
+namespace dt::vm {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Path, size and modification time: a rebuilt kernel or a replaced template at the same path
+// is another machine. Missing files count too (a state saved without a template is not one
+// saved with it).
+std::string file_identity(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return p.string() + " missing";
+  return fmt::format("{} {} {}.{:09}", p.string(), st.st_size, st.st_mtim.tv_sec,
+                     st.st_mtim.tv_nsec);
+}
+
+// -cpu host hands the host's CPU model to the guest: a state saved on one CPU model is not a
+// guest of another.
+std::string host_cpu_model() {
+  const std::string info = read_file("/proc/cpuinfo");
+  const auto at = info.find("model name");
+  if (at == std::string::npos) return "";
+  return info.substr(at, info.find('\n', at) - at);
+}
+
+}  // namespace
+
+std::string ReadyStates::fingerprint(const Config& cfg) {
+  Config c = cfg;
+  c.start_from.reset();
+  c.interactive = false;
+  c.snapshots = true;
+  // Per-instance paths differ between guests of the same machine; the guest never sees them.
+  QemuPaths p{.qmp_socket = "QMP", .agent_socket = "AGENT", .snapshot_image = "SNAPSHOTS"};
+  for (std::size_t i = 0; i < c.nvdimms.size(); ++i)
+    p.nvdimm_files.push_back(fmt::format("NVDIMM{}", i));
+  Hasher h;
+  h.add("ready-state 1");
+  for (const auto& a : qemu_argv(c, p)) h.add(a);
+  h.add(file_identity(c.kernel)).add(file_identity(c.initramfs));
+  for (const auto& t : c.nvdimm_templates) h.add(file_identity(t));
+  h.add(file_identity(find_program("qemu-system-x86_64")));
+  if (c.accel == Accel::Kvm) h.add(host_cpu_model());
+  return h.hex().substr(0, 24);
+}
+
+fs::path ReadyStates::path_for(const Config& cfg) const {
+  return dir_ / (fingerprint(cfg) + ".qcow2");
+}
+
+std::optional<SavedState> ReadyStates::find(const Config& cfg) const {
+  if (dir_.empty()) return std::nullopt;
+  auto p = path_for(cfg);
+  std::error_code ec;
+  const std::string tag = read_file(fs::path(p).replace_extension(".tag"));
+  if (!fs::is_regular_file(p, ec) || tag.empty()) return std::nullopt;
+  return SavedState{p, tag};
+}
+
+bool ReadyStates::publish(const Config& cfg, const fs::path& snapshot_file,
+                          const std::string& tag) const {
+  if (dir_.empty() || snapshot_file.empty() || tag.empty()) return false;
+  const fs::path to = path_for(cfg);
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  const fs::path tmp = private_tmp_path(to);
+  bool ok = false;
+  try {
+    // The tag first: a state file is only found with its tag beside it.
+    write_file_atomic(fs::path(to).replace_extension(".tag"), tag);
+    copy_sparse(snapshot_file, tmp);
+    fs::rename(tmp, to, ec);
+    ok = !ec;
+  } catch (const InfraError&) {  // DiskFullError included: the next guest just boots
+  }
+  if (!ok) fs::remove(tmp, ec);
+  return ok;
+}
+
+void ReadyStates::discard(const Config& cfg) const {
+  if (dir_.empty()) return;
+  std::error_code ec;
+  fs::remove(path_for(cfg), ec);
+}
+
+}  // namespace dt::vm

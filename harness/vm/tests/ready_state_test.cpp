@@ -1,0 +1,85 @@
+// Ready states are filed by what the guest saw: the same machine in another directory finds
+// the state, and any change a guest would notice (command line, shape, a rebuilt kernel) does
+// not.
+#include "vm/ready_state.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "util/file.hpp"
+#include "util/tempdir.hpp"
+
+using namespace dt;
+using namespace dt::vm;
+namespace fs = std::filesystem;
+
+namespace {
+struct Machine {
+  TempDir dir{"/tmp", "dt-ready-"};
+  Config cfg;
+  Machine() {
+    write_file_atomic(dir.path() / "bzImage", "kernel");
+    write_file_atomic(dir.path() / "initrd", "initramfs");
+    cfg.kernel = dir.path() / "bzImage";
+    cfg.initramfs = dir.path() / "initrd";
+    cfg.workdir = dir.path() / "vm1";
+    cfg.snapshots = true;
+  }
+};
+}  // namespace
+
+TEST(ReadyStates, TheSameMachineElsewhereHasTheSameFingerprint) {
+  Machine m;
+  Config other = m.cfg;
+  other.workdir = m.dir.path() / "vm2";
+  other.start_from = SavedState{"x.qcow2", "dt-fresh"};
+  other.snapshots = false;
+  EXPECT_EQ(ReadyStates::fingerprint(m.cfg), ReadyStates::fingerprint(other));
+}
+
+TEST(ReadyStates, WhatTheGuestSeesChangesTheFingerprint) {
+  Machine m;
+  const auto fp = ReadyStates::fingerprint(m.cfg);
+  Config c = m.cfg;
+  c.cmdline_extra = "fail_page_alloc=1";
+  EXPECT_NE(ReadyStates::fingerprint(c), fp) << "kernel command line";
+  c = m.cfg;
+  c.vcpus = 4;
+  EXPECT_NE(ReadyStates::fingerprint(c), fp) << "vCPUs";
+  c = m.cfg;
+  c.nvdimms = {1024ull << 20};
+  EXPECT_NE(ReadyStates::fingerprint(c), fp) << "NVDIMM size";
+  c = m.cfg;
+  c.accel = Accel::Kvm;
+  EXPECT_NE(ReadyStates::fingerprint(c), fp) << "accelerator";
+  c = m.cfg;
+  c.nvdimm_templates = {m.dir.path() / "template.img"};
+  EXPECT_NE(ReadyStates::fingerprint(c), fp) << "a template";
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  write_file_atomic(m.cfg.kernel, "rebuilt kernel");
+  EXPECT_NE(ReadyStates::fingerprint(m.cfg), fp) << "a rebuilt kernel at the same path";
+}
+
+TEST(ReadyStates, PublishedFoundAndDiscarded) {
+  Machine m;
+  ReadyStates states(m.dir.path() / "states");
+  EXPECT_FALSE(states.find(m.cfg)) << "nothing saved yet";
+  write_file_atomic(m.dir.path() / "snapshots.qcow2", "saved guest");
+  ASSERT_TRUE(states.publish(m.cfg, m.dir.path() / "snapshots.qcow2", "dt-fresh"));
+  Config elsewhere = m.cfg;
+  elsewhere.workdir = m.dir.path() / "vm7";
+  auto found = states.find(elsewhere);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->tag, "dt-fresh");
+  EXPECT_EQ(read_file(found->file), "saved guest");
+  Config bigger = m.cfg;
+  bigger.memory_bytes *= 2;
+  EXPECT_FALSE(states.find(bigger)) << "another machine's state";
+  EXPECT_FALSE(states.publish(m.cfg, m.dir.path() / "missing.qcow2", "dt-fresh"));
+  EXPECT_TRUE(states.find(m.cfg)) << "a failed publish keeps the state there was";
+  states.discard(m.cfg);
+  EXPECT_FALSE(states.find(m.cfg));
+  EXPECT_FALSE(ReadyStates(fs::path()).find(m.cfg)) << "no directory: every guest boots";
+}

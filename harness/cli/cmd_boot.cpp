@@ -71,9 +71,10 @@ void add_boot_command(CLI::App& app, std::function<int()>& action) {
         if (!backend->capabilities().remote)
           cfg.nvdimm_templates = runner::namespace_templates(img.dir, cfg.nvdimms);
         cfg.snapshots = o->ready_state;
-        auto fresh = runner::start_fresh_guest(*backend, cfg,
-                                               {.ready_states = runner::ready_states_dir(img.dir)});
-        runner::Session& s = *fresh.session;
+        std::unique_ptr<runner::Session> guest;
+        auto fresh = runner::start_fresh_guest(
+            *backend, cfg, {.ready_states = runner::ready_states_dir(img.dir)}, guest);
+        runner::Session& s = *guest;
         const auto& ns = fresh.namespaces;
         auto proof = runner::format_and_mount(s, runner::default_fs(fsname));
         proof.seconds += ns.seconds;

@@ -79,6 +79,7 @@ nlohmann::json to_json(const RunRecord& r) {
           {"guest_restored", r.guest_restored},
           {"namespaces", r.namespaces},
           {"guest_start", r.guest_start},
+          {"cut_restarts", r.cut_restarts},
           {"canary_seen", r.canary_seen},
           {"started_at", r.started_at},
           {"finished_at", r.finished_at},
@@ -136,6 +137,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.failed_checks = j.value("failed_checks", std::uint64_t{0});
   r.namespaces = j.value("namespaces", "");
   r.guest_start = j.value("guest_start", "");
+  r.cut_restarts = j.value("cut_restarts", std::vector<std::string>{});
   r.dax_proof = j.value("dax_proof", nlohmann::json());
   r.workload_result = j.value("workload_result", nlohmann::json());
   r.injections = j.value("injections", nlohmann::json::array());

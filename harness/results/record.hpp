@@ -44,6 +44,8 @@ struct RunRecord {
   // How a fresh guest came up: "boot", or "ready state" (loaded from the image's saved fresh
   // guest, vm/ready_state.hpp); a state that failed to load says so after "boot: ". "" kept.
   std::string guest_start;
+  // After each power cut, how the next guest came up (the same words as guest_start).
+  std::vector<std::string> cut_restarts;
   bool canary_seen = false;             // the deliberate splat was seen (or not requested: true)
   std::string started_at, finished_at;  // UTC ISO 8601
   std::string workdir, console_path;

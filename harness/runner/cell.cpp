@@ -263,6 +263,9 @@ void CellRun::choose_guest() {
   for (auto& inj : injs_) changes_guest_ = changes_guest_ || !inj->leaves_guest_reusable();
   pooled_ = slot_on && (restorable || !changes_guest_);
   if (slot_on && !pooled_) {
+    // Snapshot mode still starts this VM from the image's ready state (not the ones after a
+    // power cut: see restart_guest).
+    cfg_.snapshots = ctx_.slot->snapshots();
     ctx_.slot->retire_kept();
     r_.guest_retired = ctx_.canary
                            ? "a VM of its own: the canary's report"
@@ -295,9 +298,8 @@ void CellRun::acquire() {
       cfg_.snapshots = ctx_.slot->snapshots();
     }
     // Snapshot mode: loaded from the image's ready state, or booted and saved once.
-    auto fresh = start_fresh_guest(*ctx_.backend, cfg_,
-                                   {ctx_.session, ctx_.should_abort, ready_states_dir(img_.dir)});
-    s_ = std::move(fresh.session);
+    auto fresh = start_fresh_guest(
+        *ctx_.backend, cfg_, {ctx_.session, ctx_.should_abort, ready_states_dir(img_.dir)}, s_);
     r_.boot_to_ready_s = s_->boot_to_ready_s();
     r_.guest_start = fresh.start;
     if (guest_) guest_->taint = guest_health(*s_).taint;
@@ -407,10 +409,9 @@ void CellRun::power_cut_reboot() {
   cfg_.nvdimm_files = files;
   for (int attempt = 1;; ++attempt) {
     report("booting");
-    s_ = std::make_unique<Session>(*ctx_.backend, cfg_, ctx_.session);
-    s_->should_abort = ctx_.should_abort;
     try {
-      s_->wait_ready();
+      r_.cut_restarts.push_back(
+          restart_guest(*ctx_.backend, cfg_, {ctx_.session, ctx_.should_abort}, s_).start);
       return;
     } catch (const vm::BootError& e) {
       on_failure();  // the harness is stopping: an interruption, not a retry
@@ -657,7 +658,8 @@ results::RunRecord CellRun::finish() {
   if (!ctx_.keep_artifacts) {
     std::error_code ec;
     for (auto& e : fs::directory_iterator(workdir_, ec))
-      if (e.path().extension() == ".img") fs::remove(e.path(), ec);
+      if (e.path().extension() == ".img" || e.path().extension() == ".qcow2")
+        fs::remove(e.path(), ec);
   }
   report("done");
   return r_;

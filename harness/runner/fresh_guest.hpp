@@ -24,7 +24,6 @@ struct FreshGuestOptions {
 };
 
 struct FreshGuest {
-  std::unique_ptr<Session> session;
   bool from_ready_state = false;
   NamespaceSetup namespaces;  // a booted guest's namespace step
   std::string start;          // "ready state", "boot", or "boot: <why the state was dropped>"
@@ -32,8 +31,19 @@ struct FreshGuest {
 
 std::filesystem::path ready_states_dir(const std::filesystem::path& image_dir);
 
-// Throws vm::BootError (the runner's retry policy decides), InfraError, Interrupted.
+// The guest is started in `slot` and stays there when this throws, console and all, for the
+// caller to read its reports and close it. Throws vm::BootError (the runner's retry policy
+// decides), InfraError, Interrupted.
 FreshGuest start_fresh_guest(vm::Backend& backend, const vm::Config& cfg,
-                             const FreshGuestOptions& opts);
+                             const FreshGuestOptions& opts, std::unique_ptr<Session>& slot);
+
+// A new guest on NVDIMM files that already hold their namespaces and a filesystem: the one
+// after a power cut. Nothing is set up or saved: the cell's recovery mounts what it finds.
+// It boots: a saved state holds the NVDIMMs too (their struct pages live on the device with
+// the default map=dev, so a state without them would run on another kernel's memmap), and
+// loading one would put back the device as it was saved, not as the cut left it. opts says
+// no ready_states for that reason; given some, the state is loaded, for tests of the choice.
+FreshGuest restart_guest(vm::Backend& backend, const vm::Config& cfg, const FreshGuestOptions& opts,
+                         std::unique_ptr<Session>& slot);
 
 }  // namespace dt::runner

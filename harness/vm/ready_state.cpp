@@ -33,6 +33,17 @@ std::string host_cpu_model() {
   return info.substr(at, info.find('\n', at) - at);
 }
 
+// The saved guest's kernel holds the namespaces it found on the template; a guest whose NVDIMM
+// files are not copies of one (no template saved yet, or it went missing) would run on a blank
+// device that kernel believes formatted.
+bool every_nvdimm_has_a_template(const Config& cfg) {
+  if (cfg.nvdimm_templates.size() < cfg.nvdimms.size()) return false;
+  std::error_code ec;
+  for (std::size_t i = 0; i < cfg.nvdimms.size(); ++i)
+    if (!fs::is_regular_file(cfg.nvdimm_templates[i], ec)) return false;
+  return true;
+}
+
 }  // namespace
 
 std::string ReadyStates::fingerprint(const Config& cfg) {
@@ -59,7 +70,7 @@ fs::path ReadyStates::path_for(const Config& cfg) const {
 }
 
 std::optional<SavedState> ReadyStates::find(const Config& cfg) const {
-  if (dir_.empty()) return std::nullopt;
+  if (dir_.empty() || !every_nvdimm_has_a_template(cfg)) return std::nullopt;
   auto p = path_for(cfg);
   std::error_code ec;
   const std::string tag = read_file(fs::path(p).replace_extension(".tag"));
@@ -69,7 +80,8 @@ std::optional<SavedState> ReadyStates::find(const Config& cfg) const {
 
 bool ReadyStates::publish(const Config& cfg, const fs::path& snapshot_file,
                           const std::string& tag) const {
-  if (dir_.empty() || snapshot_file.empty() || tag.empty()) return false;
+  if (dir_.empty() || snapshot_file.empty() || tag.empty() || !every_nvdimm_has_a_template(cfg))
+    return false;
   const fs::path to = path_for(cfg);
   std::error_code ec;
   fs::create_directories(dir_, ec);

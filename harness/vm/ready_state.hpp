@@ -22,7 +22,8 @@ class ReadyStates {
 
   // The fingerprint of the guest a config boots (start_from and workdir do not count).
   static std::string fingerprint(const Config& cfg);
-  // The saved state for this machine, if one was published.
+  // The saved state for this machine, if one was published. States are only found and saved
+  // for guests whose every NVDIMM starts as a copy of its namespace template.
   std::optional<SavedState> find(const Config& cfg) const;
   // Files a running guest's snapshot file (holding `tag`, saved while the guest was fresh) as
   // the state for this machine: a private copy, then a rename, so a guest starting meanwhile

@@ -26,6 +26,8 @@ struct Machine {
     cfg.initramfs = dir.path() / "initrd";
     cfg.workdir = dir.path() / "vm1";
     cfg.snapshots = true;
+    write_file_atomic(dir.path() / "template.img", "namespace");
+    cfg.nvdimm_templates = {dir.path() / "template.img"};
   }
 };
 }  // namespace
@@ -55,8 +57,8 @@ TEST(ReadyStates, WhatTheGuestSeesChangesTheFingerprint) {
   c.accel = Accel::Kvm;
   EXPECT_NE(ReadyStates::fingerprint(c), fp) << "accelerator";
   c = m.cfg;
-  c.nvdimm_templates = {m.dir.path() / "template.img"};
-  EXPECT_NE(ReadyStates::fingerprint(c), fp) << "a template";
+  c.nvdimm_templates = {m.dir.path() / "other-template.img"};
+  EXPECT_NE(ReadyStates::fingerprint(c), fp) << "another template";
   std::this_thread::sleep_for(std::chrono::milliseconds(10));
   write_file_atomic(m.cfg.kernel, "rebuilt kernel");
   EXPECT_NE(ReadyStates::fingerprint(m.cfg), fp) << "a rebuilt kernel at the same path";
@@ -82,4 +84,22 @@ TEST(ReadyStates, PublishedFoundAndDiscarded) {
   states.discard(m.cfg);
   EXPECT_FALSE(states.find(m.cfg));
   EXPECT_FALSE(ReadyStates(fs::path()).find(m.cfg)) << "no directory: every guest boots";
+}
+
+// A saved guest's kernel believes its namespaces are on the device: only guests whose NVDIMMs
+// start as copies of the templates may be one.
+TEST(ReadyStates, NoTemplateNoState) {
+  Machine m;
+  ReadyStates states(m.dir.path() / "states");
+  write_file_atomic(m.dir.path() / "snapshots.qcow2", "saved guest");
+  Config bare = m.cfg;
+  bare.nvdimm_templates.clear();
+  EXPECT_FALSE(states.publish(bare, m.dir.path() / "snapshots.qcow2", "dt-fresh"));
+  // One saved before this rule (or by hand) is not used either.
+  const fs::path old = m.dir.path() / "states" / (ReadyStates::fingerprint(bare) + ".qcow2");
+  fs::create_directories(old.parent_path());
+  write_file_atomic(old, "saved guest");
+  write_file_atomic(fs::path(old).replace_extension(".tag"), "dt-fresh");
+  EXPECT_FALSE(states.find(bare));
+  EXPECT_TRUE(states.publish(m.cfg, m.dir.path() / "snapshots.qcow2", "dt-fresh"));
 }

@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <vector>
+
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/hash.hpp"
@@ -75,6 +80,8 @@ std::optional<SavedState> ReadyStates::find(const Config& cfg) const {
   std::error_code ec;
   const std::string tag = read_file(fs::path(p).replace_extension(".tag"));
   if (!fs::is_regular_file(p, ec) || tag.empty()) return std::nullopt;
+  // The tag's mtime is the state's last use, which prune keeps by.
+  fs::last_write_time(fs::path(p).replace_extension(".tag"), fs::file_time_type::clock::now(), ec);
   return SavedState{p, tag};
 }
 
@@ -96,7 +103,49 @@ bool ReadyStates::publish(const Config& cfg, const fs::path& snapshot_file,
   } catch (const InfraError&) {  // DiskFullError included: the next guest just boots
   }
   if (!ok) fs::remove(tmp, ec);
+  if (ok) prune();
   return ok;
+}
+
+void ReadyStates::prune(std::size_t keep) const {
+  if (dir_.empty()) return;
+  std::error_code ec;
+  struct Used {
+    fs::path state;
+    fs::file_time_type when;
+  };
+  std::vector<Used> states;
+  std::vector<fs::path> remove;
+  // Leftovers (a private copy, a tag without its state or the reverse) older than this belong
+  // to a harness that died publishing; a live one finishes within the seconds a copy takes.
+  const auto abandoned = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  const auto old = [&](const fs::path& p) {
+    std::error_code e;
+    const auto t = fs::last_write_time(p, e);
+    return !e && t < abandoned;
+  };
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const fs::path& p = e.path();
+    const fs::path tag = fs::path(p).replace_extension(".tag");
+    if (p.filename().string().find(".tmp.") != std::string::npos) {
+      if (old(p)) remove.push_back(p);
+    } else if (p.extension() == ".tag") {
+      if (!fs::exists(fs::path(p).replace_extension(".qcow2"), ec) && old(p)) remove.push_back(p);
+    } else if (p.extension() == ".qcow2") {
+      std::error_code no_tag;
+      const auto when = fs::last_write_time(tag, no_tag);
+      if (!no_tag)
+        states.push_back({p, when});
+      else if (old(p))
+        remove.push_back(p);  // a state without its tag is never found
+    }
+  }
+  std::ranges::sort(states, std::greater<>{}, &Used::when);
+  for (std::size_t i = keep; i < states.size(); ++i) {
+    remove.push_back(states[i].state);
+    remove.push_back(fs::path(states[i].state).replace_extension(".tag"));
+  }
+  for (const auto& p : remove) fs::remove(p, ec);
 }
 
 void ReadyStates::discard(const Config& cfg) const {

@@ -33,6 +33,12 @@ class ReadyStates {
                const std::string& tag) const;
   // A state that failed to load is removed, so the next guest boots and saves a new one.
   void discard(const Config& cfg) const;
+  // States of machines no longer run would pile up (about 130 MB each, one per kernel build,
+  // command line or machine shape). Keeps the `keep` most recently used ones (find and
+  // publish mark use) and removes the rest, tags without a state and copies left behind by a
+  // harness that died while publishing. publish calls it.
+  static constexpr std::size_t kKeep = 4;
+  void prune(std::size_t keep = kKeep) const;
 
  private:
   std::filesystem::path path_for(const Config& cfg) const;

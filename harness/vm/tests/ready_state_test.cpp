@@ -103,3 +103,50 @@ TEST(ReadyStates, NoTemplateNoState) {
   EXPECT_FALSE(states.find(bare));
   EXPECT_TRUE(states.publish(m.cfg, m.dir.path() / "snapshots.qcow2", "dt-fresh"));
 }
+
+// States of machines no longer run do not pile up: publishing keeps the most recently used
+// ones (a find counts as use) and clears what a harness that died while publishing left.
+TEST(ReadyStates, PublishKeepsTheMostRecentlyUsedStates) {
+  Machine m;
+  const fs::path dir = m.dir.path() / "states";
+  ReadyStates states(dir);
+  write_file_atomic(m.dir.path() / "snapshots.qcow2", "saved guest");
+  const auto now = fs::file_time_type::clock::now();
+  std::vector<Config> machines;
+  fs::create_directories(dir);
+  for (std::size_t i = 0; i < ReadyStates::kKeep + 2; ++i) {
+    Config c = m.cfg;
+    c.vcpus = static_cast<int>(i) + 1;
+    // Saved (last used) i+1 hours ago, so machine 0 is the newest.
+    const fs::path state = dir / (ReadyStates::fingerprint(c) + ".qcow2");
+    write_file_atomic(state, "saved guest");
+    write_file_atomic(fs::path(state).replace_extension(".tag"), "dt-fresh");
+    fs::last_write_time(fs::path(state).replace_extension(".tag"), now - std::chrono::hours(i + 1));
+    machines.push_back(c);
+  }
+  ASSERT_TRUE(states.find(machines.back())) << "the oldest, now used again";
+  const auto orphan_tag = dir / "0123456789abcdef01234567.tag";
+  const auto abandoned_copy = dir / "0123456789abcdef01234567.qcow2.tmp.99.0";
+  const auto live_copy = dir / "0123456789abcdef01234567.qcow2.tmp.98.0";
+  for (const auto& p : {orphan_tag, abandoned_copy, live_copy}) write_file_atomic(p, "x");
+  fs::last_write_time(orphan_tag, now - std::chrono::hours(2));
+  fs::last_write_time(abandoned_copy, now - std::chrono::hours(2));
+
+  Config newest = m.cfg;
+  newest.vcpus = 99;
+  ASSERT_TRUE(states.publish(newest, m.dir.path() / "snapshots.qcow2", "dt-fresh"));
+
+  EXPECT_TRUE(states.find(newest));
+  EXPECT_TRUE(states.find(machines.back())) << "used most recently but one";
+  EXPECT_TRUE(states.find(machines[0]));
+  EXPECT_TRUE(states.find(machines[1]));
+  for (std::size_t i = 2; i + 1 < machines.size(); ++i)
+    EXPECT_FALSE(states.find(machines[i])) << "machine " << i << " was used least recently";
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
+  EXPECT_EQ(files, 2 * static_cast<int>(ReadyStates::kKeep) + 1)
+      << "state and tag each, and the live copy";
+  EXPECT_FALSE(fs::exists(orphan_tag));
+  EXPECT_FALSE(fs::exists(abandoned_copy));
+  EXPECT_TRUE(fs::exists(live_copy)) << "a copy being published now is not touched";
+}

@@ -19,21 +19,21 @@ void start(std::unique_ptr<Session>& slot, vm::Backend& backend, const vm::Confi
   slot->wait_ready();
 }
 
-// The guest from the image's ready state where there is one (true), else the slot is empty
-// and g.start says why the guest must boot.
-bool loaded_from_ready_state(FreshGuest& g, std::unique_ptr<Session>& slot, vm::Backend& backend,
-                             const vm::Config& cfg, const FreshGuestOptions& opts) {
+}  // namespace
+
+FreshGuest load_ready_state(vm::Backend& backend, const vm::Config& cfg,
+                            const FreshGuestOptions& opts, std::unique_ptr<Session>& slot) {
+  FreshGuest g;
   g.start = "boot";
   const vm::ReadyStates states(cfg.snapshots ? opts.ready_states : fs::path());
   auto state = states.find(cfg);
-  if (!state) return false;
+  if (!state) return g;
   vm::Config from = cfg;
   from.start_from = *state;
   try {
     start(slot, backend, from, opts);
     g.from_ready_state = true;
     g.start = "ready state";
-    return true;
   } catch (const vm::BootError& e) {
     // A state this QEMU cannot load (or a guest that did not answer from it) is no kernel
     // result: drop it, boot, and let a clean boot save a new one.
@@ -41,15 +41,14 @@ bool loaded_from_ready_state(FreshGuest& g, std::unique_ptr<Session>& slot, vm::
     slot.reset();
     states.discard(cfg);
     g.start = "boot: the ready state did not load (" + e.title() + ")";
-    return false;
   }
+  return g;
 }
-}  // namespace
 
 FreshGuest start_fresh_guest(vm::Backend& backend, const vm::Config& cfg,
                              const FreshGuestOptions& opts, std::unique_ptr<Session>& slot) {
-  FreshGuest g;
-  if (loaded_from_ready_state(g, slot, backend, cfg, opts)) return g;
+  FreshGuest g = load_ready_state(backend, cfg, opts, slot);
+  if (g.from_ready_state) return g;
   start(slot, backend, cfg, opts);
   Session& s = *slot;
   g.namespaces = ready_namespaces(s, static_cast<int>(cfg.nvdimms.size()),
@@ -66,9 +65,8 @@ FreshGuest start_fresh_guest(vm::Backend& backend, const vm::Config& cfg,
 
 FreshGuest restart_guest(vm::Backend& backend, const vm::Config& cfg, const FreshGuestOptions& opts,
                          std::unique_ptr<Session>& slot) {
-  FreshGuest g;
-  if (!loaded_from_ready_state(g, slot, backend, cfg, opts)) start(slot, backend, cfg, opts);
-  return g;
+  start(slot, backend, cfg, opts);
+  return {.start = "boot"};
 }
 
 }  // namespace dt::runner

@@ -37,12 +37,19 @@ std::filesystem::path ready_states_dir(const std::filesystem::path& image_dir);
 FreshGuest start_fresh_guest(vm::Backend& backend, const vm::Config& cfg,
                              const FreshGuestOptions& opts, std::unique_ptr<Session>& slot);
 
+// The guest from the image's ready state, started in `slot`, where there is one for this
+// machine and it loads (from_ready_state). Otherwise the slot is empty and `start` says why the
+// guest must boot: no state, or one that did not load (it is dropped, so the next clean boot
+// saves a new one). A stopping harness rethrows and keeps the state.
+FreshGuest load_ready_state(vm::Backend& backend, const vm::Config& cfg,
+                            const FreshGuestOptions& opts, std::unique_ptr<Session>& slot);
+
 // A new guest on NVDIMM files that already hold their namespaces and a filesystem: the one
 // after a power cut. Nothing is set up or saved: the cell's recovery mounts what it finds.
-// It boots: a saved state holds the NVDIMMs too (their struct pages live on the device with
-// the default map=dev, so a state without them would run on another kernel's memmap), and
-// loading one would put back the device as it was saved, not as the cut left it. opts says
-// no ready_states for that reason; given some, the state is loaded, for tests of the choice.
+// It always boots, whatever opts.ready_states says: a saved state holds the NVDIMMs too, and
+// loading one would put back the device as it was saved, not as the cut left it; a state
+// without them would run on another kernel's memmap (with the default map=dev, the struct
+// pages live on the device).
 FreshGuest restart_guest(vm::Backend& backend, const vm::Config& cfg, const FreshGuestOptions& opts,
                          std::unique_ptr<Session>& slot);
 

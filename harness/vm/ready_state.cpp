@@ -76,12 +76,13 @@ fs::path ReadyStates::path_for(const Config& cfg) const {
 
 std::optional<SavedState> ReadyStates::find(const Config& cfg) const {
   if (dir_.empty() || !every_nvdimm_has_a_template(cfg)) return std::nullopt;
-  auto p = path_for(cfg);
+  const auto p = path_for(cfg);
+  const auto tag_file = fs::path(p).replace_extension(".tag");
   std::error_code ec;
-  const std::string tag = read_file(fs::path(p).replace_extension(".tag"));
+  const std::string tag = read_file(tag_file);
   if (!fs::is_regular_file(p, ec) || tag.empty()) return std::nullopt;
   // The tag's mtime is the state's last use, which prune keeps by.
-  fs::last_write_time(fs::path(p).replace_extension(".tag"), fs::file_time_type::clock::now(), ec);
+  fs::last_write_time(tag_file, fs::file_time_type::clock::now(), ec);
   return SavedState{p, tag};
 }
 
@@ -126,14 +127,13 @@ void ReadyStates::prune(std::size_t keep) const {
   };
   for (const auto& e : fs::directory_iterator(dir_, ec)) {
     const fs::path& p = e.path();
-    const fs::path tag = fs::path(p).replace_extension(".tag");
     if (p.filename().string().find(".tmp.") != std::string::npos) {
       if (old(p)) remove.push_back(p);
     } else if (p.extension() == ".tag") {
       if (!fs::exists(fs::path(p).replace_extension(".qcow2"), ec) && old(p)) remove.push_back(p);
     } else if (p.extension() == ".qcow2") {
       std::error_code no_tag;
-      const auto when = fs::last_write_time(tag, no_tag);
+      const auto when = fs::last_write_time(fs::path(p).replace_extension(".tag"), no_tag);
       if (!no_tag)
         states.push_back({p, when});
       else if (old(p))
